@@ -1,0 +1,132 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>
+/// One column of a batch: a Parquet field and its values in a plain array, so rows can be
+/// gathered into partitions and written back without knowing the column's type.
+/// </summary>
+public abstract class Column
+{
+    protected Column(DataField field) => Field = field;
+
+    public DataField Field { get; }
+
+    public abstract int Length { get; }
+
+    /// <summary>A new column holding the given rows, in that order.</summary>
+    public abstract Column Gather(ReadOnlySpan<int> rows);
+
+    /// <summary>One column made of several, in order (for building a row group from chunks).</summary>
+    public abstract Column Concat(IReadOnlyList<Column> parts);
+
+    public abstract Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken);
+
+    /// <summary>Reads a whole column of a row group, whatever its type.</summary>
+    public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, CancellationToken cancellationToken)
+    {
+        var rows = checked((int)reader.RowCount);
+        if (field.IsArray)
+            throw new NotSupportedException($"column '{field.Name}' is a list; nested columns are not supported");
+        if (field.ClrType == typeof(string))
+        {
+            var values = new string?[rows];
+            await reader.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+            return new StringColumn(field, values);
+        }
+        if (field.ClrType == typeof(byte[]))
+        {
+            var values = new byte[]?[rows];
+            await reader.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+            return new BytesColumn(field, values);
+        }
+        var factory = field.IsNullable ? typeof(OptionalColumn<>) : typeof(RequiredColumn<>);
+        var column = (ITypedReader)Activator.CreateInstance(factory.MakeGenericType(field.ClrType), field, rows)!;
+        await column.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+        return (Column)column;
+    }
+
+    /// <summary>Reading into a typed column, dispatched once per column rather than per value.</summary>
+    private interface ITypedReader
+    {
+        ValueTask ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken);
+    }
+
+    protected static T[] GatherArray<T>(T[] source, ReadOnlySpan<int> rows)
+    {
+        var result = new T[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+            result[i] = source[rows[i]];
+        return result;
+    }
+
+    protected static T[] ConcatArrays<T>(IReadOnlyList<Column> parts, Func<Column, T[]> values)
+    {
+        if (parts.Count == 1)
+            return values(parts[0]);
+        var result = new T[parts.Sum(p => p.Length)];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            var source = values(part);
+            source.CopyTo(result, at);
+            at += source.Length;
+        }
+        return result;
+    }
+
+    /// <summary>A column of a non-nullable primitive type.</summary>
+    public sealed class RequiredColumn<T> : Column, ITypedReader where T : struct
+    {
+        public RequiredColumn(DataField field, int rows) : this(field, new T[rows]) { }
+        public RequiredColumn(DataField field, T[] values) : base(field) => Values = values;
+
+        public T[] Values { get; }
+        public override int Length => Values.Length;
+        public override Column Gather(ReadOnlySpan<int> rows) => new RequiredColumn<T>(Field, GatherArray(Values, rows));
+        public override Column Concat(IReadOnlyList<Column> parts) => new RequiredColumn<T>(Field, ConcatArrays(parts, p => ((RequiredColumn<T>)p).Values));
+        public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            writer.WriteAsync<T>(Field, Values.AsMemory(), null, null, cancellationToken);
+        ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
+            reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
+    }
+
+    /// <summary>A column of a nullable primitive type.</summary>
+    public sealed class OptionalColumn<T> : Column, ITypedReader where T : struct
+    {
+        public OptionalColumn(DataField field, int rows) : this(field, new T?[rows]) { }
+        public OptionalColumn(DataField field, T?[] values) : base(field) => Values = values;
+
+        public T?[] Values { get; }
+        public override int Length => Values.Length;
+        public override Column Gather(ReadOnlySpan<int> rows) => new OptionalColumn<T>(Field, GatherArray(Values, rows));
+        public override Column Concat(IReadOnlyList<Column> parts) => new OptionalColumn<T>(Field, ConcatArrays(parts, p => ((OptionalColumn<T>)p).Values));
+        public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(Values), null, null, cancellationToken);
+        ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
+            reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
+    }
+
+    /// <summary>A UTF-8 string column; null stands for a missing value.</summary>
+    public sealed class StringColumn(DataField field, string?[] values) : Column(field)
+    {
+        public string?[] Values { get; } = values;
+        public override int Length => Values.Length;
+        public override Column Gather(ReadOnlySpan<int> rows) => new StringColumn(Field, GatherArray(Values, rows));
+        public override Column Concat(IReadOnlyList<Column> parts) => new StringColumn(Field, ConcatArrays(parts, p => ((StringColumn)p).Values));
+        public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            writer.WriteAsync(Field, (IReadOnlyCollection<string>)Values!, null);
+    }
+
+    /// <summary>A binary column; null stands for a missing value.</summary>
+    public sealed class BytesColumn(DataField field, byte[]?[] values) : Column(field)
+    {
+        public byte[]?[] Values { get; } = values;
+        public override int Length => Values.Length;
+        public override Column Gather(ReadOnlySpan<int> rows) => new BytesColumn(Field, GatherArray(Values, rows));
+        public override Column Concat(IReadOnlyList<Column> parts) => new BytesColumn(Field, ConcatArrays(parts, p => ((BytesColumn)p).Values));
+        public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            writer.WriteAsync(Field, (IReadOnlyCollection<byte[]>)Values!, null);
+    }
+}

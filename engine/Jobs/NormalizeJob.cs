@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FxEngine.Data;
+using FxEngine.Sinks;
+using FxEngine.Sources.Rates;
+using FxEngine.Sources.Transactions;
+using FxEngine.Storage;
+using FxEngine.Transforms;
+
+namespace FxEngine.Jobs;
+
+/// <summary>Rows done so far, and the total when known (-1 for CSV input).</summary>
+public readonly record struct NormalizeProgress(long RowsDone, long RowsTotal);
+
+/// <summary>What a run did.</summary>
+public sealed record NormalizeResult(string RunId, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson);
+
+/// <summary>
+/// The batch normalizer: loads the snapshots into a broadcast <see cref="RateTable"/>, then
+/// streams the input through a channel pipeline (units → read → normalize → write) with
+/// a bounded number of batches in flight, and commits output and rejects atomically.
+/// </summary>
+public static class NormalizeJob
+{
+    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var runId = $"{started:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+
+        var ratesStore = ObjectStore.Open(options.Rates);
+        var snapshots = await LakeRatesReader.LoadAsync(ratesStore, cancellationToken).ConfigureAwait(false);
+        if (snapshots.Count == 0)
+            throw new FxException($"{ratesStore.Root}: no rate snapshots (*.json) found; fetch rates first");
+        var rates = new RateTable(snapshots, options.Target, options.MaxStaleDays);
+        var ratesLoaded = clock.Elapsed;
+
+        var input = OpenInput(options.Input);
+        var units = await InputDiscovery.FindAsync(input.Store, cancellationToken).ConfigureAwait(false);
+        units = units.Where(u => input.Key is null || u.Key == input.Key).ToList();
+        var normalizer = new BatchNormalizer(rates, options.Columns);
+        var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
+
+        var output = new OutputCommitter(ObjectStore.Open(options.Output), runId);
+        var rejects = new OutputCommitter(ObjectStore.Open(options.RejectsLocation), runId);
+        var workerStats = Enumerable.Range(0, options.Workers).Select(_ => new NormalizeStats()).ToArray();
+        var files = 0;
+        long rowsDone = 0;
+        try
+        {
+            using var pipeline = new Pipeline.Pipeline(cancellationToken);
+            var queue = pipeline.Source<InputUnit>("units", units.Count, async (writer, token) =>
+            {
+                foreach (var unit in units)
+                    await writer.WriteAsync(unit, token).ConfigureAwait(false);
+            });
+            var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
+                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token));
+            var normalized = pipeline.Transform<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
+                (batch, _) =>
+                {
+                    var result = normalizer.Normalize(batch);
+                    progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, batch.RowCount), totalRows));
+                    return ValueTask.FromResult(result);
+                });
+            pipeline.Sink<NormalizedBatch>("write", normalized, options.Workers, async (worker, items, token) =>
+            {
+                var name = $"part-{worker:D3}-{runId}.parquet";
+                await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, name, options.RowGroupRows, options.MaxBufferedRowsPerWorker);
+                await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, name, options.RowGroupRows, options.MaxBufferedRowsPerWorker);
+                await foreach (var item in items.ConfigureAwait(false))
+                {
+                    workerStats[worker].Merge(item.Stats);
+                    foreach (var (date, partition) in item.Partitions)
+                        await rows.AddAsync($"txn_date={date:yyyy-MM-dd}", partition, token).ConfigureAwait(false);
+                    if (item.Rejects is not null)
+                        await rejected.AddAsync("", item.Rejects, token).ConfigureAwait(false);
+                }
+                await rows.CompleteAsync(token).ConfigureAwait(false);
+                await rejected.CompleteAsync(token).ConfigureAwait(false);
+                Interlocked.Add(ref files, rows.Files.Count() + rejected.Files.Count());
+            });
+            await pipeline.RunAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await output.AbortAsync().ConfigureAwait(false);
+            await rejects.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+        var processed = clock.Elapsed;
+
+        var stats = new NormalizeStats();
+        foreach (var part in workerStats)
+            stats.Merge(part);
+        var summary = Summary(runId, started, options, rates, stats, files, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
+        await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+        await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+        return new NormalizeResult(runId, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
+    }
+
+    /// <summary>A folder, or a single file named directly.</summary>
+    private static (IObjectStore Store, string? Key) OpenInput(string location)
+    {
+        if (File.Exists(location))
+            return (ObjectStore.Open(Path.GetDirectoryName(Path.GetFullPath(location))!), Path.GetFileName(location));
+        var store = ObjectStore.Open(location);
+        if (!Directory.Exists(store.Root))
+            throw new FxException($"{store.Root}: input location does not exist");
+        return (store, null);
+    }
+
+    private static byte[] Summary(string runId, DateTimeOffset started, NormalizeOptions options, RateTable rates,
+        NormalizeStats stats, int files, TimeSpan loadRates, TimeSpan normalize, TimeSpan total)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("run_id", runId);
+            json.WriteString("started_at", started.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("target", rates.Target);
+            json.WriteNumber("max_stale_days", rates.MaxStaleDays);
+            json.WriteString("input", options.Input);
+            json.WriteString("output", options.Output);
+            json.WriteString("rejects", options.RejectsLocation);
+            json.WriteStartObject("rates");
+            json.WriteNumber("snapshots", rates.Snapshots.Count);
+            json.WriteString("first_date", rates.Snapshots[0].Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            json.WriteString("last_date", rates.Snapshots[^1].Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+            json.WriteNumber("rows_in", stats.RowsIn);
+            json.WriteNumber("rows_out", stats.RowsOut);
+            json.WriteNumber("rows_rejected", stats.RowsRejected);
+            json.WriteStartObject("rejected_by_reason");
+            foreach (var reason in RejectReason.All)
+                json.WriteNumber(reason, stats.RejectedByReason.GetValueOrDefault(reason));
+            json.WriteEndObject();
+            json.WriteNumber("stale_rows", stats.StaleRows);
+            json.WriteStartObject("currencies");
+            foreach (var (code, totals) in stats.Currencies)
+            {
+                json.WriteStartObject(code);
+                json.WriteNumber("rows", totals.Rows);
+                json.WriteNumber("amount", totals.Amount);
+                json.WriteNumber($"amount_{rates.Target.ToLowerInvariant()}", totals.AmountTarget);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteNumber("files", files);
+            json.WriteStartObject("timings_ms");
+            json.WriteNumber("load_rates", (long)loadRates.TotalMilliseconds);
+            json.WriteNumber("normalize", (long)normalize.TotalMilliseconds);
+            json.WriteNumber("total", (long)total.TotalMilliseconds);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,79 @@
+using FxEngine.Storage;
+using FxEngine.Transforms;
+using FxEngine.Transforms.Currency;
+
+namespace FxEngine.Jobs;
+
+/// <summary>Settings of a normalization run; <see cref="Validate"/> runs before any I/O.</summary>
+public sealed class NormalizeOptions
+{
+    /// <summary>Where the rate snapshots are (a lake's <c>exchange_rates/</c> or Kafka Connect output). Required.</summary>
+    public string Rates { get; set; } = "";
+
+    /// <summary>Raw transactions: a folder of Parquet and CSV files (Hive partitions allowed) or one file. Required.</summary>
+    public string Input { get; set; } = "";
+
+    /// <summary>Where converted rows go, partitioned by <c>txn_date=YYYY-MM-DD/</c>. Replaced by each run. Required.</summary>
+    public string Output { get; set; } = "";
+
+    /// <summary>Where rejected rows go. Default: a sibling of the output named <c>&lt;output&gt;_rejects</c>.</summary>
+    public string? Rejects { get; set; }
+
+    /// <summary>The reporting currency. Default SGD.</summary>
+    public string Target { get; set; } = "SGD";
+
+    /// <summary>How many days back a rate may come from when its day has none. Default 7.</summary>
+    public int MaxStaleDays { get; set; } = 7;
+
+    /// <summary>Concurrent workers per stage. Default: the number of cores.</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Input column names of the join keys. Default txn_date, currency, amount.</summary>
+    public ColumnMapping Columns { get; set; } = new();
+
+    /// <summary>Rows per output row group. Default 500,000.</summary>
+    public int RowGroupRows { get; set; } = 500_000;
+
+    /// <summary>Rows a worker may hold before writing, across all partitions. Default 1,000,000.</summary>
+    public int MaxBufferedRowsPerWorker { get; set; } = 1_000_000;
+
+    public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
+        ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
+        : Rejects;
+
+    public void Validate()
+    {
+        Require(Rates, "--rates", "the rate snapshots");
+        Require(Input, "--input", "the raw transactions");
+        Require(Output, "--output", "the converted output");
+        Target = Target.Trim().ToUpperInvariant();
+        if (Iso4217.MinorUnits(Target) is null)
+            throw new FxException($"--target '{Target}' is not an ISO 4217 currency code; use one like SGD, USD or EUR");
+        if (MaxStaleDays is < 0 or > 366)
+            throw new FxException($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
+        if (Workers is < 1 or > 256)
+            throw new FxException($"--workers {Workers} is out of range; use 1 to 256");
+        if (RowGroupRows < 1 || MaxBufferedRowsPerWorker < RowGroupRows)
+            throw new FxException("row group rows must be positive and no more than the rows buffered per worker");
+        foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
+            if (string.IsNullOrWhiteSpace(value))
+                throw new FxException($"{name} is empty; name the input column");
+        if (SameLocation(Input, Output) || SameLocation(Input, RejectsLocation) || SameLocation(Output, RejectsLocation))
+            throw new FxException("--input, --output and the rejects location must be different locations");
+    }
+
+    private static void Require(string value, string option, string what)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            throw new FxException($"{option} is required: the location of {what}");
+    }
+
+    private static string LastSegment(string location)
+    {
+        var trimmed = location.TrimEnd('/', '\\');
+        return trimmed[(trimmed.LastIndexOfAny(['/', '\\']) + 1)..];
+    }
+
+    private static bool SameLocation(string a, string b) =>
+        string.Equals(a.TrimEnd('/', '\\'), b.TrimEnd('/', '\\'), StringComparison.Ordinal);
+}

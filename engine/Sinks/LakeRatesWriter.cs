@@ -1,0 +1,24 @@
+using FxEngine.Sources.Rates;
+using FxEngine.Storage;
+
+namespace FxEngine.Sinks;
+
+/// <summary>
+/// Lands rate messages in the lake as <c>exchange_rates/YYYY-MM-DD.json</c>, the message
+/// value byte for byte. The key comes from the validated snapshot date, never from raw
+/// message bytes, and a body that is not a valid snapshot is refused.
+/// </summary>
+public sealed class LakeRatesWriter(IObjectStore lake)
+{
+    public const string Folder = "exchange_rates/";
+
+    public static string KeyOf(DateOnly date) => $"{Folder}{date:yyyy-MM-dd}.json";
+
+    public async Task<string> WriteAsync(RatesMessage message, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(message.Date);
+        RateSnapshotParser.Parse(message.Value.Span, $"rates message {message.Key}", message.Date);
+        await lake.WriteAllAsync(key, message.Value, cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+using FxEngine.Transforms.Currency;
+
+namespace FxEngine.Sources.Rates;
+
+/// <summary>
+/// Parses the Open Exchange Rates JSON shape
+/// (<c>{"timestamp":…,"base":"USD","rates":{"EUR":0.92,…}}</c>). Rates are read as
+/// decimals straight from the JSON text, never through a double.
+/// </summary>
+public static class RateSnapshotParser
+{
+    /// <summary>
+    /// Parses and validates one snapshot. The snapshot's date is <paramref name="date"/> when
+    /// known (a historical file), else the UTC date of its timestamp.
+    /// </summary>
+    /// <exception cref="FxException">The body is not a valid snapshot; the message names <paramref name="origin"/>.</exception>
+    public static RateSnapshot Parse(ReadOnlySpan<byte> json, string origin, DateOnly? date = null)
+    {
+        long? timestamp = null;
+        string? @base = null;
+        Dictionary<string, decimal>? rates = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, origin, "the body is not a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "error" when reader.TokenType == JsonTokenType.True:
+                        throw new FxException($"{origin}: the body is an API error response, not a snapshot");
+                    case "timestamp":
+                        Expect(reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out _), origin, "'timestamp' is not an integer");
+                        timestamp = reader.GetInt64();
+                        break;
+                    case "base":
+                        Expect(reader.TokenType == JsonTokenType.String, origin, "'base' is not a string");
+                        @base = reader.GetString();
+                        break;
+                    case "rates":
+                        rates = ReadRates(ref reader, origin);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new FxException($"{origin}: malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
+        }
+
+        Expect(@base is not null, origin, "the snapshot has no 'base'");
+        Expect(Iso4217.IsWellFormed(@base), origin, $"'base' is '{@base}', not a currency code");
+        Expect(rates is not null, origin, "the snapshot has no 'rates'");
+        Expect(rates!.Count > 0, origin, "'rates' is empty");
+        Expect(timestamp is not null, origin, "the snapshot has no 'timestamp'");
+        if (rates.TryGetValue(@base!, out var baseRate))
+            Expect(baseRate == 1m, origin, $"the base {@base} has rate {baseRate.ToString(CultureInfo.InvariantCulture)}, not 1");
+
+        var time = DateTimeOffset.FromUnixTimeSeconds(timestamp!.Value);
+        return new RateSnapshot(date ?? DateOnly.FromDateTime(time.UtcDateTime), @base!, time, rates);
+    }
+
+    private static Dictionary<string, decimal> ReadRates(ref Utf8JsonReader reader, string origin)
+    {
+        Expect(reader.TokenType == JsonTokenType.StartObject, origin, "'rates' is not an object");
+        var rates = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var code = reader.GetString()!;
+            reader.Read();
+            Expect(reader.TokenType == JsonTokenType.Number, origin, $"rate for '{code}' is not a number");
+            Expect(reader.TryGetDecimal(out var rate), origin, $"rate for '{code}' does not fit in a decimal");
+            Expect(rate > 0, origin, $"rate for '{code}' is {rate.ToString(CultureInfo.InvariantCulture)}, not a positive number");
+            Expect(rates.TryAdd(code, rate), origin, $"rate for '{code}' appears twice");
+        }
+        return rates;
+    }
+
+    private static void Expect([DoesNotReturnIf(false)] bool condition, string origin, string problem)
+    {
+        if (!condition)
+            throw new FxException($"{origin}: invalid rate snapshot: {problem}");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Threading.Channels;
+using FxEngine.Data;
+using FxEngine.Storage;
+using Parquet.Schema;
+
+namespace FxEngine.Sources.Transactions;
+
+/// <summary>
+/// Reads one input unit into column batches: a Parquet row group is one batch; a CSV file
+/// streams as batches of <see cref="CsvBatchRows"/> rows, so memory never holds a whole file.
+/// </summary>
+public static class BatchReader
+{
+    public const int CsvBatchRows = 65_536;
+
+    public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken) =>
+        unit.Format == InputFormat.Parquet
+            ? ReadRowGroupAsync(store, unit, output, cancellationToken)
+            : ReadCsvAsync(store, unit, output, cancellationToken);
+
+    private static async Task ReadRowGroupAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
+    {
+        var origin = unit.Describe(store);
+        ColumnBatch batch;
+        await using (var reader = await InputDiscovery.OpenParquetAsync(store, unit.Key, cancellationToken).ConfigureAwait(false))
+        {
+            var group = reader.OpenRowGroupReader(unit.RowGroup);
+            var columns = new List<Column>();
+            foreach (var field in reader.Schema.GetDataFields())
+            {
+                try
+                {
+                    columns.Add(await Column.ReadAsync(group, field, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    throw new FxException($"{origin}: cannot read column '{field.Name}' ({ex.Message})", ex);
+                }
+            }
+            batch = new ColumnBatch(origin, columns);
+        }
+        await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// CSV with a header row. Every column is a nullable string (an empty field is null);
+    /// the normalizer parses dates and amounts with the invariant culture.
+    /// </summary>
+    private static async Task ReadCsvAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
+    {
+        var origin = store.Describe(unit.Key);
+        await using var stream = await store.OpenReadAsync(unit.Key, cancellationToken).ConfigureAwait(false);
+        using var text = new StreamReader(stream, bufferSize: 1 << 16);
+        var csv = new CsvRecordReader(text);
+        try
+        {
+            var header = csv.Read() ?? throw new FxException($"{origin}: the CSV file is empty (expected a header row)");
+            if (header.Distinct(StringComparer.Ordinal).Count() != header.Count)
+                throw new FxException($"{origin}: the CSV header repeats a column name");
+            var fields = header.Select(name => (DataField)new DataField<string>(name, nullable: true)).ToArray();
+
+            var values = NewBuffers(fields.Length);
+            var firstLine = 2L;
+            var lastLine = 1L;
+            while (csv.Read() is { } record)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (record.Count != fields.Length)
+                    throw new FxException($"{origin} line {csv.RecordLine}: {record.Count} fields where the header has {fields.Length}");
+                for (var c = 0; c < fields.Length; c++)
+                    values[c].Add(record[c].Length == 0 ? null : record[c]);
+                lastLine = csv.RecordLine;
+                if (values[0].Count == CsvBatchRows)
+                {
+                    await output.WriteAsync(ToBatch($"{origin} lines {firstLine}-{lastLine}", fields, values), cancellationToken).ConfigureAwait(false);
+                    firstLine = lastLine + 1;
+                    values = NewBuffers(fields.Length);
+                }
+            }
+            if (values[0].Count > 0)
+                await output.WriteAsync(ToBatch($"{origin} lines {firstLine}-{lastLine}", fields, values), cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException ex)
+        {
+            throw new FxException($"{origin} {ex.Message}", ex);
+        }
+    }
+
+    private static List<string?>[] NewBuffers(int columns) =>
+        Enumerable.Range(0, columns).Select(_ => new List<string?>(CsvBatchRows)).ToArray();
+
+    private static ColumnBatch ToBatch(string origin, DataField[] fields, List<string?>[] values) =>
+        new(origin, fields.Select((field, c) => (Column)new Column.StringColumn(field, values[c].ToArray())).ToList());
+}

@@ -1,0 +1,66 @@
+using FxEngine.Storage;
+using Parquet;
+
+namespace FxEngine.Sources.Transactions;
+
+public enum InputFormat { Parquet, Csv }
+
+/// <summary>
+/// One piece of input a worker reads on its own: a Parquet row group, or a whole CSV file
+/// (read as a stream of batches). Rows is known up front for Parquet, -1 for CSV.
+/// </summary>
+public sealed record InputUnit(string Key, InputFormat Format, int RowGroup, long Rows)
+{
+    public string Describe(IObjectStore store) =>
+        Format == InputFormat.Parquet ? $"{store.Describe(Key)} row group {RowGroup}" : store.Describe(Key);
+}
+
+/// <summary>Finds the input files under a location and splits them into units.</summary>
+public static class InputDiscovery
+{
+    internal static readonly ParquetOptions ReadOptions = new() { UseDateOnlyTypeForDates = true, TreatByteArrayAsString = true };
+
+    /// <summary>
+    /// Every .parquet and .csv object under the store's root, skipping names that start with
+    /// '_' or '.' (Spark's and Hadoop's markers and staging folders), split into units.
+    /// </summary>
+    public static async Task<IReadOnlyList<InputUnit>> FindAsync(IObjectStore store, CancellationToken cancellationToken)
+    {
+        var units = new List<InputUnit>();
+        await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+        {
+            if (info.Key.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')))
+                continue;
+            if (info.Key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                units.Add(new InputUnit(info.Key, InputFormat.Csv, -1, -1));
+            else if (info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+                units.AddRange(await RowGroupsAsync(store, info.Key, cancellationToken).ConfigureAwait(false));
+        }
+        if (units.Count == 0)
+            throw new FxException($"{store.Root}: no .parquet or .csv input files found");
+        return units;
+    }
+
+    /// <summary>Opens a Parquet file, naming it in the error when it is not one.</summary>
+    internal static async Task<ParquetReader> OpenParquetAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    {
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ParquetReader.CreateAsync(stream, ReadOptions, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new FxException($"{store.Describe(key)}: not a readable Parquet file ({ex.Message})", ex);
+        }
+    }
+
+    private static async Task<IEnumerable<InputUnit>> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    {
+        await using var reader = await OpenParquetAsync(store, key, cancellationToken).ConfigureAwait(false);
+        return Enumerable.Range(0, reader.RowGroupCount)
+            .Select(i => new InputUnit(key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
+            .ToList();
+    }
+}

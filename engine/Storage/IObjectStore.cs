@@ -1,0 +1,41 @@
+namespace FxEngine.Storage;
+
+/// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
+public sealed record ObjectInfo(string Key, long Size);
+
+/// <summary>
+/// A flat key space of immutable objects rooted at a location (a local folder today, an S3
+/// prefix tomorrow). Keys use '/' separators and are relative to the root. Writes become
+/// visible whole or not at all.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>The root location, for messages (never includes credentials).</summary>
+    string Root { get; }
+
+    /// <summary>The full location of a key, for messages.</summary>
+    string Describe(string key);
+
+    /// <summary>Every object whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>A readable, seekable stream over the object (Parquet needs to seek to its footer).</summary>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A writable stream; the object appears under <paramref name="key"/> only when the
+    /// stream is disposed after a successful write, replacing any earlier object.
+    /// </summary>
+    Task<Stream> CreateAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a whole object at once, replacing any earlier one.</summary>
+    Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames an object (a server-side copy then delete where rename does not exist).</summary>
+    Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+}

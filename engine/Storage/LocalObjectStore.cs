@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+
+namespace FxEngine.Storage;
+
+/// <summary>
+/// An object store in a local folder. Objects are written to a hidden temporary file and
+/// renamed into place on dispose, so a reader never sees a half-written object.
+/// </summary>
+internal sealed class LocalObjectStore : IObjectStore
+{
+    private const string TempSuffix = ".fxtmp";
+    private readonly string _root;
+
+    public LocalObjectStore(string root) => _root = Path.GetFullPath(root);
+
+    public string Root => _root;
+
+    public string Describe(string key) => PathOf(key);
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        if (!Directory.Exists(_root))
+            yield break;
+
+        // Walk only the folder the prefix names, not the whole tree.
+        var slash = prefix.LastIndexOf('/');
+        var folder = slash < 0 ? _root : PathOf(prefix[..slash]);
+        if (!Directory.Exists(folder))
+            yield break;
+
+        var keys = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(path => !path.EndsWith(TempSuffix, StringComparison.Ordinal))
+            .Select(path => (Key: Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'), Path: path))
+            .Where(entry => entry.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(entry => entry.Key, StringComparer.Ordinal);
+        foreach (var (key, path) in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new ObjectInfo(key, new FileInfo(path).Length);
+        }
+    }
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(key)));
+
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+            throw new FxException($"{path}: object not found");
+        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
+    }
+
+    public Task<Stream> CreateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return Task.FromResult<Stream>(new PublishOnDisposeStream(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}"));
+    }
+
+    public async Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        await using var stream = await CreateAsync(key, cancellationToken).ConfigureAwait(false);
+        await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default)
+    {
+        var target = PathOf(toKey);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(PathOf(fromKey), target, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        File.Delete(path);
+        RemoveEmptyFolders(Path.GetDirectoryName(path)!);
+        return Task.CompletedTask;
+    }
+
+    private string PathOf(string key)
+    {
+        var path = Path.GetFullPath(Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar)));
+        // A key is data, never a way out of the store.
+        if (!path.StartsWith(_root, StringComparison.Ordinal))
+            throw new FxException($"object key '{key}' points outside the store root {_root}");
+        return path;
+    }
+
+    private void RemoveEmptyFolders(string folder)
+    {
+        while (folder.Length > _root.Length && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            Directory.Delete(folder);
+            folder = Path.GetDirectoryName(folder)!;
+        }
+    }
+
+    /// <summary>Writes to a temporary file; renames it into place when disposed without error.</summary>
+    private sealed class PublishOnDisposeStream : FileStream
+    {
+        private readonly string _finalPath;
+        private readonly string _tempPath;
+        private bool _published;
+
+        public PublishOnDisposeStream(string finalPath, string tempPath)
+            : base(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true)
+        {
+            _finalPath = finalPath;
+            _tempPath = tempPath;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            Publish();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync().ConfigureAwait(false);
+            Publish();
+        }
+
+        private void Publish()
+        {
+            if (_published)
+                return;
+            _published = true;
+            File.Move(_tempPath, _finalPath, overwrite: true);
+        }
+    }
+}

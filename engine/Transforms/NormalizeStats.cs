@@ -1,0 +1,65 @@
+namespace FxEngine.Transforms;
+
+/// <summary>Row counts and per-currency totals of a run; one per worker, merged at the end.</summary>
+public sealed class NormalizeStats
+{
+    public long RowsIn { get; private set; }
+    public long RowsOut { get; private set; }
+    public long StaleRows { get; private set; }
+    public SortedDictionary<string, long> RejectedByReason { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, CurrencyTotals> Currencies { get; } = new(StringComparer.Ordinal);
+
+    public long RowsRejected => RejectedByReason.Values.Sum();
+
+    internal void CountIn(int rows) => RowsIn += rows;
+
+    internal void CountReject(string reason) =>
+        RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + 1;
+
+    internal void CountOut(string currency, decimal amount, decimal converted, bool stale)
+    {
+        RowsOut++;
+        if (stale)
+            StaleRows++;
+        if (!Currencies.TryGetValue(currency, out var totals))
+            Currencies[currency] = totals = new CurrencyTotals();
+        totals.Add(amount, converted);
+    }
+
+    public void Merge(NormalizeStats other)
+    {
+        RowsIn += other.RowsIn;
+        RowsOut += other.RowsOut;
+        StaleRows += other.StaleRows;
+        foreach (var (reason, count) in other.RejectedByReason)
+            RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + count;
+        foreach (var (currency, totals) in other.Currencies)
+        {
+            if (!Currencies.TryGetValue(currency, out var mine))
+                Currencies[currency] = mine = new CurrencyTotals();
+            mine.Merge(totals);
+        }
+    }
+}
+
+/// <summary>Converted rows of one source currency: how many, and the sums before and after.</summary>
+public sealed class CurrencyTotals
+{
+    public long Rows { get; private set; }
+    public decimal Amount { get; private set; }
+    public decimal AmountTarget { get; private set; }
+
+    internal void Add(decimal amount, decimal converted)
+    {
+        Rows++;
+        Amount += amount;
+        AmountTarget += converted;
+    }
+
+    internal void Merge(CurrencyTotals other)
+    {
+        Rows += other.Rows;
+        Amount += other.Amount;
+        AmountTarget += other.AmountTarget;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections.Frozen;
+using FxEngine.Sources.Rates;
+using FxEngine.Transforms.Currency;
+
+namespace FxEngine.Transforms;
+
+/// <summary>
+/// The broadcast side of the join: for every calendar day and currency, the conversion to
+/// the target currency from the latest snapshot r with r ≤ day and r ≥ day − maxStaleDays
+/// that holds both currencies. Built once, then shared read-only by every worker; lookups
+/// are two array indexings.
+/// </summary>
+public sealed class RateTable
+{
+    private readonly Entry?[] _entries; // [day offset * currency count + currency index]
+    private readonly FrozenDictionary<string, int> _currencyIndex;
+    private readonly int _firstDay;
+    private readonly int _dayCount;
+
+    /// <summary>A conversion for one (day, currency): the factor and the snapshot date it came from.</summary>
+    public sealed record Entry(DateOnly RateDate, ExactConversion Conversion);
+
+    public RateTable(IEnumerable<RateSnapshot> snapshots, string target, int maxStaleDays)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxStaleDays);
+        Target = target;
+        TargetScale = Iso4217.MinorUnits(target)
+            ?? throw new FxException($"target currency '{target}' is not an ISO 4217 currency with known minor units");
+        MaxStaleDays = maxStaleDays;
+
+        var byDate = new SortedDictionary<DateOnly, RateSnapshot>();
+        foreach (var snapshot in snapshots)
+            byDate[snapshot.Date] = snapshot; // a later copy of the same day wins
+        if (byDate.Count == 0)
+            throw new FxException("no rate snapshots were found: fetch rates for the transactions' dates first");
+        Snapshots = byDate.Values.ToArray();
+
+        Currencies = byDate.Values.SelectMany(s => s.Rates.Keys).Append(target).Distinct().Order(StringComparer.Ordinal).ToArray();
+        _currencyIndex = Currencies.Select((code, i) => (code, i)).ToFrozenDictionary(p => p.code, p => p.i);
+
+        _firstDay = byDate.Keys.First().DayNumber;
+        _dayCount = byDate.Keys.Last().DayNumber + maxStaleDays - _firstDay + 1;
+        FirstDate = DateOnly.FromDayNumber(_firstDay);
+        LastDate = DateOnly.FromDayNumber(_firstDay + _dayCount - 1);
+        _entries = new Entry?[_dayCount * Currencies.Count];
+        ForwardFill(byDate);
+    }
+
+    public string Target { get; }
+
+    /// <summary>Decimal places of amounts in the target currency.</summary>
+    public int TargetScale { get; }
+
+    public int MaxStaleDays { get; }
+
+    /// <summary>Every currency any snapshot quotes, plus the target.</summary>
+    public IReadOnlyList<string> Currencies { get; }
+
+    public IReadOnlyList<RateSnapshot> Snapshots { get; }
+
+    /// <summary>The first and last day that can have a rate.</summary>
+    public DateOnly FirstDate { get; }
+    public DateOnly LastDate { get; }
+
+    /// <summary>The index of a known currency, or -1.</summary>
+    public int IndexOf(string code) => _currencyIndex.TryGetValue(code, out var index) ? index : -1;
+
+    /// <summary>The conversion for <paramref name="currency"/> (an index) on <paramref name="day"/>, or null when no snapshot is recent enough.</summary>
+    public Entry? Lookup(DateOnly day, int currency)
+    {
+        var offset = day.DayNumber - _firstDay;
+        return (uint)offset < (uint)_dayCount ? _entries[offset * Currencies.Count + currency] : null;
+    }
+
+    private void ForwardFill(SortedDictionary<DateOnly, RateSnapshot> byDate)
+    {
+        var latest = new Entry?[Currencies.Count];
+        for (var offset = 0; offset < _dayCount; offset++)
+        {
+            var day = DateOnly.FromDayNumber(_firstDay + offset);
+            if (byDate.TryGetValue(day, out var snapshot) && snapshot.Rates.TryGetValue(Target, out var targetRate))
+            {
+                foreach (var (code, rate) in snapshot.Rates)
+                    latest[_currencyIndex[code]] = new Entry(day, new ExactConversion(targetRate, rate));
+            }
+            for (var c = 0; c < latest.Length; c++)
+            {
+                var entry = latest[c];
+                if (entry is not null && day.DayNumber - entry.RateDate.DayNumber <= MaxStaleDays)
+                    _entries[offset * Currencies.Count + c] = entry;
+            }
+        }
+    }
+}
