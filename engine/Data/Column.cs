@@ -29,7 +29,7 @@ public abstract class Column
         var rows = checked((int)reader.RowCount);
         if (field.IsArray)
             throw new NotSupportedException($"column '{field.Name}' is a list; nested columns are not supported");
-        if (field.ClrType == typeof(string))
+        if (IsText(field.ClrType))
         {
             var values = new string?[rows];
             await reader.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
@@ -46,6 +46,9 @@ public abstract class Column
         await column.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
         return (Column)column;
     }
+
+    /// <summary>Parquet.Net 6 types UTF-8 columns as ReadOnlyMemory&lt;char&gt;; CSV columns are strings.</summary>
+    public static bool IsText(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
 
     /// <summary>Reading into a typed column, dispatched once per column rather than per value.</summary>
     private interface ITypedReader

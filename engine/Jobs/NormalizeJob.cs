@@ -14,7 +14,7 @@ namespace FxEngine.Jobs;
 public readonly record struct NormalizeProgress(long RowsDone, long RowsTotal);
 
 /// <summary>What a run did.</summary>
-public sealed record NormalizeResult(string RunId, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson);
+public sealed record NormalizeResult(string RunId, string Target, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson);
 
 /// <summary>
 /// The batch normalizer: loads the snapshots into a broadcast <see cref="RateTable"/>, then
@@ -98,7 +98,7 @@ public static class NormalizeJob
         var summary = Summary(runId, started, options, rates, stats, files, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
         await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
         await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
-        return new NormalizeResult(runId, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
+        return new NormalizeResult(runId, rates.Target, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
     }
 
     /// <summary>A folder, or a single file named directly.</summary>
@@ -116,7 +116,7 @@ public static class NormalizeJob
         NormalizeStats stats, int files, TimeSpan loadRates, TimeSpan normalize, TimeSpan total)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("run_id", runId);

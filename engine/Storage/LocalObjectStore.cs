@@ -69,7 +69,9 @@ internal sealed class LocalObjectStore : IObjectStore
     {
         var target = PathOf(toKey);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Move(PathOf(fromKey), target, overwrite: true);
+        var source = PathOf(fromKey);
+        File.Move(source, target, overwrite: true);
+        RemoveEmptyFolders(Path.GetDirectoryName(source)!);
         return Task.CompletedTask;
     }
 

@@ -19,10 +19,10 @@ internal static class KeyColumns
         var type = column.Field.ClrType;
         var supported = role switch
         {
-            "date" => type == typeof(DateOnly) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(string),
-            "currency" => type == typeof(string),
+            "date" => type == typeof(DateOnly) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || Column.IsText(type),
+            "currency" => Column.IsText(type),
             _ => type == typeof(decimal) || type == typeof(int) || type == typeof(long) || type == typeof(short)
-                 || type == typeof(double) || type == typeof(float) || type == typeof(string),
+                 || type == typeof(double) || type == typeof(float) || Column.IsText(type),
         };
         if (!supported)
         {

@@ -55,7 +55,7 @@ public sealed class SyntheticRatesSource : IRatesSource
         var seed = StableHash(code);
         var phase = seed % 360 * Math.PI / 180;
         var wave = 0.03 * Math.Sin(2 * Math.PI * day / 365.25 + phase);
-        var wobble = (StableHash($"{code}:{day}") % 2001 - 1000) / 1000.0 * 0.002;
+        var wobble = ((int)(StableHash($"{code}:{day}") % 2001) - 1000) / 1000.0 * 0.002;
         // The double only shapes the drift; the published rate is a decimal rounded like OXR's
         // to six significant places after the point.
         var factor = Math.Round((decimal)(1 + wave + wobble), 6);

@@ -1,0 +1,25 @@
+using System.CommandLine;
+using FxEngine;
+using FxEngine.Cli;
+
+var root = new RootCommand("FxEngine: converts transactions in many currencies into one reporting currency with daily exchange rates.")
+{
+    Commands.Run(),
+    Commands.Normalize(),
+    Commands.Generate(),
+};
+
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (FxException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
