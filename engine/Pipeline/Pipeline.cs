@@ -49,7 +49,7 @@ public sealed class Pipeline : IDisposable
         Func<TIn, ChannelWriter<TOut>, CancellationToken, Task> expand)
     {
         var output = NewChannel<TOut>(capacity);
-        Start(name, output.Writer, () => Workers(parallelism, async _ =>
+        Start(name, output.Writer, () => Workers(name, parallelism, async _ =>
         {
             await foreach (var item in input.ReadAllAsync(Token).ConfigureAwait(false))
                 await expand(item, output.Writer, Token).ConfigureAwait(false);
@@ -63,7 +63,7 @@ public sealed class Pipeline : IDisposable
     /// </summary>
     public void Sink<TIn>(string name, ChannelReader<TIn> input, int parallelism,
         Func<int, IAsyncEnumerable<TIn>, CancellationToken, Task> consume) =>
-        Start<TIn>(name, null, () => Workers(parallelism, worker => consume(worker, input.ReadAllAsync(Token), Token)));
+        Start<TIn>(name, null, () => Workers(name, parallelism, worker => consume(worker, input.ReadAllAsync(Token), Token)));
 
     /// <summary>Waits for every stage; throws the first failure with the stage that raised it.</summary>
     public async Task RunAsync()
@@ -86,8 +86,20 @@ public sealed class Pipeline : IDisposable
             SingleWriter = false,
         });
 
-    private static Task Workers(int parallelism, Func<int, Task> body) =>
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, parallelism)).Select(i => Task.Run(() => body(i))));
+    /// <summary>Runs the workers of a stage; the first to fail cancels the pipeline at once, so its siblings stop too.</summary>
+    private Task Workers(string name, int parallelism, Func<int, Task> body) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, parallelism)).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await body(i).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Fail(name, ex);
+                throw;
+            }
+        })));
 
     private void Start<T>(string name, ChannelWriter<T>? output, Func<Task> body)
     {

@@ -1,0 +1,139 @@
+using FxEngine.Data;
+using FxEngine.Sources.Rates;
+using FxEngine.Transforms;
+using Parquet.Schema;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+public class BatchNormalizerTests
+{
+    private static readonly RateTable Rates = new(
+    [
+        RateSnapshotParser.Parse(Utf8(SnapshotJson(D("2024-01-01"), ("SGD", "1.34"), ("EUR", "0.92"), ("JPY", "155"), ("KWD", "0.307"))), "t", D("2024-01-01")),
+        RateSnapshotParser.Parse(Utf8(SnapshotJson(D("2024-01-03"), ("SGD", "1.35"), ("EUR", "0.90"), ("JPY", "150"))), "t", D("2024-01-03")),
+    ], "SGD", 1);
+
+    private static ColumnBatch Batch(string?[] dates, string?[] currencies, string?[] amounts) => new("test.csv",
+    [
+        Strings("txn_id", dates.Select((_, i) => $"T{i}").ToArray()),
+        Strings("txn_date", dates), Strings("currency", currencies), Strings("amount", amounts),
+    ]);
+
+    private static Dictionary<string, string> RejectsById(NormalizedBatch result)
+    {
+        var ids = (Column.StringColumn)result.Rejects!.Find("txn_id")!;
+        var reasons = (Column.StringColumn)result.Rejects.Find(BatchNormalizer.ReasonColumn)!;
+        return ids.Values.Zip(reasons.Values).ToDictionary(p => p.First!, p => p.Second!);
+    }
+
+    [Fact]
+    public void Normalize_EveryRejectReason_KeepsRowWithReason()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var result = normalizer.Normalize(Batch(
+            ["2024-01-01", "2024-13-45", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01", "2023-12-31", "2024-01-03", null, "2024-01-01"],
+            ["EUR", "EUR", "US$", "ABC", "EUR", "EUR", "EUR", "KWD", "EUR", null],
+            ["10", "10", "10", "10", "ten", null, "10", "10", "10", "10"]));
+
+        var rejects = RejectsById(result);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["T1"] = RejectReason.InvalidDate, ["T2"] = RejectReason.InvalidCurrency, ["T3"] = RejectReason.UnknownCurrency,
+            ["T4"] = RejectReason.InvalidAmount, ["T5"] = RejectReason.InvalidAmount, ["T6"] = RejectReason.MissingRate,
+            // KWD last quoted 01-01; with max 1 stale day 01-03 has none.
+            ["T7"] = RejectReason.MissingRate, ["T8"] = RejectReason.InvalidDate, ["T9"] = RejectReason.InvalidCurrency,
+        }, rejects);
+        Assert.Equal(1, result.Stats.RowsOut);
+        Assert.Equal(10, result.Stats.RowsIn);
+        Assert.Equal(9, result.Stats.RowsRejected);
+        // Every input column survives in the rejects.
+        Assert.Equal(["txn_id", "txn_date", "currency", "amount", "reject_reason"], result.Rejects!.Fields.Select(f => f.Name));
+    }
+
+    [Fact]
+    public void Normalize_LowerCaseAndPaddedCodes_AreConverted()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var result = normalizer.Normalize(Batch(["2024-01-01", "2024-01-01", "2024-01-01"], ["eur", " Eur ", "jpy"], ["92", "9.2", "155"]));
+        Assert.Null(result.Rejects);
+        var amounts = (Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!;
+        Assert.Equal([134.00m, 13.40m, 1.34m], amounts.Values);
+        Assert.Equal(["EUR", "JPY"], result.Stats.Currencies.Keys);
+    }
+
+    [Fact]
+    public void Normalize_StaleRate_MarksStatusAndRateDate()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var result = normalizer.Normalize(Batch(["2024-01-02", "2024-01-03"], ["EUR", "EUR"], ["100", "100"]));
+        var byDate = result.Partitions.ToDictionary(p => p.Date, p => p.Rows);
+        var stale = byDate[D("2024-01-02")];
+        Assert.Equal("stale", ((Column.StringColumn)stale.Find("fx_status")!).Values.Single());
+        Assert.Equal(D("2024-01-01"), ((Column.RequiredColumn<DateOnly>)stale.Find("fx_rate_date")!).Values.Single());
+        Assert.Equal(145.65m, ((Column.RequiredColumn<decimal>)stale.Find("amount_sgd")!).Values.Single()); // 100 * 1.34 / 0.92 = 145.652...
+        Assert.Equal("exact", ((Column.StringColumn)byDate[D("2024-01-03")].Find("fx_status")!).Values.Single());
+        Assert.Equal(1, result.Stats.StaleRows);
+    }
+
+    [Fact]
+    public void Normalize_TypedColumns_DecodesDecimalDoubleIntegerAndTimestamp()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping("ts", "ccy", "amt"));
+        ColumnBatch Typed(Column amount) => new("typed.parquet",
+        [
+            new Column.OptionalColumn<DateTime>(new DataField<DateTime>("ts", nullable: true), [new DateTime(2024, 1, 1, 23, 30, 0, DateTimeKind.Utc), null]),
+            Strings("ccy", "JPY", "JPY"),
+            amount,
+        ]);
+
+        foreach (var amount in new Column[]
+        {
+            new Column.OptionalColumn<double>(new DataField<double>("amt", nullable: true), [1550.5, 1]),
+            new Column.RequiredColumn<long>(new DataField<long>("amt", nullable: false), [1550L, 1]),
+            Amounts("amt", 1550.5m, 1m),
+        })
+        {
+            var result = normalizer.Normalize(Typed(amount));
+            var converted = ((Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.Single();
+            Assert.Equal(13.40m, converted); // 1550 or 1550.5 JPY * 1.34 / 155
+            Assert.Equal(RejectReason.InvalidDate, ((Column.StringColumn)result.Rejects!.Find("reject_reason")!).Values.Single());
+        }
+    }
+
+    [Fact]
+    public void Normalize_DoubleAmount_UsesShortestRoundTripValue()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var batch = new ColumnBatch("d.parquet",
+        [
+            Dates("txn_date", D("2024-01-01"), D("2024-01-01")), Strings("currency", "SGD", "SGD"),
+            new Column.RequiredColumn<double>(new DataField<double>("amount", nullable: false), [2.675, double.NaN]),
+        ]);
+        var result = normalizer.Normalize(batch);
+        // (decimal)2.675 through binary would be 2.67499999...; the written value 2.675 rounds up.
+        Assert.Equal(2.68m, ((Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.Single());
+        Assert.Equal(RejectReason.InvalidAmount, ((Column.StringColumn)result.Rejects!.Find("reject_reason")!).Values.Single());
+    }
+
+    [Fact]
+    public void Validate_MissingColumn_NamesColumnAndOption()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping(Amount: "value"));
+        var error = Assert.Throws<FxException>(() => normalizer.Normalize(Batch(["2024-01-01"], ["EUR"], ["1"])));
+        Assert.Equal("test.csv: amount column 'value' not found (columns: txn_id, txn_date, currency, amount); name it with --amount-column", error.Message);
+    }
+
+    [Fact]
+    public void Validate_WrongType_NamesColumnAndType()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var batch = new ColumnBatch("bad.parquet row group 0",
+        [
+            Dates("txn_date", D("2024-01-01")), Strings("currency", "EUR"),
+            new Column.RequiredColumn<bool>(new DataField<bool>("amount", nullable: false), [true]),
+        ]);
+        var error = Assert.Throws<FxException>(() => normalizer.Normalize(batch));
+        Assert.Equal("bad.parquet row group 0: column 'amount' (amount) has type Boolean; expected a decimal, an integer, a double or a string", error.Message);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+using FxEngine.Data;
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Tests;
+
+/// <summary>A folder that disappears with the test.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fxengine-tests", Guid.NewGuid().ToString("N"));
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
+
+internal static class TestData
+{
+    /// <summary>An OXR-shaped snapshot body with the given rates (USD base).</summary>
+    public static string SnapshotJson(DateOnly date, params (string Code, string Rate)[] rates)
+    {
+        var timestamp = new DateTimeOffset(date.ToDateTime(new TimeOnly(23, 0)), TimeSpan.Zero).ToUnixTimeSeconds();
+        var body = string.Join(",", rates.Select(r => $"\"{r.Code}\": {r.Rate}"));
+        return $"{{\"disclaimer\":\"test\",\"license\":\"test\",\"timestamp\":{timestamp},\"base\":\"USD\",\"rates\":{{{body}}}}}";
+    }
+
+    public static void WriteSnapshot(string folder, DateOnly date, params (string Code, string Rate)[] rates)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, $"{date:yyyy-MM-dd}.json"), SnapshotJson(date, rates));
+    }
+
+    /// <summary>Writes columns as one Parquet file with one row group per <paramref name="rowGroupRows"/>.</summary>
+    public static async Task WriteParquetAsync(string path, IReadOnlyList<Column> columns, int rowGroupRows = int.MaxValue)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var schema = new ParquetSchema(columns.Select(c => c.Field).ToArray());
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        var rows = columns[0].Length;
+        for (var start = 0; start < rows; start += rowGroupRows)
+        {
+            var slice = Enumerable.Range(start, Math.Min(rowGroupRows, rows - start)).ToArray();
+            using var group = writer.CreateRowGroup();
+            foreach (var column in columns)
+                await column.Gather(slice).WriteAsync(group, CancellationToken.None);
+            group.CompleteValidate();
+        }
+    }
+
+    public static Column Strings(string name, params string?[] values) => new Column.StringColumn(new DataField<string>(name, nullable: true), values);
+    public static Column Dates(string name, params DateOnly[] values) => new Column.RequiredColumn<DateOnly>(new DataField<DateOnly>(name, nullable: false), values);
+    public static Column Amounts(string name, params decimal?[] values) => new Column.OptionalColumn<decimal>(new DecimalDataField(name, 18, 4, isNullable: true), values);
+
+    public static DateOnly D(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a query in DuckDB, the independent reader of our Parquet output.</summary>
+    public static List<Dictionary<string, object?>> Query(string sql)
+    {
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using DbDataReader reader = command.ExecuteReader();
+        var rows = new List<Dictionary<string, object?>>();
+        while (reader.Read())
+        {
+            var row = new Dictionary<string, object?>();
+            for (var i = 0; i < reader.FieldCount; i++)
+                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public static string Glob(string folder) => Path.Combine(folder, "**", "*.parquet").Replace('\\', '/');
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
