@@ -1,0 +1,86 @@
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>Bad input through the real CLI: one clear line on stderr, no stack trace, exit code 1.</summary>
+public class CliErrorScenarioTests
+{
+    private static async Task<string> FailsWith(TempDir dir, params string[] args)
+    {
+        var result = await Cli.RunAsync(dir.Path, args);
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        return line;
+    }
+
+    [Fact]
+    public async Task Normalize_CorruptParquet_NamesFile()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/broken.parquet"), "this is not parquet at all");
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+        Assert.Contains("broken.parquet: not a readable Parquet file", line);
+    }
+
+    [Fact]
+    public async Task Normalize_MissingColumn_NamesFileColumnAndOption()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"), [Dates("txn_date", D("2024-01-01")), Strings("ccy", "USD"), Amounts("amount", 1m)]);
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+        Assert.Contains("t.parquet row group 0: currency column 'currency' not found (columns: txn_date, ccy, amount); name it with --currency-column", line);
+        Assert.False(File.Exists(dir.Sub("out/_SUCCESS")));
+    }
+
+    [Fact]
+    public async Task Normalize_EmptyRates_SaysSoAndWhatToDo()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("rates"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"), [Dates("txn_date", D("2024-01-01")), Strings("currency", "USD"), Amounts("amount", 1m)]);
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+        Assert.Contains("no rate snapshots", line);
+        Assert.Contains("fetch rates first", line);
+    }
+
+    [Fact]
+    public async Task Normalize_InvalidRateFile_NamesFileAndCurrency()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"), ("EUR", "-0.9"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"), [Dates("txn_date", D("2024-01-01")), Strings("currency", "USD"), Amounts("amount", 1m)]);
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+        Assert.Contains("2024-01-01.json: invalid rate snapshot: rate for 'EUR' is -0.9, not a positive number", line);
+    }
+
+    [Fact]
+    public async Task Normalize_UnknownTarget_NamesSetting()
+    {
+        using var dir = new TempDir();
+        var line = await FailsWith(dir, "normalize", "--rates", "r", "--input", "i", "--output", "o", "--target", "XXQ");
+        Assert.Equal("error: --target 'XXQ' is not an ISO 4217 currency code; use one like SGD, USD or EUR", line);
+    }
+
+    [Fact]
+    public async Task Normalize_MissingInputFolder_SaysItDoesNotExist()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", "nowhere", "--output", "out");
+        Assert.Contains("nowhere: input location does not exist", line);
+    }
+
+    [Fact]
+    public async Task Generate_BadDate_IsAUsageError()
+    {
+        using var dir = new TempDir();
+        var result = await Cli.RunAsync(dir.Path, "generate", "--rows", "10", "--out", "x", "--from", "2024-02-30");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--from '2024-02-30' is not a date; use YYYY-MM-DD", result.Stderr);
+    }
+}

@@ -1,0 +1,36 @@
+using FxEngine.Jobs;
+using FxEngine.Sources.Transactions;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>A rerun on the same input replaces the output: same rows, no duplicates, no leftovers.</summary>
+public class NormalizeRerunScenarioTests
+{
+    [Fact]
+    public async Task Normalize_RunTwice_SameRowsNoDuplicates()
+    {
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 30_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-10"), RowGroupRows = 5_000 });
+        for (var day = D("2024-01-01"); day <= D("2024-01-10"); day = day.AddDays(1))
+            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(dir.Sub("rates")).FullName, $"{day:yyyy-MM-dd}.json"), Sources.Rates.SyntheticRatesSource.Render(day));
+        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("out"), Workers = 2 };
+
+        await NormalizeJob.RunAsync(options);
+        var first = Snapshot(dir);
+        var rerun = await NormalizeJob.RunAsync(options);
+        var second = Snapshot(dir);
+
+        Assert.Equal(30_000, first.Count);
+        Assert.Equal(first, second);
+        // Only the rerun's files are left, in the output and in the rejects.
+        Assert.All(Directory.GetFiles(dir.Path, "*.parquet", SearchOption.AllDirectories).Where(f => !f.Contains("/raw/")),
+            file => Assert.Contains(rerun.RunId, file));
+    }
+
+    /// <summary>Every output and reject row as text, sorted.</summary>
+    private static List<string> Snapshot(TempDir dir) =>
+        Query($"SELECT txn_id || '|' || coalesce(CAST(amount_sgd AS VARCHAR), '') || '|' || fx_status AS r FROM read_parquet('{Glob(dir.Sub("out"))}') " +
+              $"UNION ALL SELECT txn_id || '|' || reject_reason FROM read_parquet('{Glob(dir.Sub("out_rejects"))}') ORDER BY 1")
+            .Select(r => (string)r["r"]!).ToList();
+}
