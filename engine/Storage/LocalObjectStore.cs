@@ -78,6 +78,8 @@ internal sealed class LocalObjectStore : IObjectStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
+        if (!File.Exists(path))
+            return Task.CompletedTask;
         File.Delete(path);
         RemoveEmptyFolders(Path.GetDirectoryName(path)!);
         return Task.CompletedTask;

@@ -23,3 +23,9 @@ catch (OperationCanceledException)
     Console.Error.WriteLine("cancelled");
     return 130;
 }
+catch (Exception ex)
+{
+    // Not a user error: a bug or an environment failure, so the full trace helps.
+    Console.Error.WriteLine($"fatal: unexpected failure: {ex}");
+    return 70;
+}

@@ -44,6 +44,19 @@ public class NormalizeCsvScenarioTests
     }
 
     [Fact]
+    public async Task Normalize_NoRejects_RejectsLocationStillCommitted()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/ok.csv"), "txn_date,currency,amount\n2024-05-01,USD,1\n");
+        var result = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") });
+        Assert.Equal(1, result.Stats.RowsOut);
+        Assert.True(File.Exists(dir.Sub("out_rejects/_SUCCESS")));
+        Assert.Empty(Directory.GetFiles(dir.Sub("out_rejects"), "*.parquet", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Normalize_CsvRowWithWrongFieldCount_FailsNamingLine()
     {
         using var dir = new TempDir();
