@@ -29,7 +29,7 @@ public abstract class Column
         var rows = checked((int)reader.RowCount);
         if (field.IsArray)
             throw new NotSupportedException($"column '{field.Name}' is a list; nested columns are not supported");
-        if (IsText(field.ClrType))
+        if (field.ClrType == typeof(string))
         {
             var values = new string?[rows];
             await reader.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
@@ -47,7 +47,10 @@ public abstract class Column
         return (Column)column;
     }
 
-    /// <summary>Parquet.Net 6 types UTF-8 columns as ReadOnlyMemory&lt;char&gt;; CSV columns are strings.</summary>
+    /// <summary>
+    /// Parquet.Net 6 reads UTF-8 columns as ReadOnlyMemory&lt;char&gt; slices of one buffer, far
+    /// cheaper than a string per value; CSV columns are strings.
+    /// </summary>
     public static bool IsText(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
 
     /// <summary>Reading into a typed column, dispatched once per column rather than per value.</summary>
@@ -87,7 +90,14 @@ public abstract class Column
 
         public T[] Values { get; }
         public override int Length => Values.Length;
-        public override Column Gather(ReadOnlySpan<int> rows) => new RequiredColumn<T>(Field, GatherArray(Values, rows));
+        public override Column Gather(ReadOnlySpan<int> rows)
+        {
+            var values = GatherArray(Values, rows);
+            if (typeof(T) == typeof(ReadOnlyMemory<char>))
+                Text.Compact(System.Runtime.CompilerServices.Unsafe.As<T[], ReadOnlyMemory<char>[]>(ref values));
+            return new RequiredColumn<T>(Field, values);
+        }
+
         public override Column Concat(IReadOnlyList<Column> parts) => new RequiredColumn<T>(Field, ConcatArrays(parts, p => ((RequiredColumn<T>)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync<T>(Field, Values.AsMemory(), null, null, cancellationToken);
@@ -103,7 +113,14 @@ public abstract class Column
 
         public T?[] Values { get; }
         public override int Length => Values.Length;
-        public override Column Gather(ReadOnlySpan<int> rows) => new OptionalColumn<T>(Field, GatherArray(Values, rows));
+        public override Column Gather(ReadOnlySpan<int> rows)
+        {
+            var values = GatherArray(Values, rows);
+            if (typeof(T) == typeof(ReadOnlyMemory<char>))
+                Text.Compact(System.Runtime.CompilerServices.Unsafe.As<T?[], ReadOnlyMemory<char>?[]>(ref values));
+            return new OptionalColumn<T>(Field, values);
+        }
+
         public override Column Concat(IReadOnlyList<Column> parts) => new OptionalColumn<T>(Field, ConcatArrays(parts, p => ((OptionalColumn<T>)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(Values), null, null, cancellationToken);
@@ -131,5 +148,44 @@ public abstract class Column
         public override Column Concat(IReadOnlyList<Column> parts) => new BytesColumn(Field, ConcatArrays(parts, p => ((BytesColumn)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync(Field, (IReadOnlyCollection<byte[]>)Values!, null);
+    }
+
+    /// <summary>
+    /// Text values are slices of their row group's character buffer. A gathered subset copies
+    /// its characters into one buffer of its own, so rows waiting in a partition do not keep
+    /// whole input row groups alive: buffered memory follows buffered rows.
+    /// </summary>
+    private static class Text
+    {
+        public static void Compact(ReadOnlyMemory<char>[] values)
+        {
+            var length = 0;
+            foreach (var value in values)
+                length += value.Length;
+            var buffer = new char[length];
+            var at = 0;
+            for (var i = 0; i < values.Length; i++)
+                values[i] = Copy(values[i], buffer, ref at);
+        }
+
+        public static void Compact(ReadOnlyMemory<char>?[] values)
+        {
+            var length = 0;
+            foreach (var value in values)
+                length += value?.Length ?? 0;
+            var buffer = new char[length];
+            var at = 0;
+            for (var i = 0; i < values.Length; i++)
+                if (values[i] is { } value)
+                    values[i] = Copy(value, buffer, ref at);
+        }
+
+        private static ReadOnlyMemory<char> Copy(ReadOnlyMemory<char> value, char[] buffer, ref int at)
+        {
+            value.Span.CopyTo(buffer.AsSpan(at));
+            var copy = new ReadOnlyMemory<char>(buffer, at, value.Length);
+            at += value.Length;
+            return copy;
+        }
     }
 }

@@ -14,7 +14,9 @@ namespace FxEngine.Sinks;
 /// </summary>
 internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, int maxBufferedRows) : IAsyncDisposable
 {
-    private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy };
+    // Sampling decides dictionary encoding from the first values instead of hashing a whole
+    // unique column (txn_id) first; Snappy is what Spark and DuckDB write by default.
+    private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private int _bufferedRows;

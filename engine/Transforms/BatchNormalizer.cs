@@ -23,10 +23,17 @@ public sealed class BatchNormalizer
     public const string StatusColumn = "fx_status";
     public const string ReasonColumn = "reject_reason";
 
+    /// <summary>Digits of the converted amount: DECIMAL(18, s) is a 64-bit integer in Parquet, fast to write and read.</summary>
+    public const int AmountPrecision = 18;
+
+    private const int InvalidCurrency = -1;
+    private const int UnknownCurrency = -2;
+
     private readonly RateTable _rates;
     private readonly ColumnMapping _columns;
+    private readonly decimal _maxAmount;
     private readonly DecimalDataField _amountField;
-    private readonly DecimalDataField _rateField = new(RateColumn, 38, ExactConversion.RateScale);
+    private readonly DecimalDataField _rateField;
     private readonly DataField _rateDateField = new DataField<DateOnly>(RateDateColumn, nullable: false);
     private readonly DataField _statusField = new DataField<string>(StatusColumn, nullable: false);
     private readonly DataField _reasonField = new DataField<string>(ReasonColumn, nullable: false);
@@ -36,7 +43,9 @@ public sealed class BatchNormalizer
         _rates = rates;
         _columns = columns;
         AmountColumn = $"amount_{rates.Target.ToLowerInvariant()}";
-        _amountField = new DecimalDataField(AmountColumn, 38, rates.TargetScale);
+        _amountField = new DecimalDataField(AmountColumn, AmountPrecision, rates.TargetScale);
+        _rateField = new DecimalDataField(RateColumn, RateTable.RatePrecision, rates.RateScale);
+        _maxAmount = (decimal)Math.Pow(10, AmountPrecision - rates.TargetScale);
     }
 
     /// <summary>The added amount column, named after the target (<c>amount_sgd</c>).</summary>
@@ -51,7 +60,7 @@ public sealed class BatchNormalizer
         {
             var field = fields.FirstOrDefault(f => f.Name == name)
                 ?? throw new FxException($"{origin}: {role} column '{name}' not found (columns: {string.Join(", ", fields.Select(f => f.Name))}); name it with {option}");
-            KeyColumns.Validate(new Column.StringColumn(field, []), role, origin);
+            KeyColumns.Validate(field.ClrType, field.Name, role, origin);
         }
         foreach (var added in AddedColumns.Append(ReasonColumn))
             if (fields.Any(f => f.Name == added))
@@ -60,84 +69,116 @@ public sealed class BatchNormalizer
 
     public NormalizedBatch Normalize(ColumnBatch batch)
     {
-        var stats = new NormalizeStats();
         Validate(batch.Fields.ToList(), batch.Origin);
-        var dates = KeyColumns.Dates(batch.Find(_columns.Date)!);
-        var currencies = KeyColumns.Strings(batch.Find(_columns.Currency)!);
+        var days = KeyColumns.DayNumbers(batch.Find(_columns.Date)!);
+        var currencies = ResolveCurrencies(batch.Find(_columns.Currency)!);
         var amounts = KeyColumns.Amounts(batch.Find(_columns.Amount)!);
         var rows = batch.RowCount;
-        stats.CountIn(rows);
 
         var converted = new decimal[rows];
         var entries = new RateTable.Entry?[rows];
         var reasons = new string?[rows];
-        var codes = new string?[rows];
-        var codeCache = new Dictionary<string, (string? Code, int Index)>(StringComparer.Ordinal);
-        var byDay = new Dictionary<int, List<int>>();
+        var totals = new CurrencyAccumulator(_rates.Currencies.Count);
         var rejected = new List<int>();
+        int firstDay = int.MaxValue, lastDay = int.MinValue;
 
         for (var i = 0; i < rows; i++)
         {
-            var reason = Convert(dates[i], currencies[i], amounts[i], codeCache, out codes[i], out entries[i], out converted[i]);
+            var reason = Convert(days[i], currencies[i], amounts[i], out entries[i], out converted[i]);
             if (reason is not null)
             {
                 reasons[i] = reason;
                 rejected.Add(i);
-                stats.CountReject(reason);
                 continue;
             }
-            var day = dates[i]!.Value.DayNumber;
-            if (!byDay.TryGetValue(day, out var list))
-                byDay[day] = list = [];
-            list.Add(i);
-            stats.CountOut(codes[i]!, amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber != day);
+            firstDay = Math.Min(firstDay, days[i]);
+            lastDay = Math.Max(lastDay, days[i]);
+            totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber != days[i]);
         }
 
-        var partitions = byDay.OrderBy(p => p.Key)
-            .Select(p => (DateOnly.FromDayNumber(p.Key), Output(batch, p.Value, converted, entries, p.Key)))
-            .ToList();
+        var stats = totals.ToStats(_rates.Currencies, rows);
+        foreach (var i in rejected)
+            stats.CountReject(reasons[i]!);
+        var partitions = rows == rejected.Count ? [] : Partitions(batch, days, entries, converted, firstDay, lastDay);
         var rejects = rejected.Count == 0 ? null : batch.Gather(rejected.ToArray()).Append(
             new Column.StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
         return new NormalizedBatch(partitions, rejects, stats);
     }
 
     /// <summary>The reject reason of one row, or null with the converted amount.</summary>
-    private string? Convert(DateOnly? date, string? rawCode, decimal? amount,
-        Dictionary<string, (string? Code, int Index)> codeCache,
-        out string? code, out RateTable.Entry? entry, out decimal converted)
+    private string? Convert(int day, int currency, decimal? amount, out RateTable.Entry? entry, out decimal converted)
     {
-        code = null;
         entry = null;
         converted = 0;
-        if (date is not { } day)
+        if (day == KeyColumns.NoDay)
             return RejectReason.InvalidDate;
-        if (rawCode is null)
+        if (currency == InvalidCurrency)
             return RejectReason.InvalidCurrency;
-        if (!codeCache.TryGetValue(rawCode, out var known))
-            codeCache[rawCode] = known = Resolve(rawCode);
-        code = known.Code;
-        if (code is null)
-            return RejectReason.InvalidCurrency;
-        if (known.Index < 0)
+        if (currency == UnknownCurrency)
             return RejectReason.UnknownCurrency;
         if (amount is not { } value)
             return RejectReason.InvalidAmount;
-        entry = _rates.Lookup(day, known.Index);
+        entry = _rates.Lookup(DateOnly.FromDayNumber(day), currency);
         if (entry is null)
             return RejectReason.MissingRate;
-        return entry.Conversion.TryConvert(value, _rates.TargetScale, out converted) ? null : RejectReason.InvalidAmount;
+        // An amount too large for the output column is refused rather than truncated.
+        return entry.Conversion.TryConvert(value, _rates.TargetScale, out converted) && Math.Abs(converted) < _maxAmount
+            ? null
+            : RejectReason.InvalidAmount;
     }
 
-    /// <summary>Upper-cases and trims a code; null code when it is not three letters.</summary>
-    private (string? Code, int Index) Resolve(string raw)
+    /// <summary>
+    /// Each row's currency index in the rate table, upper-cased and trimmed first; a code seen
+    /// before in the batch costs one lookup by its characters, with no string made.
+    /// </summary>
+    private int[] ResolveCurrencies(Column column)
     {
-        var code = raw.Trim().ToUpperInvariant();
-        return Iso4217.IsWellFormed(code) ? (code, _rates.IndexOf(code)) : (null, -1);
+        var cache = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        return KeyColumns.MapText(column, text =>
+        {
+            if (!lookup.TryGetValue(text, out var index))
+                lookup[text] = index = Resolve(text);
+            return index;
+        }, InvalidCurrency);
     }
 
-    private ColumnBatch Output(ColumnBatch batch, List<int> rowList, decimal[] converted, RateTable.Entry?[] entries, int day)
+    private int Resolve(ReadOnlySpan<char> raw)
     {
-        var rows = rowList.ToArray();
+        var code = raw.Trim().ToString().ToUpperInvariant();
+        if (!Iso4217.IsWellFormed(code))
+            return InvalidCurrency;
+        var index = _rates.IndexOf(code);
+        return index < 0 ? UnknownCurrency : index;
+    }
+
+    /// <summary>The converted rows grouped by day (a counting sort), each group with the added columns.</summary>
+    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int[] days, RateTable.Entry?[] entries, decimal[] converted, int firstDay, int lastDay)
+    {
+        var counts = new int[lastDay - firstDay + 2];
+        for (var i = 0; i < days.Length; i++)
+            if (entries[i] is not null)
+                counts[days[i] - firstDay + 1]++;
+        for (var d = 1; d < counts.Length; d++)
+            counts[d] += counts[d - 1];
+        var order = new int[counts[^1]];
+        var next = counts[..^1];
+        for (var i = 0; i < days.Length; i++)
+            if (entries[i] is not null)
+                order[next[days[i] - firstDay]++] = i;
+
+        var partitions = new List<(DateOnly, ColumnBatch)>();
+        for (var d = 0; d < counts.Length - 1; d++)
+        {
+            var rows = order.AsSpan(counts[d], counts[d + 1] - counts[d]);
+            if (rows.Length > 0)
+                partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, rows, converted, entries, firstDay + d)));
+        }
+        return partitions;
+    }
+
+    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, decimal[] converted, RateTable.Entry?[] entries, int day)
+    {
         var amounts = new decimal[rows.Length];
         var rates = new decimal[rows.Length];
         var rateDates = new DateOnly[rows.Length];
@@ -146,7 +187,7 @@ public sealed class BatchNormalizer
         {
             var entry = entries[rows[i]]!;
             amounts[i] = converted[rows[i]];
-            rates[i] = entry.Conversion.Rate;
+            rates[i] = entry.Rate;
             rateDates[i] = entry.RateDate;
             statuses[i] = entry.RateDate.DayNumber == day ? "exact" : "stale";
         }
@@ -155,5 +196,34 @@ public sealed class BatchNormalizer
             new Column.RequiredColumn<decimal>(_rateField, rates),
             new Column.RequiredColumn<DateOnly>(_rateDateField, rateDates),
             new Column.StringColumn(_statusField, statuses));
+    }
+
+    /// <summary>Per-currency totals in arrays indexed like the rate table, folded into stats once per batch.</summary>
+    private sealed class CurrencyAccumulator(int currencies)
+    {
+        private readonly long[] _rows = new long[currencies];
+        private readonly decimal[] _amounts = new decimal[currencies];
+        private readonly decimal[] _converted = new decimal[currencies];
+        private long _stale;
+
+        public void Add(int currency, decimal amount, decimal converted, bool stale)
+        {
+            _rows[currency]++;
+            _amounts[currency] += amount;
+            _converted[currency] += converted;
+            if (stale)
+                _stale++;
+        }
+
+        public NormalizeStats ToStats(IReadOnlyList<string> codes, int rowsIn)
+        {
+            var stats = new NormalizeStats();
+            stats.CountIn(rowsIn);
+            for (var c = 0; c < codes.Count; c++)
+                if (_rows[c] > 0)
+                    stats.CountOut(codes[c], _rows[c], _amounts[c], _converted[c]);
+            stats.CountStale(_stale);
+            return stats;
+        }
     }
 }

@@ -6,17 +6,21 @@ namespace FxEngine.Transforms;
 /// <summary>
 /// Decodes the three columns the join needs (date, currency, amount) from whatever types
 /// the input uses into plain arrays, one loop per column and batch rather than a type test
-/// per value. A value that cannot be decoded becomes null, which the normalizer rejects.
+/// per value. A value that cannot be decoded becomes "none", which the normalizer rejects.
 /// </summary>
 internal static class KeyColumns
 {
+    /// <summary>The day number of a missing or unreadable date.</summary>
+    public const int NoDay = int.MinValue;
+
     private const NumberStyles AmountStyle = NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite
         | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 
+    public delegate T TextMap<T>(ReadOnlySpan<char> text);
+
     /// <summary>Fails before any row is read when a key column has a type that cannot hold its meaning.</summary>
-    public static void Validate(Column column, string role, string origin)
+    public static void Validate(Type type, string name, string role, string origin)
     {
-        var type = column.Field.ClrType;
         var supported = role switch
         {
             "date" => type == typeof(DateOnly) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || Column.IsText(type),
@@ -32,20 +36,20 @@ internal static class KeyColumns
                 "currency" => "a string",
                 _ => "a decimal, an integer, a double or a string",
             };
-            throw new FxException($"{origin}: column '{column.Field.Name}' ({role}) has type {type.Name}; expected {expected}");
+            throw new FxException($"{origin}: column '{name}' ({role}) has type {type.Name}; expected {expected}");
         }
     }
 
-    public static DateOnly?[] Dates(Column column) => column switch
+    /// <summary>Day numbers (<see cref="DateOnly.DayNumber"/>) of each row's UTC date, or <see cref="NoDay"/>.</summary>
+    public static int[] DayNumbers(Column column) => column switch
     {
-        Column.RequiredColumn<DateOnly> c => Map(c.Values, v => (DateOnly?)v),
-        Column.OptionalColumn<DateOnly> c => c.Values,
-        Column.RequiredColumn<DateTime> c => Map(c.Values, v => (DateOnly?)UtcDate(v)),
-        Column.OptionalColumn<DateTime> c => Map(c.Values, v => v is { } t ? UtcDate(t) : (DateOnly?)null),
-        Column.RequiredColumn<DateTimeOffset> c => Map(c.Values, v => (DateOnly?)DateOnly.FromDateTime(v.UtcDateTime)),
-        Column.OptionalColumn<DateTimeOffset> c => Map(c.Values, v => v is { } t ? DateOnly.FromDateTime(t.UtcDateTime) : (DateOnly?)null),
-        Column.StringColumn c => Map(c.Values, ParseDate),
-        _ => throw new InvalidOperationException($"unsupported date column type {column.Field.ClrType}"),
+        Column.RequiredColumn<DateOnly> c => Map(c.Values, v => v.DayNumber),
+        Column.OptionalColumn<DateOnly> c => Map(c.Values, v => v?.DayNumber ?? NoDay),
+        Column.RequiredColumn<DateTime> c => Map(c.Values, v => UtcDay(v)),
+        Column.OptionalColumn<DateTime> c => Map(c.Values, v => v is { } t ? UtcDay(t) : NoDay),
+        Column.RequiredColumn<DateTimeOffset> c => Map(c.Values, v => DateOnly.FromDateTime(v.UtcDateTime).DayNumber),
+        Column.OptionalColumn<DateTimeOffset> c => Map(c.Values, v => v is { } t ? DateOnly.FromDateTime(t.UtcDateTime).DayNumber : NoDay),
+        _ => MapText(column, ParseDay, NoDay),
     };
 
     public static decimal?[] Amounts(Column column) => column switch
@@ -62,12 +66,34 @@ internal static class KeyColumns
         Column.OptionalColumn<double> c => Map(c.Values, v => v is { } d ? FromDouble(d) : null),
         Column.RequiredColumn<float> c => Map(c.Values, v => FromDouble(v)),
         Column.OptionalColumn<float> c => Map(c.Values, v => v is { } f ? FromDouble(f) : null),
-        Column.StringColumn c => Map(c.Values, ParseAmount),
-        _ => throw new InvalidOperationException($"unsupported amount column type {column.Field.ClrType}"),
+        _ => MapText(column, ParseAmount, null),
     };
 
-    public static string?[] Strings(Column column) =>
-        column is Column.StringColumn c ? c.Values : throw new InvalidOperationException($"unsupported currency column type {column.Field.ClrType}");
+    /// <summary>Maps each text value (string or UTF-8 slice) of a column; null values map to <paramref name="ifNull"/>.</summary>
+    public static T[] MapText<T>(Column column, TextMap<T> map, T ifNull)
+    {
+        switch (column)
+        {
+            case Column.StringColumn c:
+                return Map(c.Values, v => v is null ? ifNull : map(v));
+            case Column.RequiredColumn<ReadOnlyMemory<char>> c:
+            {
+                var result = new T[c.Values.Length];
+                for (var i = 0; i < result.Length; i++)
+                    result[i] = map(c.Values[i].Span);
+                return result;
+            }
+            case Column.OptionalColumn<ReadOnlyMemory<char>> c:
+            {
+                var result = new T[c.Values.Length];
+                for (var i = 0; i < result.Length; i++)
+                    result[i] = c.Values[i] is { } value ? map(value.Span) : ifNull;
+                return result;
+            }
+            default:
+                throw new InvalidOperationException($"column '{column.Field.Name}' of type {column.Field.ClrType} is not text");
+        }
+    }
 
     private static TOut[] Map<TIn, TOut>(TIn[] values, Func<TIn, TOut> map)
     {
@@ -77,25 +103,23 @@ internal static class KeyColumns
         return result;
     }
 
-    private static DateOnly UtcDate(DateTime value) =>
-        DateOnly.FromDateTime(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value);
+    private static int UtcDay(DateTime value) =>
+        DateOnly.FromDateTime(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).DayNumber;
 
-    private static DateOnly? ParseDate(string? text)
+    private static int ParseDay(ReadOnlySpan<char> text)
     {
-        if (text is null)
-            return null;
-        var trimmed = text.AsSpan().Trim();
+        var trimmed = text.Trim();
         if (DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return date;
+            return date.DayNumber;
         // A timestamp with a time and optional offset stands for its UTC date.
         return trimmed.Length > 10 && DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? DateOnly.FromDateTime(time.UtcDateTime)
-            : null;
+            ? DateOnly.FromDateTime(time.UtcDateTime).DayNumber
+            : NoDay;
     }
 
-    private static decimal? ParseAmount(string? text) =>
-        text is not null && decimal.TryParse(text, AmountStyle, CultureInfo.InvariantCulture, out var value) ? value : null;
+    private static decimal? ParseAmount(ReadOnlySpan<char> text) =>
+        decimal.TryParse(text, AmountStyle, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
     /// A double becomes the decimal of its shortest round-trip text (0.1 stays 0.1), which is

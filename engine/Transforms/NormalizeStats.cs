@@ -16,14 +16,14 @@ public sealed class NormalizeStats
     internal void CountReject(string reason) =>
         RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + 1;
 
-    internal void CountOut(string currency, decimal amount, decimal converted, bool stale)
+    internal void CountStale(long rows) => StaleRows += rows;
+
+    internal void CountOut(string currency, long rows, decimal amount, decimal converted)
     {
-        RowsOut++;
-        if (stale)
-            StaleRows++;
+        RowsOut += rows;
         if (!Currencies.TryGetValue(currency, out var totals))
             Currencies[currency] = totals = new CurrencyTotals();
-        totals.Add(amount, converted);
+        totals.Add(rows, amount, converted);
     }
 
     public void Merge(NormalizeStats other)
@@ -49,9 +49,9 @@ public sealed class CurrencyTotals
     public decimal Amount { get; private set; }
     public decimal AmountTarget { get; private set; }
 
-    internal void Add(decimal amount, decimal converted)
+    internal void Add(long rows, decimal amount, decimal converted)
     {
-        Rows++;
+        Rows += rows;
         Amount += amount;
         AmountTarget += converted;
     }

@@ -17,8 +17,14 @@ public sealed class RateTable
     private readonly int _firstDay;
     private readonly int _dayCount;
 
-    /// <summary>A conversion for one (day, currency): the factor and the snapshot date it came from.</summary>
-    public sealed record Entry(DateOnly RateDate, ExactConversion Conversion);
+    /// <summary>
+    /// A conversion for one (day, currency): the exact factor, the snapshot date it came from,
+    /// and the factor rounded to <see cref="RateScale"/> places for display.
+    /// </summary>
+    public sealed record Entry(DateOnly RateDate, ExactConversion Conversion, decimal Rate);
+
+    /// <summary>Digits of the displayed rate: a DECIMAL(18, s) stores as a 64-bit integer in Parquet.</summary>
+    public const int RatePrecision = 18;
 
     public RateTable(IEnumerable<RateSnapshot> snapshots, string target, int maxStaleDays)
     {
@@ -43,7 +49,7 @@ public sealed class RateTable
         FirstDate = DateOnly.FromDayNumber(_firstDay);
         LastDate = DateOnly.FromDayNumber(_firstDay + _dayCount - 1);
         _entries = new Entry?[_dayCount * Currencies.Count];
-        ForwardFill(byDate);
+        ForwardFill(Conversions(byDate.Values));
     }
 
     public string Target { get; }
@@ -57,6 +63,12 @@ public sealed class RateTable
     public IReadOnlyList<string> Currencies { get; }
 
     public IReadOnlyList<RateSnapshot> Snapshots { get; }
+
+    /// <summary>
+    /// Decimal places of <see cref="Entry.Rate"/>: as many as DECIMAL(18, s) allows once the
+    /// largest rate's integer digits fit (17 for SGD, whose largest rate is about 4.4 per KWD).
+    /// </summary>
+    public int RateScale { get; private set; }
 
     /// <summary>The first and last day that can have a rate.</summary>
     public DateOnly FirstDate { get; }
@@ -72,17 +84,42 @@ public sealed class RateTable
         return (uint)offset < (uint)_dayCount ? _entries[offset * Currencies.Count + currency] : null;
     }
 
-    private void ForwardFill(SortedDictionary<DateOnly, RateSnapshot> byDate)
+    /// <summary>Every usable (snapshot date, currency) conversion: snapshots without the target convert nothing.</summary>
+    private Dictionary<DateOnly, Dictionary<int, Entry>> Conversions(IEnumerable<RateSnapshot> snapshots)
+    {
+        var exact = new Dictionary<DateOnly, Dictionary<int, ExactConversion>>();
+        var largest = 1m;
+        foreach (var snapshot in snapshots)
+        {
+            if (!snapshot.Rates.TryGetValue(Target, out var targetRate))
+                continue;
+            var day = exact[snapshot.Date] = [];
+            foreach (var (code, rate) in snapshot.Rates)
+            {
+                var conversion = day[_currencyIndex[code]] = new ExactConversion(targetRate, rate);
+                if (conversion.TryConvert(1m, 0, out var whole) && whole > largest)
+                    largest = whole;
+            }
+        }
+        var integerDigits = (int)Math.Floor(Math.Log10((double)largest + 1)) + 1;
+        RateScale = Math.Max(0, RatePrecision - integerDigits);
+        return exact.ToDictionary(
+            day => day.Key,
+            day => day.Value.ToDictionary(c => c.Key, c => new Entry(day.Key, c.Value, DisplayRate(c.Value))));
+    }
+
+    private decimal DisplayRate(ExactConversion conversion) =>
+        conversion.TryConvert(1m, RateScale, out var rate) ? rate : throw new FxException($"a {Target} rate does not fit in a decimal");
+
+    private void ForwardFill(Dictionary<DateOnly, Dictionary<int, Entry>> conversions)
     {
         var latest = new Entry?[Currencies.Count];
         for (var offset = 0; offset < _dayCount; offset++)
         {
             var day = DateOnly.FromDayNumber(_firstDay + offset);
-            if (byDate.TryGetValue(day, out var snapshot) && snapshot.Rates.TryGetValue(Target, out var targetRate))
-            {
-                foreach (var (code, rate) in snapshot.Rates)
-                    latest[_currencyIndex[code]] = new Entry(day, new ExactConversion(targetRate, rate));
-            }
+            if (conversions.TryGetValue(day, out var today))
+                foreach (var (currency, entry) in today)
+                    latest[currency] = entry;
             for (var c = 0; c < latest.Length; c++)
             {
                 var entry = latest[c];

@@ -68,9 +68,20 @@ public class RateTableTests
     {
         var table = new RateTable(Snapshots, "SGD", 7);
         var entry = table.Lookup(D("2024-01-01"), table.IndexOf("SGD"))!;
-        Assert.Equal(1m, entry.Conversion.Rate);
+        Assert.Equal(1m, entry.Rate);
         Assert.True(entry.Conversion.TryConvert(123.456m, 2, out var same));
         Assert.Equal(123.46m, same);
+    }
+
+    [Fact]
+    public void RateScale_FitsLargestRateInEighteenDigits()
+    {
+        // Largest SGD per unit: USD at 1.35 (one integer digit) -> 17 places.
+        var table = new RateTable(Snapshots, "SGD", 7);
+        Assert.Equal(17, table.RateScale);
+        Assert.Equal(1.44444444444444444m, table.Lookup(D("2024-01-01"), table.IndexOf("EUR"))!.Rate); // 1.30 / 0.90 at 17 places
+        var yen = new RateTable([Snapshot("2024-01-01", ("JPY", "155"), ("KWD", "0.307"))], "JPY", 7);
+        Assert.Equal(15, yen.RateScale); // 155 / 0.307 = 504.9 has three integer digits
     }
 
     [Fact]

@@ -14,18 +14,19 @@ public static class TransactionDates
         DateOnly? first = null, last = null;
         foreach (var unit in await InputDiscovery.FindAsync(store, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var date in await DatesAsync(store, unit, dateColumn, cancellationToken).ConfigureAwait(false))
+            foreach (var day in await DayNumbersAsync(store, unit, dateColumn, cancellationToken).ConfigureAwait(false))
             {
-                if (date is not { } d)
+                if (day == KeyColumns.NoDay)
                     continue;
-                if (first is null || d < first) first = d;
-                if (last is null || d > last) last = d;
+                var date = DateOnly.FromDayNumber(day);
+                if (first is null || date < first) first = date;
+                if (last is null || date > last) last = date;
             }
         }
         return first is null ? null : (first.Value, last!.Value);
     }
 
-    private static async Task<IEnumerable<DateOnly?>> DatesAsync(IObjectStore store, InputUnit unit, string dateColumn, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, CancellationToken cancellationToken)
     {
         if (unit.Format == InputFormat.Parquet)
         {
@@ -34,19 +35,19 @@ public static class TransactionDates
             var field = reader.Schema.GetDataFields().FirstOrDefault(f => f.Name == dateColumn)
                 ?? throw new FxException($"{unit.Describe(store)}: date column '{dateColumn}' not found; name it with --date-column");
             var column = await Column.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), field, cancellationToken).ConfigureAwait(false);
-            KeyColumns.Validate(column, "date", unit.Describe(store));
-            return KeyColumns.Dates(column);
+            KeyColumns.Validate(field.ClrType, field.Name, "date", unit.Describe(store));
+            return KeyColumns.DayNumbers(column);
         }
 
         var batches = Channel.CreateUnbounded<ColumnBatch>();
         await BatchReader.ReadAsync(store, unit, batches.Writer, cancellationToken).ConfigureAwait(false);
         batches.Writer.Complete();
-        var dates = new List<DateOnly?>();
+        var days = new List<int>();
         await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
-            dates.AddRange(KeyColumns.Dates(column));
+            days.AddRange(KeyColumns.DayNumbers(column));
         }
-        return dates;
+        return days;
     }
 }

@@ -37,11 +37,7 @@ public sealed class ExactConversion
             _smallNumerator = (UInt128)_numerator;
             _smallDenominator = (UInt128)_denominator;
         }
-        Rate = DisplayRate();
     }
-
-    /// <summary>Units of target per unit of source, rounded to <see cref="RateScale"/> places, for display.</summary>
-    public decimal Rate { get; }
 
     // Factors are kept below 2^64 on the fast path so a 96-bit amount times a factor fits in 160
     // bits; the checked UInt128 arithmetic below falls back to BigInteger when it would not.
@@ -73,18 +69,6 @@ public sealed class ExactConversion
         }
         return TryCompose((UInt128)quotient, scale, negative, out result);
     }
-
-    /// <summary>The factor rounded to 18 places, or fewer when a huge factor would not fit.</summary>
-    private decimal DisplayRate()
-    {
-        for (var scale = RateScale; scale >= 0; scale--)
-            if (TryConvert(1m, scale, out var value))
-                return value;
-        throw new OverflowException("conversion rate does not fit in a decimal");
-    }
-
-    /// <summary>Decimal places of <see cref="Rate"/>.</summary>
-    public const int RateScale = 18;
 
     private bool TryConvertSmall(ulong mantissa, int shift, out UInt128 rounded)
     {

@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+654c5a722e67af0a51f32b9d67389a5bca5c3125")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+19ae5ca6f20367f295efc1e1ac7332ae909fd5e9")]
 [assembly: System.Reflection.AssemblyProductAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyTitleAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]

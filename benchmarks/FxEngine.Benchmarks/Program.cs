@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(FxEngine.Benchmarks.NormalizeBenchmark).Assembly).Run(args);
