@@ -13,6 +13,8 @@ namespace FxEngine.Benchmarks;
 /// Snappy Parquet partitioned by date. Both use every core of the machine.
 /// </summary>
 [MemoryDiagnoser]
+[GcServer(true)]
+[GcConcurrent(false)]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class NormalizeBenchmark
 {

@@ -45,8 +45,10 @@ public static class NormalizeJob
 
         var output = new OutputCommitter(ObjectStore.Open(options.Output), runId);
         var rejects = new OutputCommitter(ObjectStore.Open(options.RejectsLocation), runId);
-        var workerStats = Enumerable.Range(0, options.Workers).Select(_ => new NormalizeStats()).ToArray();
-        var files = 0;
+        var stats = new NormalizeStats();
+        var fileName = $"part-{runId}.parquet";
+        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
+        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
         long rowsDone = 0;
         try
         {
@@ -65,36 +67,43 @@ public static class NormalizeJob
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, batch.RowCount), totalRows));
                     return ValueTask.FromResult(result);
                 });
-            pipeline.Sink<NormalizedBatch>("write", normalized, options.Workers, async (worker, items, token) =>
+            // One worker buffers rows by partition (cheap, no locks); encoding and writing the
+            // row groups it hands out is the expensive part, done by every worker in parallel.
+            var rowGroups = pipeline.Source<PartitionedParquetWriter.RowGroup>("buffer", options.Workers, async (writer, token) =>
             {
-                var name = $"part-{worker:D3}-{runId}.parquet";
-                await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, name, options.RowGroupRows, options.MaxBufferedRowsPerWorker);
-                await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, name, options.RowGroupRows, options.MaxBufferedRowsPerWorker);
-                await foreach (var item in items.ConfigureAwait(false))
+                await foreach (var item in normalized.ReadAllAsync(token).ConfigureAwait(false))
                 {
-                    workerStats[worker].Merge(item.Stats);
+                    stats.Merge(item.Stats);
                     foreach (var (date, partition) in item.Partitions)
-                        await rows.AddAsync($"txn_date={date:yyyy-MM-dd}", partition, token).ConfigureAwait(false);
+                        foreach (var group in rows.Add($"txn_date={date:yyyy-MM-dd}", partition))
+                            await writer.WriteAsync(group, token).ConfigureAwait(false);
                     if (item.Rejects is not null)
-                        await rejected.AddAsync("", item.Rejects, token).ConfigureAwait(false);
+                        foreach (var group in rejected.Add("", item.Rejects))
+                            await writer.WriteAsync(group, token).ConfigureAwait(false);
                 }
-                await rows.CompleteAsync(token).ConfigureAwait(false);
-                await rejected.CompleteAsync(token).ConfigureAwait(false);
-                Interlocked.Add(ref files, rows.Files.Count() + rejected.Files.Count());
+                foreach (var group in rows.Drain().Concat(rejected.Drain()))
+                    await writer.WriteAsync(group, token).ConfigureAwait(false);
+            });
+            pipeline.Sink<PartitionedParquetWriter.RowGroup>("write", rowGroups, options.Workers, async (_, groups, token) =>
+            {
+                await foreach (var group in groups.ConfigureAwait(false))
+                    await PartitionedParquetWriter.WriteAsync(group, token).ConfigureAwait(false);
             });
             await pipeline.RunAsync().ConfigureAwait(false);
+            await rows.CloseAsync().ConfigureAwait(false);
+            await rejected.CloseAsync().ConfigureAwait(false);
         }
         catch
         {
+            await rows.CloseAsync().ConfigureAwait(false);
+            await rejected.CloseAsync().ConfigureAwait(false);
             await output.AbortAsync().ConfigureAwait(false);
             await rejects.AbortAsync().ConfigureAwait(false);
             throw;
         }
+        var files = rows.Files.Count() + rejected.Files.Count();
         var processed = clock.Elapsed;
 
-        var stats = new NormalizeStats();
-        foreach (var part in workerStats)
-            stats.Merge(part);
         var summary = Summary(runId, started, options, rates, stats, files, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
         await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
         await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);

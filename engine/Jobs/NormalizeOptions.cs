@@ -31,11 +31,15 @@ public sealed class NormalizeOptions
     /// <summary>Input column names of the join keys. Default txn_date, currency, amount.</summary>
     public ColumnMapping Columns { get; set; } = new();
 
-    /// <summary>Rows per output row group. Default 500,000.</summary>
+    /// <summary>Rows per output row group, at most. Default 500,000.</summary>
     public int RowGroupRows { get; set; } = 500_000;
 
-    /// <summary>Rows a worker may hold before writing, across all partitions. Default 1,000,000.</summary>
-    public int MaxBufferedRowsPerWorker { get; set; } = 1_000_000;
+    /// <summary>
+    /// Converted rows held in memory before writing, across all partitions; when full, the
+    /// largest partition is written out. With P date partitions, row groups hold about
+    /// MaxBufferedRows / P rows. Default 2,000,000.
+    /// </summary>
+    public int MaxBufferedRows { get; set; } = 2_000_000;
 
     public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
@@ -53,8 +57,8 @@ public sealed class NormalizeOptions
             throw new FxException($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
         if (Workers is < 1 or > 256)
             throw new FxException($"--workers {Workers} is out of range; use 1 to 256");
-        if (RowGroupRows < 1 || MaxBufferedRowsPerWorker < RowGroupRows)
-            throw new FxException("row group rows must be positive and no more than the rows buffered per worker");
+        if (RowGroupRows < 1 || MaxBufferedRows < RowGroupRows)
+            throw new FxException("row group rows must be positive and no more than the buffered rows");
         foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
             if (string.IsNullOrWhiteSpace(value))
                 throw new FxException($"{name} is empty; name the input column");

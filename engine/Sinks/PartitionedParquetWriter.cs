@@ -6,11 +6,15 @@ using Parquet.Schema;
 namespace FxEngine.Sinks;
 
 /// <summary>
-/// One worker's Parquet output: one file per partition folder, fed with small chunks of
-/// rows and written as large row groups. Chunks wait in memory until a partition has
-/// <see cref="RowGroupRows"/> rows, or until all partitions together hold
-/// <see cref="MaxBufferedRows"/>, when the largest is written out: memory stays bounded
-/// whatever the input size, and files per partition stay at one per worker.
+/// Parquet output in partition folders, one file per partition. It has two sides:
+/// <list type="bullet">
+/// <item><see cref="Add"/> and <see cref="Drain"/> (one caller) buffer small chunks of rows
+/// and hand back a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when
+/// all partitions together hold <c>maxBufferedRows</c> (the largest goes): memory stays bounded
+/// whatever the input size.</item>
+/// <item><see cref="WriteAsync"/> (any number of callers) encodes and writes a row group;
+/// different partitions write in parallel, one partition's row groups one at a time.</item>
+/// </list>
 /// </summary>
 internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, int maxBufferedRows) : IAsyncDisposable
 {
@@ -21,84 +25,102 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private int _bufferedRows;
 
-    public int RowGroupRows => rowGroupRows;
-    public int MaxBufferedRows => maxBufferedRows;
+    /// <summary>Rows of one partition ready to be written as a row group.</summary>
+    public sealed record RowGroup(Partition Target, IReadOnlyList<ColumnBatch> Chunks);
 
-    /// <summary>Keys of the files written so far.</summary>
-    public IEnumerable<string> Files => _partitions.Values.Where(p => p.Writer is not null).Select(p => p.Key);
+    /// <summary>Keys of the files written.</summary>
+    public IEnumerable<string> Files => _partitions.Values.Where(p => p.Written).Select(p => p.Key);
 
-    /// <summary>Adds rows to a partition folder (<c>txn_date=2024-01-05</c>, or "" for none).</summary>
-    public async Task AddAsync(string partition, ColumnBatch rows, CancellationToken cancellationToken)
+    /// <summary>Buffers rows for a partition folder (<c>txn_date=2024-01-05</c>, or "" for none); returns the row groups now due.</summary>
+    public IReadOnlyList<RowGroup> Add(string partition, ColumnBatch rows)
     {
         if (rows.RowCount == 0)
-            return;
+            return [];
         if (!_partitions.TryGetValue(partition, out var target))
         {
             var key = partition.Length == 0 ? $"{prefix}{fileName}" : $"{prefix}{partition}/{fileName}";
-            _partitions[partition] = target = new Partition(key, new ParquetSchema(rows.Fields.ToArray()));
+            _partitions[partition] = target = new Partition(store, key, new ParquetSchema(rows.Fields.ToArray()));
         }
         else if (!target.Schema.Equals(new ParquetSchema(rows.Fields.ToArray())))
         {
-            throw new FxException($"{rows.Origin}: its columns ({string.Join(", ", rows.Fields.Select(f => $"{f.Name} {f.ClrType.Name}"))}) differ from earlier input ({string.Join(", ", target.Schema.GetDataFields().Select(f => $"{f.Name} {f.ClrType.Name}"))}); normalize files with different schemas in separate runs");
+            throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Schema.GetDataFields())}); normalize files with different schemas in separate runs");
         }
 
         target.Pending.Add(rows);
         target.PendingRows += rows.RowCount;
         _bufferedRows += rows.RowCount;
+
+        var due = new List<RowGroup>();
         if (target.PendingRows >= rowGroupRows)
-            await FlushAsync(target, cancellationToken).ConfigureAwait(false);
+            due.Add(Take(target));
         while (_bufferedRows > maxBufferedRows)
-            await FlushAsync(_partitions.Values.MaxBy(p => p.PendingRows)!, cancellationToken).ConfigureAwait(false);
+            due.Add(Take(_partitions.Values.MaxBy(p => p.PendingRows)!));
+        return due;
     }
 
-    /// <summary>Writes what is buffered and closes every file.</summary>
-    public async Task CompleteAsync(CancellationToken cancellationToken)
-    {
-        foreach (var partition in _partitions.Values)
-        {
-            await FlushAsync(partition, cancellationToken).ConfigureAwait(false);
-            await partition.CloseAsync().ConfigureAwait(false);
-        }
-    }
+    /// <summary>Every buffered row, as row groups; called once the input is exhausted.</summary>
+    public IReadOnlyList<RowGroup> Drain() =>
+        _partitions.Values.Where(p => p.PendingRows > 0).Select(Take).ToList();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Encodes and appends one row group to its partition's file.</summary>
+    public static async Task WriteAsync(RowGroup group, CancellationToken cancellationToken)
     {
-        foreach (var partition in _partitions.Values)
-            await partition.CloseAsync().ConfigureAwait(false);
-    }
-
-    private async Task FlushAsync(Partition partition, CancellationToken cancellationToken)
-    {
-        if (partition.PendingRows == 0)
-            return;
-        if (partition.Writer is null)
+        var target = group.Target;
+        await target.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            partition.Stream = await store.CreateAsync(partition.Key, cancellationToken).ConfigureAwait(false);
-            partition.Writer = await ParquetWriter.CreateAsync(partition.Schema, partition.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        using (var group = partition.Writer.CreateRowGroup())
-        {
-            var columns = partition.Pending[0].Columns.Count;
-            for (var c = 0; c < columns; c++)
+            if (target.Writer is null)
             {
-                var parts = partition.Pending.Select(b => b.Columns[c]).ToList();
-                await parts[0].Concat(parts).WriteAsync(group, cancellationToken).ConfigureAwait(false);
+                target.Stream = await target.Store.CreateAsync(target.Key, cancellationToken).ConfigureAwait(false);
+                target.Writer = await ParquetWriter.CreateAsync(target.Schema, target.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+                target.Written = true;
             }
-            group.CompleteValidate();
+            using var rowGroup = target.Writer.CreateRowGroup();
+            var chunks = group.Chunks;
+            for (var c = 0; c < chunks[0].Columns.Count; c++)
+            {
+                var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
+                await parts[0].Concat(parts).WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
+            }
+            rowGroup.CompleteValidate();
         }
+        finally
+        {
+            target.Gate.Release();
+        }
+    }
+
+    /// <summary>Writes every file's footer and closes it.</summary>
+    public async Task CloseAsync()
+    {
+        foreach (var partition in _partitions.Values)
+            await partition.CloseAsync().ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => new(CloseAsync());
+
+    private RowGroup Take(Partition partition)
+    {
+        var group = new RowGroup(partition, partition.Pending.ToList());
         _bufferedRows -= partition.PendingRows;
         partition.Pending.Clear();
         partition.PendingRows = 0;
+        return group;
     }
 
-    private sealed class Partition(string key, ParquetSchema schema)
+    private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {f.ClrType.Name}"));
+
+    internal sealed class Partition(IObjectStore store, string key, ParquetSchema schema)
     {
+        public IObjectStore Store { get; } = store;
         public string Key { get; } = key;
         public ParquetSchema Schema { get; } = schema;
         public List<ColumnBatch> Pending { get; } = [];
         public int PendingRows { get; set; }
+        public SemaphoreSlim Gate { get; } = new(1, 1);
         public Stream? Stream { get; set; }
         public ParquetWriter? Writer { get; set; }
+        public bool Written { get; set; }
 
         public async Task CloseAsync()
         {
