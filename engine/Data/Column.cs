@@ -18,10 +18,35 @@ public abstract class Column
     /// <summary>A new column holding the given rows, in that order.</summary>
     public abstract Column Gather(ReadOnlySpan<int> rows);
 
-    /// <summary>One column made of several, in order (for building a row group from chunks).</summary>
-    public abstract Column Concat(IReadOnlyList<Column> parts);
-
     public abstract Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes <paramref name="parts"/> (this column first, all of its type) as
+    /// one column chunk, through a pooled buffer: a row group assembled from many small
+    /// chunks then costs no large allocation.
+    /// </summary>
+    public abstract Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken);
+
+    protected static async Task WritePooledAsync<T>(IReadOnlyList<Column> parts, Func<Column, T[]> values, Func<T[], int, Task> write)
+    {
+        var total = parts.Sum(p => p.Length);
+        var buffer = System.Buffers.ArrayPool<T>.Shared.Rent(total);
+        try
+        {
+            var at = 0;
+            foreach (var part in parts)
+            {
+                var source = values(part);
+                source.CopyTo(buffer, at);
+                at += source.Length;
+            }
+            await write(buffer, total).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(buffer, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+    }
 
     /// <summary>Reads a whole column of a row group, whatever its type.</summary>
     public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, CancellationToken cancellationToken)
@@ -67,21 +92,6 @@ public abstract class Column
         return result;
     }
 
-    protected static T[] ConcatArrays<T>(IReadOnlyList<Column> parts, Func<Column, T[]> values)
-    {
-        if (parts.Count == 1)
-            return values(parts[0]);
-        var result = new T[parts.Sum(p => p.Length)];
-        var at = 0;
-        foreach (var part in parts)
-        {
-            var source = values(part);
-            source.CopyTo(result, at);
-            at += source.Length;
-        }
-        return result;
-    }
-
     /// <summary>A column of a non-nullable primitive type.</summary>
     public sealed class RequiredColumn<T> : Column, ITypedReader where T : struct
     {
@@ -98,9 +108,10 @@ public abstract class Column
             return new RequiredColumn<T>(Field, values);
         }
 
-        public override Column Concat(IReadOnlyList<Column> parts) => new RequiredColumn<T>(Field, ConcatArrays(parts, p => ((RequiredColumn<T>)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync<T>(Field, Values.AsMemory(), null, null, cancellationToken);
+        public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            WritePooledAsync<T>(parts, p => ((RequiredColumn<T>)p).Values, (buffer, count) => writer.WriteAsync<T>(Field, new ReadOnlyMemory<T>(buffer, 0, count), null, null, cancellationToken));
         ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
             reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
     }
@@ -121,9 +132,10 @@ public abstract class Column
             return new OptionalColumn<T>(Field, values);
         }
 
-        public override Column Concat(IReadOnlyList<Column> parts) => new OptionalColumn<T>(Field, ConcatArrays(parts, p => ((OptionalColumn<T>)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(Values), null, null, cancellationToken);
+        public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            WritePooledAsync<T?>(parts, p => ((OptionalColumn<T>)p).Values, (buffer, count) => writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(buffer, 0, count), null, null, cancellationToken));
         ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
             reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
     }
@@ -134,9 +146,10 @@ public abstract class Column
         public string?[] Values { get; } = values;
         public override int Length => Values.Length;
         public override Column Gather(ReadOnlySpan<int> rows) => new StringColumn(Field, GatherArray(Values, rows));
-        public override Column Concat(IReadOnlyList<Column> parts) => new StringColumn(Field, ConcatArrays(parts, p => ((StringColumn)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync(Field, (IReadOnlyCollection<string>)Values!, null);
+        public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            WritePooledAsync<string?>(parts, p => ((StringColumn)p).Values, (buffer, count) => writer.WriteAsync(Field, new ArraySegment<string>(buffer!, 0, count), null));
     }
 
     /// <summary>A binary column; null stands for a missing value.</summary>
@@ -145,9 +158,10 @@ public abstract class Column
         public byte[]?[] Values { get; } = values;
         public override int Length => Values.Length;
         public override Column Gather(ReadOnlySpan<int> rows) => new BytesColumn(Field, GatherArray(Values, rows));
-        public override Column Concat(IReadOnlyList<Column> parts) => new BytesColumn(Field, ConcatArrays(parts, p => ((BytesColumn)p).Values));
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             writer.WriteAsync(Field, (IReadOnlyCollection<byte[]>)Values!, null);
+        public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+            WritePooledAsync<byte[]?>(parts, p => ((BytesColumn)p).Values, (buffer, count) => writer.WriteAsync(Field, new ArraySegment<byte[]>(buffer!, 0, count), null));
     }
 
     /// <summary>

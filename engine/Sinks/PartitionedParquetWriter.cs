@@ -80,7 +80,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             for (var c = 0; c < chunks[0].Columns.Count; c++)
             {
                 var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
-                await parts[0].Concat(parts).WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
+                await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
             }
             rowGroup.CompleteValidate();
         }
