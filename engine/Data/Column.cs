@@ -67,7 +67,16 @@ public abstract class Column
             return new BytesColumn(field, values);
         }
         var factory = field.IsNullable ? typeof(OptionalColumn<>) : typeof(RequiredColumn<>);
-        var column = (ITypedReader)Activator.CreateInstance(factory.MakeGenericType(field.ClrType), field, rows)!;
+        ITypedReader column;
+        try
+        {
+            column = (ITypedReader)Activator.CreateInstance(factory.MakeGenericType(field.ClrType), field, rows)!;
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
         await column.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
         return (Column)column;
     }

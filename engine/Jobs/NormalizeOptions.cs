@@ -37,9 +37,9 @@ public sealed class NormalizeOptions
     /// <summary>
     /// Converted rows held in memory before writing, across all partitions; when full, the
     /// largest partition is written out. With P date partitions, row groups hold about
-    /// MaxBufferedRows / P rows. Default 2,000,000.
+    /// MaxBufferedRows / P rows. Default 1,000,000.
     /// </summary>
-    public int MaxBufferedRows { get; set; } = 2_000_000;
+    public int MaxBufferedRows { get; set; } = 1_000_000;
 
     public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")

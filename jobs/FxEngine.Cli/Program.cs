@@ -9,9 +9,18 @@ var root = new RootCommand("FxEngine: converts transactions in many currencies i
     Commands.Generate(),
 };
 
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+        Console.Error.WriteLine($"usage: {error.Message}");
+    Console.Error.WriteLine("run with --help for the commands and their options");
+    return 2;
+}
+
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (FxException ex)
 {

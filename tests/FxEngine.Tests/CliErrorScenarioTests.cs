@@ -80,7 +80,7 @@ public class CliErrorScenarioTests
     {
         using var dir = new TempDir();
         var result = await Cli.RunAsync(dir.Path, "generate", "--rows", "10", "--out", "x", "--from", "2024-02-30");
-        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("--from '2024-02-30' is not a date; use YYYY-MM-DD", result.Stderr);
     }
 }

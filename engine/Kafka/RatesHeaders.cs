@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using FxEngine.Sources.Rates;
+
+namespace FxEngine.Kafka;
+
+/// <summary>The rates message on the wire (DESIGN.md): key = date, value = body, and its headers.</summary>
+public static class RatesWire
+{
+    public const string SourceHeader = "fx-source";
+    public const string FetchedAtHeader = "fx-fetched-at";
+    public const string ContentTypeHeader = "content-type";
+
+    public const string DeadLetterReason = "fx-dlq-reason";
+    public const string DeadLetterTopic = "fx-dlq-topic";
+    public const string DeadLetterPartition = "fx-dlq-partition";
+    public const string DeadLetterOffset = "fx-dlq-offset";
+
+    public static Message<string, byte[]> ToKafka(RatesMessage message) => new()
+    {
+        Key = message.Key,
+        Value = message.Value.ToArray(),
+        Headers = new Headers
+        {
+            { SourceHeader, Encoding.UTF8.GetBytes(message.Source) },
+            { FetchedAtHeader, Encoding.UTF8.GetBytes(message.FetchedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)) },
+            { ContentTypeHeader, "application/json"u8.ToArray() },
+        },
+    };
+
+    public static string? Header(Headers? headers, string name) =>
+        headers is not null && headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+}
