@@ -17,4 +17,7 @@ public interface IRatesSource
 
     /// <summary>The snapshot of one calendar day.</summary>
     Task<RatesMessage> FetchAsync(DateOnly date, CancellationToken cancellationToken);
+
+    /// <summary>The latest snapshot, dated by the UTC date of its timestamp.</summary>
+    Task<RatesMessage> FetchLatestAsync(CancellationToken cancellationToken);
 }

@@ -28,6 +28,9 @@ public sealed class SyntheticRatesSource : IRatesSource
     public Task<RatesMessage> FetchAsync(DateOnly date, CancellationToken cancellationToken) =>
         Task.FromResult(new RatesMessage(date, Render(date), Name, DateTimeOffset.UtcNow));
 
+    public Task<RatesMessage> FetchLatestAsync(CancellationToken cancellationToken) =>
+        FetchAsync(DateOnly.FromDateTime(DateTime.UtcNow), cancellationToken);
+
     /// <summary>The snapshot body of one day.</summary>
     public static byte[] Render(DateOnly date)
     {

@@ -1,0 +1,114 @@
+using FxEngine.Kafka;
+using FxEngine.Sinks;
+using FxEngine.Sources.Rates;
+using FxEngine.Storage;
+
+namespace FxEngine.Jobs;
+
+/// <summary>Which snapshots to publish, and how often.</summary>
+public sealed class ProduceOptions
+{
+    /// <summary>One day (--date), a range (--from/--to), or the latest snapshot (--latest, the default).</summary>
+    public DateOnly? From { get; set; }
+    public DateOnly? To { get; set; }
+    public bool Latest => From is null;
+
+    /// <summary>Repeat every interval until stopped (--every 1h); null: publish once.</summary>
+    public TimeSpan? Every { get; set; }
+
+    /// <summary>Concurrent fetches in a backfill. Default 4.</summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>A lake whose <c>exchange_rates/</c> days are skipped in a backfill (unless <see cref="Force"/>).</summary>
+    public string? Lake { get; set; }
+
+    public bool Force { get; set; }
+
+    public void Validate()
+    {
+        if (From is { } from && To is { } to && from > to)
+            throw new FxException($"--from {from:yyyy-MM-dd} is after --to {to:yyyy-MM-dd}");
+        if (From is not null && To is null)
+            throw new FxException("--from needs --to (or use --date for one day)");
+        if (Every is { } every && every < TimeSpan.FromSeconds(1))
+            throw new FxException("--every must be at least 1s");
+        if (Concurrency is < 1 or > 64)
+            throw new FxException("--concurrency must be 1 to 64");
+    }
+}
+
+/// <summary>
+/// Fetches snapshots (bounded concurrency) and publishes them to the rates topic, each
+/// delivery confirmed before the next round; with --every it loops until cancelled and
+/// flushes on the way out.
+/// </summary>
+public static class ProduceJob
+{
+    public static async Task<int> RunAsync(ProduceOptions options, IRatesSource source, KafkaSettings kafka, Action<string> log, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        using var publisher = new KafkaRatesPublisher(kafka);
+        var published = 0;
+        try
+        {
+            while (true)
+            {
+                published += options.Latest
+                    ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
+                    : await BackfillAsync(options, source, publisher, log, cancellationToken).ConfigureAwait(false);
+                if (options.Every is not { } every)
+                    return published;
+                log($"next fetch in {every}");
+                await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && options.Every is not null)
+        {
+            log("stopping: flushing the producer");
+            publisher.Flush(TimeSpan.FromSeconds(30));
+            return published;
+        }
+    }
+
+    private static async Task<int> PublishLatestAsync(IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    {
+        var message = await source.FetchLatestAsync(cancellationToken).ConfigureAwait(false);
+        var at = await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        log($"published {message.Key} from {source.Name} to {at}");
+        return 1;
+    }
+
+    private static async Task<int> BackfillAsync(ProduceOptions options, IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    {
+        var lake = options.Lake is null ? null : ObjectStore.Open(options.Lake);
+        var days = new List<DateOnly>();
+        for (var day = options.From!.Value; day <= options.To!.Value; day = day.AddDays(1))
+        {
+            if (!options.Force && lake is not null && await lake.ExistsAsync(LakeRatesWriter.KeyOf(day), cancellationToken).ConfigureAwait(false))
+                log($"{day:yyyy-MM-dd}: already in the lake, skipped (--force to fetch again)");
+            else
+                days.Add(day);
+        }
+
+        var published = 0;
+        using var pipeline = new Pipeline.Pipeline(cancellationToken);
+        var dates = pipeline.Source<DateOnly>("dates", options.Concurrency, async (writer, token) =>
+        {
+            foreach (var day in days)
+                await writer.WriteAsync(day, token).ConfigureAwait(false);
+        });
+        var fetched = pipeline.Transform<DateOnly, RatesMessage>("fetch", dates, options.Concurrency, options.Concurrency,
+            (day, token) => new ValueTask<RatesMessage>(source.FetchAsync(day, token)));
+        pipeline.Sink<RatesMessage>("publish", fetched, 1, async (_, messages, token) =>
+        {
+            await foreach (var message in messages.ConfigureAwait(false))
+            {
+                var at = await publisher.PublishAsync(message, token).ConfigureAwait(false);
+                published++;
+                log($"published {message.Key} from {source.Name} to {at}");
+            }
+        });
+        await pipeline.RunAsync().ConfigureAwait(false);
+        return published;
+    }
+}
