@@ -72,7 +72,7 @@ public static class LakeSinkJob
                     deadLettered++;
                     log($"{origin}: sent to {kafka.DeadLetter}: {problem}");
                 }
-                consumer.Commit(result);
+                Commit(consumer, result, origin, log);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -84,6 +84,22 @@ public static class LakeSinkJob
             consumer.Close();
         }
         return new LakeSinkResult(written, deadLettered);
+    }
+
+    /// <summary>
+    /// Commits past a landed message. A rebalance can refuse the commit; the partition's next
+    /// owner then redelivers the message and rewrites the same object with the same bytes.
+    /// </summary>
+    private static void Commit(IConsumer<byte[]?, byte[]?> consumer, ConsumeResult<byte[]?, byte[]?> result, string origin, Action<string> log)
+    {
+        try
+        {
+            consumer.Commit(result);
+        }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId)
+        {
+            log($"{origin}: commit refused during a rebalance ({ex.Error.Reason}); it will be redelivered and rewritten identically");
+        }
     }
 
     /// <summary>The snapshot a message carries, or why it cannot be landed.</summary>
