@@ -1,3 +1,4 @@
+using FxEngine.Kafka;
 using FxEngine.Sinks;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
@@ -36,6 +37,9 @@ public sealed class RunOptions
     /// <summary>Fetch rates even for days the lake already has. Default false.</summary>
     public bool Force { get; set; }
 
+    /// <summary>The Kafka cluster; with no bootstrap servers the run starts an embedded dev broker.</summary>
+    public KafkaSettings Kafka { get; set; } = KafkaSettings.FromEnvironment();
+
     public string Transactions => ObjectStore.Child(Lake, "raw_transactions");
     public string ProcessedData => ObjectStore.Child(Lake, "processed_data");
     public string RejectedData => ObjectStore.Child(Lake, "rejected_data");
@@ -47,8 +51,9 @@ public sealed record RunResult(int RatesFetched, int RatesSkipped, bool Generate
 
 /// <summary>
 /// The whole flow on one machine: sample transactions when the lake has none; a snapshot
-/// for every day they span, fetched from the rates source and carried through a channel (the
-/// stand-in for the Kafka topic) to the lake's <c>exchange_rates/</c>; then normalization.
+/// for every day they span, fetched from the rates source, published to the rates topic and
+/// landed by the lake sink in <c>exchange_rates/</c> (through the real Kafka client, against
+/// an embedded broker unless a cluster is configured); then normalization.
 /// </summary>
 public static class RunJob
 {
@@ -72,7 +77,7 @@ public static class RunJob
         var range = await TransactionDates.RangeAsync(transactions, "txn_date", cancellationToken).ConfigureAwait(false)
             ?? throw new FxException($"{transactions.Root}: no row has a valid txn_date, so there are no days to fetch rates for");
         log($"transactions span {range.First:yyyy-MM-dd} to {range.Last:yyyy-MM-dd}; fetching {source.Name} rates");
-        var (fetched, skipped) = await FetchRatesAsync(lake, source, range.First, range.Last, options, cancellationToken).ConfigureAwait(false);
+        var (fetched, skipped) = await FetchRatesAsync(lake, source, range.First, range.Last, options, log, cancellationToken).ConfigureAwait(false);
         log($"rates: {fetched} snapshots landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
 
         log("normalizing");
@@ -90,42 +95,35 @@ public static class RunJob
     }
 
     /// <summary>
-    /// fetch (bounded concurrency) → topic (a bounded channel) → lake sink, skipping days the
-    /// lake already holds unless forced.
+    /// produce (fetch with bounded concurrency, skip days the lake has) → topic → lake sink
+    /// (drain once). The embedded broker lives only for this step.
     /// </summary>
     private static async Task<(int Fetched, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
-        DateOnly first, DateOnly last, RunOptions options, CancellationToken cancellationToken)
+        DateOnly first, DateOnly last, RunOptions options, Action<string> log, CancellationToken cancellationToken)
     {
-        var days = new List<DateOnly>();
         var skipped = 0;
         for (var day = first; day <= last; day = day.AddDays(1))
-        {
             if (!options.Force && await lake.ExistsAsync(LakeRatesWriter.KeyOf(day), cancellationToken).ConfigureAwait(false))
                 skipped++;
-            else
-                days.Add(day);
-        }
+        if (skipped == last.DayNumber - first.DayNumber + 1)
+            return (0, skipped);
 
-        var sink = new LakeRatesWriter(lake);
-        var landed = 0;
-        using var pipeline = new Pipeline.Pipeline(cancellationToken);
-        var dates = pipeline.Source<DateOnly>("dates", 16, async (writer, token) =>
+        var kafka = options.Kafka;
+        using var broker = string.IsNullOrWhiteSpace(kafka.BootstrapServers) ? new EmbeddedBroker() : null;
+        if (broker is not null)
         {
-            foreach (var day in days)
-                await writer.WriteAsync(day, token).ConfigureAwait(false);
-        });
-        var topic = pipeline.Transform<DateOnly, RatesMessage>("fetch", dates, options.FetchConcurrency, 16,
-            async (day, token) => await source.FetchAsync(day, token).ConfigureAwait(false));
-        pipeline.Sink<RatesMessage>("lake-sink", topic, 1, async (_, messages, token) =>
+            kafka.BootstrapServers = broker.BootstrapServers;
+            log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
+        }
+        var published = await ProduceJob.RunAsync(new ProduceOptions
         {
-            await foreach (var message in messages.ConfigureAwait(false))
-            {
-                await sink.WriteAsync(message, token).ConfigureAwait(false);
-                landed++;
-            }
-        });
-        await pipeline.RunAsync().ConfigureAwait(false);
-        return (landed, skipped);
+            From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
+        }, source, kafka, _ => { }, cancellationToken).ConfigureAwait(false);
+        log($"rates: {published} snapshots published to {kafka.Topic}");
+        var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
+        if (landed.DeadLettered > 0)
+            log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");
+        return (landed.Written, skipped);
     }
 
     private static async Task<bool> HasInputAsync(IObjectStore store, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using FxEngine.Jobs;
+using FxEngine.Kafka;
+using FxEngine.Storage;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using FxEngine.Transforms;
@@ -30,7 +32,8 @@ internal static class Commands
                 MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
             };
             using var progress = new ProgressPrinter();
-            var result = await RunJob.RunAsync(options, new SyntheticRatesSource(), line => Console.Error.WriteLine(line), progress, token);
+            using var http = new HttpClient();
+            var result = await RunJob.RunAsync(options, RatesSource(http), line => Console.Error.WriteLine(line), progress, token);
             progress.Finish();
             Report.Print(result.Normalize, options.ProcessedData, options.RejectedData);
             return 0;
@@ -90,6 +93,115 @@ internal static class Commands
             return 0;
         });
         return command;
+    }
+
+    public static Command Produce()
+    {
+        var date = DateOption("--date", "Publish the snapshot of one day");
+        var from = DateOption("--from", "First day of a backfill (with --to)");
+        var to = DateOption("--to", "Last day of a backfill");
+        var latest = new Option<bool>("--latest") { Description = "Publish the latest snapshot (the default)" };
+        var every = new Option<TimeSpan?>("--every")
+        {
+            Description = "Keep running, publishing again every interval (30s, 15m, 1h, 1d) until Ctrl+C or SIGTERM",
+            CustomParser = result => ParseInterval(result.Tokens.Single().Value, result),
+        };
+        var lake = new Option<string?>("--lake") { Description = "Skip backfill days this lake already has in exchange_rates/" };
+        var force = new Option<bool>("--force") { Description = "Fetch even days the lake already has" };
+        var (bootstrap, topic) = KafkaOptions();
+        var command = new Command("produce", "Fetch rates (Open Exchange Rates when OXR_APP_ID is set, else synthetic) and publish them to Kafka")
+        {
+            date, from, to, latest, every, lake, force, bootstrap, topic,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            var day = parse.GetValue(date);
+            if (day is not null && (parse.GetValue(from) is not null || parse.GetValue(to) is not null))
+                throw new FxException("--date and --from/--to cannot be combined");
+            var options = new ProduceOptions
+            {
+                From = day ?? parse.GetValue(from), To = day ?? parse.GetValue(to), Every = parse.GetValue(every),
+                Lake = parse.GetValue(lake), Force = parse.GetValue(force),
+            };
+            using var http = new HttpClient();
+            var published = await ProduceJob.RunAsync(options, RatesSource(http), Kafka(parse, bootstrap, topic), Console.Error.WriteLine, token);
+            Console.WriteLine($"published {published} snapshot(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Sink()
+    {
+        var lake = new Option<string>("--lake") { Description = "Lake root: snapshots land in <lake>/exchange_rates/", DefaultValueFactory = _ => "lake" };
+        var once = new Option<bool>("--once") { Description = "Drain the topic and exit (for batch schedulers); default: run until stopped" };
+        var group = new Option<string>("--group") { Description = "Consumer group", DefaultValueFactory = _ => "fxengine-lake-sink" };
+        var (bootstrap, topic) = KafkaOptions();
+        var command = new Command("sink", "Consume the rates topic and land each snapshot in the lake; bad messages go to <topic>.dlq")
+        {
+            lake, once, group, bootstrap, topic,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            var kafka = Kafka(parse, bootstrap, topic);
+            kafka.GroupId = parse.GetValue(group)!;
+            var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(parse.GetValue(lake)!), parse.GetValue(once), Console.Error.WriteLine, token);
+            Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Broker()
+    {
+        var command = new Command("broker", "Start an embedded Kafka-protocol dev broker and print its bootstrap address; runs until Ctrl+C");
+        command.SetAction(async (_, token) =>
+        {
+            using var broker = new EmbeddedBroker();
+            Console.WriteLine(broker.BootstrapServers);
+            Console.Error.WriteLine($"embedded Kafka broker listening; export KAFKA_BOOTSTRAP_SERVERS={broker.BootstrapServers} in other shells. Ctrl+C stops it (nothing is persisted).");
+            try { await Task.Delay(Timeout.Infinite, token); }
+            catch (OperationCanceledException) { }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The real API when OXR_APP_ID is set, the synthetic source otherwise.</summary>
+    private static IRatesSource RatesSource(HttpClient http)
+    {
+        var oxr = OpenExchangeRatesOptions.FromEnvironment();
+        if (string.IsNullOrWhiteSpace(oxr.AppId))
+            return new SyntheticRatesSource();
+        Console.Error.WriteLine("rates from Open Exchange Rates (OXR_APP_ID is set)");
+        return new OpenExchangeRatesSource(http, oxr);
+    }
+
+    private static (Option<string?> Bootstrap, Option<string> Topic) KafkaOptions() =>
+    (
+        new Option<string?>("--bootstrap-servers") { Description = "Kafka bootstrap servers (default: KAFKA_BOOTSTRAP_SERVERS); other librdkafka settings come from FXENGINE_KAFKA_* variables" },
+        new Option<string>("--topic") { Description = "Rates topic", DefaultValueFactory = _ => "exchange-rates-topic" }
+    );
+
+    private static KafkaSettings Kafka(ParseResult parse, Option<string?> bootstrap, Option<string> topic)
+    {
+        var settings = KafkaSettings.FromEnvironment();
+        if (parse.GetValue(bootstrap) is { Length: > 0 } servers)
+            settings.BootstrapServers = servers;
+        settings.Topic = parse.GetValue(topic)!;
+        return settings;
+    }
+
+    private static TimeSpan? ParseInterval(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var units = new Dictionary<char, double> { ['s'] = 1, ['m'] = 60, ['h'] = 3600, ['d'] = 86400 };
+        if (text.Length > 1 && units.TryGetValue(text[^1], out var seconds)
+            && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var count) && count > 0)
+            return TimeSpan.FromSeconds(count * seconds);
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
+            return span;
+        result.AddError($"--every '{text}' is not an interval; use 30s, 15m, 1h or 1d");
+        return null;
     }
 
     private static (Option<string> Target, Option<int> Stale, Option<int> Workers) CommonOptions() =>

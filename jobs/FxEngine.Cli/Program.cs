@@ -7,6 +7,9 @@ var root = new RootCommand("FxEngine: converts transactions in many currencies i
     Commands.Run(),
     Commands.Normalize(),
     Commands.Generate(),
+    Commands.Produce(),
+    Commands.Sink(),
+    Commands.Broker(),
 };
 
 var parsed = root.Parse(args);

@@ -16,6 +16,9 @@ internal static class Cli
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
+        // The scenarios choose their own rates source and broker, whatever the developer's shell says.
+        start.Environment.Remove("OXR_APP_ID");
+        start.Environment.Remove("KAFKA_BOOTSTRAP_SERVERS");
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
