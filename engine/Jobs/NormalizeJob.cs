@@ -113,6 +113,8 @@ public static class NormalizeJob
     /// <summary>A folder, or a single file named directly.</summary>
     private static (IObjectStore Store, string? Key) OpenInput(string location)
     {
+        if (ObjectStore.IsS3(location))
+            return (ObjectStore.Open(location), null);
         if (File.Exists(location))
             return (ObjectStore.Open(Path.GetDirectoryName(Path.GetFullPath(location))!), Path.GetFileName(location));
         var store = ObjectStore.Open(location);

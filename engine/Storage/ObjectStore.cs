@@ -1,24 +1,26 @@
 namespace FxEngine.Storage;
 
-/// <summary>Opens the object store a location names: a local path or a <c>file://</c> URI.</summary>
+/// <summary>Opens the object store a location names: a local path, a <c>file://</c> URI or <c>s3://bucket/prefix</c>.</summary>
 public static class ObjectStore
 {
     public static IObjectStore Open(string location)
     {
         if (string.IsNullOrWhiteSpace(location))
-            throw new FxException("an empty location was given: pass a folder path, file:// URI or s3:// URI");
+            throw new FxException("an empty location was given: pass a folder path, file:// URI or s3://bucket/prefix");
 
-        if (location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
-            throw new FxException($"{location}: S3 locations are not supported by this build yet; use a local folder or file:// URI");
+        if (IsS3(location))
+            return S3ObjectStore.Open(location);
 
         if (location.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
             return new LocalObjectStore(new Uri(location).LocalPath);
 
         if (location.Contains("://", StringComparison.Ordinal))
-            throw new FxException($"{location}: unsupported location scheme; use a folder path or file:// URI");
+            throw new FxException($"{location}: unsupported location scheme; use a folder path, file:// URI or s3://bucket/prefix");
 
         return new LocalObjectStore(location);
     }
+
+    public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A location next to <paramref name="location"/> with another last segment.</summary>
     public static string Sibling(string location, string name)
