@@ -28,13 +28,8 @@ public static class NormalizeJob
         options.Validate();
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
-        var runId = $"{started:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-
-        var ratesStore = ObjectStore.Open(options.Rates);
-        var snapshots = await LakeRatesReader.LoadAsync(ratesStore, cancellationToken).ConfigureAwait(false);
-        if (snapshots.Count == 0)
-            throw new FxException($"{ratesStore.Root}: no rate snapshots (*.json) found; fetch rates first");
-        var rates = new RateTable(snapshots, options.Target, options.MaxStaleDays);
+        var runId = RunId(started);
+        var rates = await LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
         var ratesLoaded = clock.Elapsed;
 
         var input = OpenInput(options.Input);
@@ -110,8 +105,20 @@ public static class NormalizeJob
         return new NormalizeResult(runId, rates.Target, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
     }
 
+    internal static string RunId(DateTimeOffset started) => $"{started:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>
+    internal static async Task<RateTable> LoadRatesAsync(NormalizeOptions options, CancellationToken cancellationToken)
+    {
+        var ratesStore = ObjectStore.Open(options.Rates);
+        var snapshots = await LakeRatesReader.LoadAsync(ratesStore, cancellationToken).ConfigureAwait(false);
+        if (snapshots.Count == 0)
+            throw new FxException($"{ratesStore.Root}: no rate snapshots (*.json) found; fetch rates first");
+        return new RateTable(snapshots, options.Target, options.MaxStaleDays);
+    }
+
     /// <summary>A folder, or a single file named directly.</summary>
-    private static (IObjectStore Store, string? Key) OpenInput(string location)
+    internal static (IObjectStore Store, string? Key) OpenInput(string location)
     {
         if (ObjectStore.IsS3(location))
             return (ObjectStore.Open(location), null);
@@ -123,7 +130,7 @@ public static class NormalizeJob
         return (store, null);
     }
 
-    private static byte[] Summary(string runId, DateTimeOffset started, NormalizeOptions options, RateTable rates,
+    internal static byte[] Summary(string runId, DateTimeOffset started, NormalizeOptions options, RateTable rates,
         NormalizeStats stats, int files, TimeSpan loadRates, TimeSpan normalize, TimeSpan total)
     {
         using var buffer = new MemoryStream();

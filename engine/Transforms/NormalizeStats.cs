@@ -13,8 +13,8 @@ public sealed class NormalizeStats
 
     internal void CountIn(int rows) => RowsIn += rows;
 
-    internal void CountReject(string reason) =>
-        RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + 1;
+    internal void CountReject(string reason, long rows = 1) =>
+        RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + rows;
 
     internal void CountStale(long rows) => StaleRows += rows;
 

@@ -111,6 +111,15 @@ public sealed class RateTable
     private decimal DisplayRate(ExactConversion conversion) =>
         conversion.TryConvert(1m, RateScale, out var rate) ? rate : throw new FxException($"a {Target} rate does not fit in a decimal");
 
+    /// <summary>Every (day, currency) that has a rate: the forward-filled table SQL executors broadcast.</summary>
+    public IEnumerable<(DateOnly Day, string Currency, Entry Entry)> Rows()
+    {
+        for (var offset = 0; offset < _dayCount; offset++)
+            for (var c = 0; c < Currencies.Count; c++)
+                if (_entries[offset * Currencies.Count + c] is { } entry)
+                    yield return (DateOnly.FromDayNumber(_firstDay + offset), Currencies[c], entry);
+    }
+
     private void ForwardFill(Dictionary<DateOnly, Dictionary<int, Entry>> conversions)
     {
         var latest = new Entry?[Currencies.Count];

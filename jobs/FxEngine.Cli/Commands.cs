@@ -50,11 +50,13 @@ internal static class Commands
         var dateColumn = new Option<string>("--date-column") { Description = "Transaction date column", DefaultValueFactory = _ => "txn_date" };
         var currencyColumn = new Option<string>("--currency-column") { Description = "Currency code column", DefaultValueFactory = _ => "currency" };
         var amountColumn = new Option<string>("--amount-column") { Description = "Amount column", DefaultValueFactory = _ => "amount" };
+        var engine = new Option<string>("--engine") { Description = "Executor: engine (in-process, any location) or duckdb (the rendered SQL in DuckDB, local folders)", DefaultValueFactory = _ => "engine" };
+        engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, engine,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -65,7 +67,9 @@ internal static class Commands
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
             };
             using var progress = new ProgressPrinter();
-            var result = await NormalizeJob.RunAsync(options, progress, token);
+            var result = parse.GetValue(engine) == "duckdb"
+                ? await DuckDbNormalizeJob.RunAsync(options, token)
+                : await NormalizeJob.RunAsync(options, progress, token);
             progress.Finish();
             Report.Print(result, options.Output, options.RejectsLocation);
             return 0;

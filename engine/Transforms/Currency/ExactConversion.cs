@@ -70,6 +70,10 @@ public sealed class ExactConversion
         return TryCompose((UInt128)quotient, scale, negative, out result);
     }
 
+    /// <summary>The factor as a reduced fraction, for executors that redo the arithmetic (SQL).</summary>
+    internal BigInteger Numerator => _numerator;
+    internal BigInteger Denominator => _denominator;
+
     private bool TryConvertSmall(ulong mantissa, int shift, out UInt128 rounded)
     {
         rounded = 0;

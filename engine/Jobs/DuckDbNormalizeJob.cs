@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using FxEngine.Plan;
+using FxEngine.Sinks;
+using FxEngine.Sources.Transactions;
+using FxEngine.Storage;
+using FxEngine.Transforms;
+
+namespace FxEngine.Jobs;
+
+/// <summary>
+/// The same normalization executed by DuckDB: the plan's rate table is written as Parquet, the
+/// rendered SQL classifies and converts every row, DuckDB writes the partitioned output and
+/// the rejects into staging, and the same committer as the engine's publishes them. Local
+/// locations only (this DuckDB build has no S3 extension).
+/// </summary>
+public static class DuckDbNormalizeJob
+{
+    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        foreach (var (name, location) in new[] { ("--input", options.Input), ("--output", options.Output), ("--rejects", options.RejectsLocation) })
+            if (ObjectStore.IsS3(location))
+                throw new FxException($"{name} {location}: the DuckDB executor works on local folders; use the engine executor for S3");
+
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var runId = NormalizeJob.RunId(started);
+        var rates = await NormalizeJob.LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
+        var ratesLoaded = clock.Elapsed;
+
+        var output = new OutputCommitter(ObjectStore.Open(options.Output), runId);
+        var rejects = new OutputCommitter(ObjectStore.Open(options.RejectsLocation), runId);
+        var work = ObjectStore.Open(Path.Combine(Path.GetTempPath(), $"fxengine-duckdb-{runId}"));
+        try
+        {
+            await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
+            var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
+            var (input, only) = NormalizeJob.OpenInput(options.Input);
+            var files = (await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false))
+                .Where(u => u.Format == InputFormat.Parquet && (only is null || u.Key == only))
+                .Select(u => input.Describe(u.Key)).Distinct().ToList();
+
+            using var connection = new DuckDBConnection("Data Source=:memory:");
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            Execute(connection, $"CREATE VIEW transactions AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(Literal))}], hive_partitioning = false)");
+            Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({Literal(plan.RateTable)})");
+            Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}");
+
+            var stats = Stats(connection, plan);
+            // DuckDB creates the last folder of a COPY target, not its parents.
+            Directory.CreateDirectory(Path.GetDirectoryName(output.Store.Describe(output.StagingPrefix).TrimEnd('/'))!);
+            Directory.CreateDirectory(rejects.Store.Describe(rejects.StagingPrefix));
+            var (partitionColumn, keepColumn) = PartitionColumn(plan);
+            var extra = keepColumn ? null : new[] { $"fx_day AS {partitionColumn}" };
+            if (stats.RowsOut > 0)
+                Execute(connection, $"COPY ({SqlRenderer.Output(plan, SqlDialect.DuckDb, extra)}) TO {Literal(output.Store.Describe(output.StagingPrefix))} " +
+                    $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({partitionColumn}), WRITE_PARTITION_COLUMNS {(keepColumn ? "true" : "false")}, FILENAME_PATTERN 'part-{runId}-{{i}}')");
+            if (stats.RowsRejected > 0)
+                Execute(connection, $"COPY ({SqlRenderer.Rejects(plan, SqlDialect.DuckDb)}) TO {Literal(rejects.Store.Describe($"{rejects.StagingPrefix}part-{runId}.parquet"))} (FORMAT parquet, COMPRESSION snappy)");
+            var processed = clock.Elapsed;
+
+            var filesWritten = 0;
+            foreach (var committer in new[] { output, rejects })
+                await foreach (var _ in committer.Store.ListAsync(committer.StagingPrefix, cancellationToken).ConfigureAwait(false))
+                    filesWritten++;
+            var summary = NormalizeJob.Summary(runId, started, options, rates, stats, filesWritten, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
+            await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+            await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+            return new NormalizeResult(runId, rates.Target, stats, filesWritten, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
+        }
+        catch (DuckDBException ex)
+        {
+            await output.AbortAsync().ConfigureAwait(false);
+            await rejects.AbortAsync().ConfigureAwait(false);
+            throw new FxException($"DuckDB executor: {ex.Message}", ex);
+        }
+        catch
+        {
+            await output.AbortAsync().ConfigureAwait(false);
+            await rejects.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            Directory.Delete(work.Root, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Output folders are named <c>txn_date=…</c>: the date column itself when it is a DATE
+    /// named txn_date (kept in the files, as the engine does), else a txn_date column of the
+    /// UTC day that lives only in the folder name.
+    /// </summary>
+    private static (string Column, bool Keep) PartitionColumn(NormalizationPlan plan)
+    {
+        const string name = "txn_date";
+        var date = plan.InputColumns.Single(c => c.Name == plan.Columns.Date);
+        if (date.Name == name && date.Kind == "date")
+            return (name, true);
+        if (plan.InputColumns.Any(c => c.Name == name))
+            throw new FxException($"the input has a column '{name}' that is not the DATE date column; the DuckDB executor cannot name its partitions");
+        return (name, false);
+    }
+
+    private static NormalizeStats Stats(DuckDBConnection connection, NormalizationPlan plan)
+    {
+        var stats = new NormalizeStats();
+        stats.CountIn(checked((int)Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified}")));
+        foreach (var (reason, rows) in Rows(connection, $"SELECT {BatchNormalizer.ReasonColumn}, count(*) FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NOT NULL GROUP BY 1"))
+            stats.CountReject((string)reason!, Convert.ToInt64(rows, CultureInfo.InvariantCulture));
+        stats.CountStale(Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NULL AND fx_rate_date_ <> fx_day"));
+
+        var amount = SqlRenderer.Quote(SqlDialect.DuckDb, plan.Columns.Amount);
+        var scale = (decimal)Math.Pow(10, plan.TargetScale);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT fx_code, count(*), sum(CAST({amount} AS DECIMAL(38,{plan.InputColumns.Single(c => c.Name == plan.Columns.Amount).Scale}))), CAST(sum(fx_minor) AS VARCHAR) " +
+            $"FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NULL GROUP BY 1";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            stats.CountOut(reader.GetString(0), reader.GetInt64(1), reader.GetDecimal(2),
+                decimal.Parse(reader.GetString(3), CultureInfo.InvariantCulture) / scale);
+        return stats;
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static List<(object? First, object? Second)> Rows(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<(object?, object?)>();
+        while (reader.Read())
+            rows.Add((reader.GetValue(0), reader.GetValue(1)));
+        return rows;
+    }
+
+    private static string Literal(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FxEngine.Transforms;
+
+namespace FxEngine.Plan;
+
+/// <summary>
+/// An input column as the SQL executors see it: name, kind (text, date, timestamp, decimal,
+/// integer, double, boolean, binary) and, for numbers, precision and scale.
+/// </summary>
+public sealed record PlanColumn(string Name, string Kind, int Scale = 0, int Precision = 0);
+
+/// <summary>
+/// One normalization run, described once: what the engine executes in-process and what
+/// <see cref="SqlRenderer"/> turns into SQL for DuckDB and Spark. Serialized as the EMR job's
+/// settings.
+/// </summary>
+public sealed record NormalizationPlan
+{
+    public required string Target { get; init; }
+    public required int TargetScale { get; init; }
+    public required int RateScale { get; init; }
+    public required int MaxStaleDays { get; init; }
+    public required ColumnMapping Columns { get; init; }
+
+    /// <summary>The input's columns in order; every one is carried to the output unchanged.</summary>
+    public required IReadOnlyList<PlanColumn> InputColumns { get; init; }
+
+    /// <summary>Every currency some snapshot quotes (rows in others are <c>unknown_currency</c>).</summary>
+    public required IReadOnlyList<string> KnownCurrencies { get; init; }
+
+    public required string Input { get; init; }
+    public required string Output { get; init; }
+    public required string Rejects { get; init; }
+
+    /// <summary>The forward-filled rate table (Parquet) that Spark broadcasts.</summary>
+    public required string RateTable { get; init; }
+
+    public string AmountColumn => $"amount_{Target.ToLowerInvariant()}";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static NormalizationPlan FromJson(string json) =>
+        JsonSerializer.Deserialize<NormalizationPlan>(json, Json) ?? throw new FxException("the plan file is empty");
+}

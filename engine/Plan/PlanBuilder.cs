@@ -1,0 +1,72 @@
+using FxEngine.Jobs;
+using FxEngine.Sources.Transactions;
+using FxEngine.Storage;
+using FxEngine.Transforms;
+using Parquet.Schema;
+
+namespace FxEngine.Plan;
+
+/// <summary>Builds a <see cref="NormalizationPlan"/> from the run's options, its rate table and its input's schema.</summary>
+public static class PlanBuilder
+{
+    public static async Task<NormalizationPlan> BuildAsync(NormalizeOptions options, RateTable rates, string rateTable, CancellationToken cancellationToken)
+    {
+        var input = ObjectStore.Open(options.Input);
+        var units = await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false);
+        var first = units.FirstOrDefault(u => u.Format == InputFormat.Parquet)
+            ?? throw new FxException($"{input.Root}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
+        IReadOnlyList<DataField> fields;
+        await using (var reader = await InputDiscovery.OpenParquetAsync(input, first.Key, cancellationToken).ConfigureAwait(false))
+            fields = reader.Schema.GetDataFields();
+        new BatchNormalizer(rates, options.Columns).Validate(fields, input.Describe(first.Key));
+
+        var columns = fields.Select(Describe).ToList();
+        Require(columns, options.Columns.Date, ["date", "timestamp"], "a DATE or TIMESTAMP", input.Describe(first.Key));
+        Require(columns, options.Columns.Currency, ["text"], "a string", input.Describe(first.Key));
+        Require(columns, options.Columns.Amount, ["decimal", "integer"], "a DECIMAL or an integer", input.Describe(first.Key));
+
+        return new NormalizationPlan
+        {
+            Target = rates.Target,
+            TargetScale = rates.TargetScale,
+            RateScale = rates.RateScale,
+            MaxStaleDays = rates.MaxStaleDays,
+            Columns = options.Columns,
+            InputColumns = columns,
+            KnownCurrencies = rates.Currencies.ToList(),
+            Input = options.Input,
+            Output = options.Output,
+            Rejects = options.RejectsLocation,
+            RateTable = rateTable,
+        };
+    }
+
+    private static PlanColumn Describe(DataField field)
+    {
+        var type = field.ClrType;
+        if (field is DecimalDataField dec)
+            return new PlanColumn(field.Name, "decimal", dec.Scale, dec.Precision);
+        if (Data.Column.IsText(type))
+            return new PlanColumn(field.Name, "text");
+        if (type == typeof(DateOnly))
+            return new PlanColumn(field.Name, "date");
+        if (type == typeof(DateTime) || type == typeof(DateTimeOffset))
+            return new PlanColumn(field.Name, "timestamp");
+        if (type == typeof(int) || type == typeof(short) || type == typeof(byte) || type == typeof(sbyte))
+            return new PlanColumn(field.Name, "integer", 0, 10);
+        if (type == typeof(long))
+            return new PlanColumn(field.Name, "integer", 0, 19);
+        if (type == typeof(double) || type == typeof(float))
+            return new PlanColumn(field.Name, "double");
+        if (type == typeof(bool))
+            return new PlanColumn(field.Name, "boolean");
+        return new PlanColumn(field.Name, "binary");
+    }
+
+    private static void Require(List<PlanColumn> columns, string name, string[] kinds, string expected, string origin)
+    {
+        var column = columns.Single(c => c.Name == name);
+        if (!kinds.Contains(column.Kind))
+            throw new FxException($"{origin}: column '{name}' is {column.Kind}; the SQL executors need {expected} (the engine executor reads more types)");
+    }
+}
