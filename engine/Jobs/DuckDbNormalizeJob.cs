@@ -95,7 +95,7 @@ public static class DuckDbNormalizeJob
     /// </summary>
     private static (string Column, bool Keep) PartitionColumn(NormalizationPlan plan)
     {
-        const string name = "txn_date";
+        const string name = OutputSchema.PartitionColumn;
         var date = plan.InputColumns.Single(c => c.Name == plan.Columns.Date);
         if (date.Name == name && date.Kind == "date")
             return (name, true);
@@ -108,15 +108,15 @@ public static class DuckDbNormalizeJob
     {
         var stats = new NormalizeStats();
         stats.CountIn(checked((int)Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified}")));
-        foreach (var (reason, rows) in Rows(connection, $"SELECT {BatchNormalizer.ReasonColumn}, count(*) FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NOT NULL GROUP BY 1"))
+        foreach (var (reason, rows) in Rows(connection, $"SELECT {OutputSchema.ReasonColumn}, count(*) FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NOT NULL GROUP BY 1"))
             stats.CountReject((string)reason!, Convert.ToInt64(rows, CultureInfo.InvariantCulture));
-        stats.CountStale(Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NULL AND fx_rate_date_ <> fx_day"));
+        stats.CountStale(Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NULL AND fx_rate_date_ <> fx_day"));
 
         var amount = SqlRenderer.Quote(SqlDialect.DuckDb, plan.Columns.Amount);
         var scale = (decimal)Math.Pow(10, plan.TargetScale);
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT fx_code, count(*), sum(CAST({amount} AS DECIMAL(38,{plan.InputColumns.Single(c => c.Name == plan.Columns.Amount).Scale}))), CAST(sum(fx_minor) AS VARCHAR) " +
-            $"FROM {SqlRenderer.Classified} WHERE {BatchNormalizer.ReasonColumn} IS NULL GROUP BY 1";
+            $"FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NULL GROUP BY 1";
         using var reader = command.ExecuteReader();
         while (reader.Read())
             stats.CountOut(reader.GetString(0), reader.GetInt64(1), reader.GetDecimal(2),

@@ -36,7 +36,7 @@ public sealed record NormalizationPlan
     /// <summary>The forward-filled rate table (Parquet) that Spark broadcasts.</summary>
     public required string RateTable { get; init; }
 
-    public string AmountColumn => $"amount_{Target.ToLowerInvariant()}";
+    public string AmountColumn => OutputSchema.AmountColumn(Target);
 
     private static readonly JsonSerializerOptions Json = new()
     {

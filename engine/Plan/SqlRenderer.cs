@@ -90,8 +90,8 @@ public static class SqlRenderer
                      WHEN fx_code NOT IN ({known}) THEN '{RejectReason.UnknownCurrency}'
                      WHEN fx_units IS NULL THEN '{RejectReason.InvalidAmount}'
                      WHEN fx_rate_date_ IS NULL THEN '{RejectReason.MissingRate}'
-                     WHEN fx_minor IS NULL OR abs(fx_minor) >= {Pow10(BatchNormalizer.AmountPrecision)} THEN '{RejectReason.InvalidAmount}'
-                   END AS {BatchNormalizer.ReasonColumn}
+                     WHEN fx_minor IS NULL OR abs(fx_minor) >= {Pow10(OutputSchema.AmountPrecision)} THEN '{RejectReason.InvalidAmount}'
+                   END AS {OutputSchema.ReasonColumn}
             FROM rounded x
             """;
     }
@@ -103,21 +103,81 @@ public static class SqlRenderer
         var s = plan.TargetScale;
         var unit = s == 0 ? "" : $" * CAST('{(1m / Pow10Decimal(s)).ToString(CultureInfo.InvariantCulture)}' AS DECIMAL({s + 1},{s}))";
         var columns = plan.InputColumns.Select(c => d.Quote(c.Name))
-            .Append($"CAST(CAST(fx_minor AS DECIMAL({BatchNormalizer.AmountPrecision},0)){unit} AS DECIMAL({BatchNormalizer.AmountPrecision},{s})) AS {d.Quote(plan.AmountColumn)}")
-            .Append($"fx_rate_ AS {d.Quote(BatchNormalizer.RateColumn)}")
-            .Append($"fx_rate_date_ AS {d.Quote(BatchNormalizer.RateDateColumn)}")
-            .Append($"CASE WHEN fx_rate_date_ = fx_day THEN 'exact' ELSE 'stale' END AS {d.Quote(BatchNormalizer.StatusColumn)}")
+            .Append($"CAST(CAST(fx_minor AS DECIMAL({OutputSchema.AmountPrecision},0)){unit} AS DECIMAL({OutputSchema.AmountPrecision},{s})) AS {d.Quote(plan.AmountColumn)}")
+            .Append($"fx_rate_ AS {d.Quote(OutputSchema.RateColumn)}")
+            .Append($"fx_rate_date_ AS {d.Quote(OutputSchema.RateDateColumn)}")
+            .Append($"CASE WHEN fx_rate_date_ = fx_day THEN 'exact' ELSE 'stale' END AS {d.Quote(OutputSchema.StatusColumn)}")
             .Concat(extra ?? []);
-        return $"SELECT {string.Join(",\n       ", columns)}\nFROM {Classified}\nWHERE {BatchNormalizer.ReasonColumn} IS NULL";
+        return $"SELECT {string.Join(",\n       ", columns)}\nFROM {Classified}\nWHERE {OutputSchema.ReasonColumn} IS NULL";
     }
 
     /// <summary>The rejected rows: every input column, then the reason.</summary>
     public static string Rejects(NormalizationPlan plan, SqlDialect dialect)
     {
         var d = Dialect.Of(dialect);
-        var columns = plan.InputColumns.Select(c => d.Quote(c.Name)).Append(BatchNormalizer.ReasonColumn);
-        return $"SELECT {string.Join(", ", columns)}\nFROM {Classified}\nWHERE {BatchNormalizer.ReasonColumn} IS NOT NULL";
+        var columns = plan.InputColumns.Select(c => d.Quote(c.Name)).Append(OutputSchema.ReasonColumn);
+        return $"SELECT {string.Join(", ", columns)}\nFROM {Classified}\nWHERE {OutputSchema.ReasonColumn} IS NOT NULL";
     }
+
+    /// <summary>
+    /// The Spark output SELECT with the partition column last: Spark writes it into the
+    /// <c>txn_date=YYYY-MM-DD/</c> folder names rather than into the files.
+    /// </summary>
+    public static string SparkOutput(NormalizationPlan plan)
+    {
+        var date = plan.InputColumns.Single(c => c.Name == plan.Columns.Date);
+        var dateIsPartition = date.Name == OutputSchema.PartitionColumn && date.Kind == "date";
+        if (!dateIsPartition && plan.InputColumns.Any(c => c.Name == OutputSchema.PartitionColumn))
+            throw new FxException($"the input has a column '{OutputSchema.PartitionColumn}' that is not the DATE date column; rename it for the Spark executor");
+        var kept = plan with { InputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).ToList() };
+        return Output(kept, SqlDialect.Spark, [$"fx_day AS `{OutputSchema.PartitionColumn}`"]);
+    }
+
+    /// <summary>
+    /// A complete <c>spark-sql -f</c> script: views over the input and the rate table, the
+    /// classified rows cached once, then INSERT OVERWRITE into Parquet tables at the plan's
+    /// output (partitioned by day) and rejects locations, so a rerun replaces the last output.
+    /// </summary>
+    public static string SparkScript(NormalizationPlan plan, string tablePrefix)
+    {
+        var processed = $"{tablePrefix}_processed_{plan.Target.ToLowerInvariant()}";
+        var rejected = $"{tablePrefix}_rejected_{plan.Target.ToLowerInvariant()}";
+        var outputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).Select(c => $"`{c.Name}` {SparkType(c)}").Concat(
+        [
+            $"`{plan.AmountColumn}` DECIMAL({OutputSchema.AmountPrecision},{plan.TargetScale})",
+            $"`{OutputSchema.RateColumn}` DECIMAL({OutputSchema.RatePrecision},{plan.RateScale})",
+            $"`{OutputSchema.RateDateColumn}` DATE",
+            $"`{OutputSchema.StatusColumn}` STRING",
+            $"`{OutputSchema.PartitionColumn}` DATE",
+        ]);
+        var rejectColumns = plan.InputColumns.Select(c => $"`{c.Name}` {SparkType(c)}").Append($"`{OutputSchema.ReasonColumn}` STRING");
+        var script = new StringBuilder();
+        script.AppendLine("-- FxEngine normalization in Spark SQL, generated by `fxengine emr plan`. Run: spark-sql -f normalize.sql");
+        script.AppendLine(CultureInfo.InvariantCulture, $"-- Target {plan.Target}, max stale days {plan.MaxStaleDays}.");
+        script.AppendLine("SET spark.sql.session.timeZone=UTC;");
+        script.AppendLine("SET spark.sql.sources.partitionOverwriteMode=static;");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path '{plan.Input}');");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path '{plan.RateTable}');");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW {Classified} AS\n{Classify(plan, SqlDialect.Spark)};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CACHE TABLE {Classified};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION '{plan.Output}';");
+        script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {processed}\n{SparkOutput(plan)};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION '{plan.Rejects}';");
+        script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {rejected}\n{Rejects(plan, SqlDialect.Spark)};");
+        return script.ToString();
+    }
+
+    private static string SparkType(PlanColumn column) => column.Kind switch
+    {
+        "text" => "STRING",
+        "date" => "DATE",
+        "timestamp" => "TIMESTAMP",
+        "decimal" => $"DECIMAL({column.Precision},{column.Scale})",
+        "integer" => column.Precision > 10 ? "BIGINT" : "INT",
+        "double" => "DOUBLE",
+        "boolean" => "BOOLEAN",
+        _ => "BINARY",
+    };
 
     internal static string Quote(SqlDialect dialect, string name) => Dialect.Of(dialect).Quote(name);
 

@@ -4,9 +4,6 @@ using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Transforms;
 
-/// <summary>Where the join finds its keys in the input.</summary>
-public sealed record ColumnMapping(string Date = "txn_date", string Currency = "currency", string Amount = "amount");
-
 /// <summary>The converted rows of a batch grouped by transaction date, and its rejects.</summary>
 public sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, ColumnBatch? Rejects, NormalizeStats Stats);
 
@@ -18,13 +15,11 @@ public sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch R
 /// </summary>
 public sealed class BatchNormalizer
 {
-    public const string RateColumn = "fx_rate";
-    public const string RateDateColumn = "fx_rate_date";
-    public const string StatusColumn = "fx_status";
-    public const string ReasonColumn = "reject_reason";
-
-    /// <summary>Digits of the converted amount: DECIMAL(18, s) is a 64-bit integer in Parquet, fast to write and read.</summary>
-    public const int AmountPrecision = 18;
+    private const string RateColumn = OutputSchema.RateColumn;
+    private const string RateDateColumn = OutputSchema.RateDateColumn;
+    private const string StatusColumn = OutputSchema.StatusColumn;
+    private const string ReasonColumn = OutputSchema.ReasonColumn;
+    private const int AmountPrecision = OutputSchema.AmountPrecision;
 
     /// <summary>Rows per window of <see cref="Partitions"/>; a window's key columns fit in a core's cache.</summary>
     internal static int WindowRows { get; set; } = 16_384;
@@ -45,9 +40,9 @@ public sealed class BatchNormalizer
     {
         _rates = rates;
         _columns = columns;
-        AmountColumn = $"amount_{rates.Target.ToLowerInvariant()}";
+        AmountColumn = OutputSchema.AmountColumn(rates.Target);
         _amountField = new DecimalDataField(AmountColumn, AmountPrecision, rates.TargetScale);
-        _rateField = new DecimalDataField(RateColumn, RateTable.RatePrecision, rates.RateScale);
+        _rateField = new DecimalDataField(RateColumn, OutputSchema.RatePrecision, rates.RateScale);
         _maxAmount = (decimal)Math.Pow(10, AmountPrecision - rates.TargetScale);
     }
 

@@ -23,8 +23,7 @@ public sealed class RateTable
     /// </summary>
     public sealed record Entry(DateOnly RateDate, ExactConversion Conversion, decimal Rate);
 
-    /// <summary>Digits of the displayed rate: a DECIMAL(18, s) stores as a 64-bit integer in Parquet.</summary>
-    public const int RatePrecision = 18;
+
 
     public RateTable(IEnumerable<RateSnapshot> snapshots, string target, int maxStaleDays)
     {
@@ -102,7 +101,7 @@ public sealed class RateTable
             }
         }
         var integerDigits = (int)Math.Floor(Math.Log10((double)largest + 1)) + 1;
-        RateScale = Math.Max(0, RatePrecision - integerDigits);
+        RateScale = Math.Max(0, OutputSchema.RatePrecision - integerDigits);
         return exact.ToDictionary(
             day => day.Key,
             day => day.Value.ToDictionary(c => c.Key, c => new Entry(day.Key, c.Value, DisplayRate(c.Value))));

@@ -171,6 +171,42 @@ internal static class Commands
         return command;
     }
 
+    public static Command Emr()
+    {
+        var rates = new Option<string>("--rates") { Description = "Rate snapshots location", Required = true };
+        var input = new Option<string>("--input") { Description = "Raw transactions (Parquet) location, e.g. s3://bucket/raw_transactions/", Required = true };
+        var output = new Option<string>("--output") { Description = "Output location, e.g. s3://bucket/processed_data/", Required = true };
+        var rejects = new Option<string?>("--rejects") { Description = "Rejected rows location (default: <output>_rejects)" };
+        var staging = new Option<string>("--staging") { Description = "Where the submission's files go, e.g. s3://bucket/jobs/2024-06/", Required = true };
+        var sparkVersion = new Option<string>("--spark-version") { Description = "Spark minor version of the cluster (EMR 7.x: 3.5)", DefaultValueFactory = _ => "3.5" };
+        var tablePrefix = new Option<string>("--table-prefix") { Description = "Table name prefix of the spark-sql route", DefaultValueFactory = _ => "fxengine" };
+        var (target, stale, _) = CommonOptions();
+
+        var plan = new Command("plan", "Write the rate table, plan, Spark SQL, EMR step definitions and bootstrap action for a Spark run")
+        {
+            rates, input, output, rejects, staging, target, stale, sparkVersion, tablePrefix,
+        };
+        plan.SetAction(async (parse, token) =>
+        {
+            var files = await EmrPlanJob.RunAsync(new EmrPlanOptions
+            {
+                Normalize = new NormalizeOptions
+                {
+                    Rates = parse.GetValue(rates)!, Input = parse.GetValue(input)!, Output = parse.GetValue(output)!, Rejects = parse.GetValue(rejects),
+                    Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale),
+                },
+                Staging = parse.GetValue(staging)!,
+                SparkVersion = parse.GetValue(sparkVersion)!,
+                TablePrefix = parse.GetValue(tablePrefix)!,
+            }, token);
+            foreach (var file in files)
+                Console.WriteLine(file);
+            Console.Error.WriteLine("next: see README, 'Running on EMR' (aws emr add-steps --cluster-id j-... --steps file://steps-dotnet.json or steps-spark-sql.json)");
+            return 0;
+        });
+        return new Command("emr", "Spark on Amazon EMR") { plan };
+    }
+
     /// <summary>The real API when OXR_APP_ID is set, the synthetic source otherwise.</summary>
     private static IRatesSource RatesSource(HttpClient http)
     {

@@ -10,6 +10,7 @@ var root = new RootCommand("FxEngine: converts transactions in many currencies i
     Commands.Produce(),
     Commands.Sink(),
     Commands.Broker(),
+    Commands.Emr(),
 };
 
 var parsed = root.Parse(args);

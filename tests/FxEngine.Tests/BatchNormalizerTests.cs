@@ -23,7 +23,7 @@ public class BatchNormalizerTests
     private static Dictionary<string, string> RejectsById(NormalizedBatch result)
     {
         var ids = (Column.StringColumn)result.Rejects!.Find("txn_id")!;
-        var reasons = (Column.StringColumn)result.Rejects.Find(BatchNormalizer.ReasonColumn)!;
+        var reasons = (Column.StringColumn)result.Rejects.Find(OutputSchema.ReasonColumn)!;
         return ids.Values.Zip(reasons.Values).ToDictionary(p => p.First!, p => p.Second!);
     }
 

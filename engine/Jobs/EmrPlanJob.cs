@@ -1,0 +1,127 @@
+using System.Text;
+using System.Text.Json;
+using FxEngine.Plan;
+using FxEngine.Sinks;
+using FxEngine.Storage;
+
+namespace FxEngine.Jobs;
+
+/// <summary>Settings of <c>fxengine emr plan</c>.</summary>
+public sealed class EmrPlanOptions
+{
+    /// <summary>The run: rates, input, output, rejects, target, stale days, columns.</summary>
+    public NormalizeOptions Normalize { get; set; } = new();
+
+    /// <summary>Where the submission's files go, next to the data (s3://bucket/jobs/name/). Required.</summary>
+    public string Staging { get; set; } = "";
+
+    /// <summary>Microsoft.Spark version of the .NET route. Default 2.3.1 (Spark 3.5 up to 3.5.4).</summary>
+    public string MicrosoftSparkVersion { get; set; } = "2.3.1";
+
+    /// <summary>Spark minor version of the cluster, for the DotnetRunner jar. Default 3.5.</summary>
+    public string SparkVersion { get; set; } = "3.5";
+
+    /// <summary>Prefix of the Spark SQL route's table names. Default fxengine.</summary>
+    public string TablePrefix { get; set; } = "fxengine";
+
+    public void Validate()
+    {
+        Normalize.Validate();
+        if (string.IsNullOrWhiteSpace(Staging))
+            throw new FxException("--staging is required: where to write the plan, SQL and step definitions (s3://bucket/jobs/name/)");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(TablePrefix, "^[a-z][a-z0-9_]*$"))
+            throw new FxException($"--table-prefix '{TablePrefix}' must be lower-case letters, digits and underscores");
+    }
+}
+
+/// <summary>
+/// Writes everything an EMR submission needs next to the data: the broadcast rate table, the
+/// plan (the .NET job's settings), the Spark SQL script, a DuckDB rendering of the same plan
+/// for local checks, step definitions for <c>aws emr add-steps</c> for both routes (the .NET job
+/// through DotnetRunner, and plain <c>spark-sql -f</c>), and a bootstrap action.
+/// </summary>
+public static class EmrPlanJob
+{
+    public const string RateTableName = "rates.parquet";
+    public const string PlanName = "plan.json";
+    public const string SparkSqlName = "normalize.sql";
+    public const string DuckDbSqlName = "normalize.duckdb.sql";
+    public const string DotnetStepsName = "steps-dotnet.json";
+    public const string SparkSqlStepsName = "steps-spark-sql.json";
+    public const string BootstrapName = "bootstrap-dotnet.sh";
+    public const string AppName = "FxEngine.Jobs.Spark";
+
+    public static async Task<IReadOnlyList<string>> RunAsync(EmrPlanOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var rates = await NormalizeJob.LoadRatesAsync(options.Normalize, cancellationToken).ConfigureAwait(false);
+        var staging = ObjectStore.Open(options.Staging);
+        await RateTableWriter.WriteAsync(rates, staging, RateTableName, cancellationToken).ConfigureAwait(false);
+        var plan = await PlanBuilder.BuildAsync(options.Normalize, rates, staging.Describe(RateTableName), cancellationToken).ConfigureAwait(false);
+
+        var files = new Dictionary<string, string>
+        {
+            [PlanName] = plan.ToJson(),
+            [SparkSqlName] = SqlRenderer.SparkScript(plan, options.TablePrefix),
+            [DuckDbSqlName] = DuckDbScript(plan),
+            [DotnetStepsName] = Steps("FxEngine normalize (.NET for Apache Spark)", DotnetArgs(options, staging)),
+            [SparkSqlStepsName] = Steps("FxEngine normalize (spark-sql)",
+                ["bash", "-c", $"aws s3 cp {staging.Describe(SparkSqlName)} /tmp/fxengine-normalize.sql && spark-sql -f /tmp/fxengine-normalize.sql"]),
+            [BootstrapName] = Bootstrap,
+        };
+        foreach (var (key, text) in files)
+            await staging.WriteAllAsync(key, Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+        return [staging.Describe(RateTableName), .. files.Keys.Select(staging.Describe)];
+    }
+
+    private static string[] DotnetArgs(EmrPlanOptions options, IObjectStore staging) =>
+    [
+        "spark-submit", "--deploy-mode", "cluster", "--master", "yarn",
+        "--class", "org.apache.spark.deploy.dotnet.DotnetRunner",
+        "--conf", "spark.sql.session.timeZone=UTC",
+        "--conf", "spark.dotnet.ignoreSparkPatchVersionCheck=true",
+        staging.Describe($"microsoft-spark-{options.SparkVersion.Replace('.', '-')}_2.12-{options.MicrosoftSparkVersion}.jar"),
+        staging.Describe($"{AppName}.zip"), AppName, staging.Describe(PlanName),
+    ];
+
+    /// <summary>The JSON that <c>aws emr add-steps --cluster-id j-… --steps file://…</c> takes.</summary>
+    private static string Steps(string name, string[] args) => JsonSerializer.Serialize(new[]
+    {
+        new Dictionary<string, object>
+        {
+            ["Type"] = "CUSTOM_JAR",
+            ["Name"] = name,
+            ["ActionOnFailure"] = "CONTINUE",
+            ["Jar"] = "command-runner.jar",
+            ["Args"] = args,
+        },
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The same plan for DuckDB: run it in the duckdb CLI against local copies to check a plan before submitting.</summary>
+    private static string DuckDbScript(NormalizationPlan plan) =>
+        $"""
+        -- FxEngine normalization in DuckDB SQL, the same plan as normalize.sql, for local checks.
+        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet('{plan.Input.TrimEnd('/')}/**/*.parquet', hive_partitioning = false);
+        CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet('{plan.RateTable}');
+        CREATE OR REPLACE TEMP TABLE {SqlRenderer.Classified} AS
+        {SqlRenderer.Classify(plan, SqlDialect.DuckDb)};
+        CREATE OR REPLACE TEMP TABLE fx_output AS
+        {SqlRenderer.Output(plan, SqlDialect.DuckDb)};
+        CREATE OR REPLACE TEMP TABLE fx_rejects AS
+        {SqlRenderer.Rejects(plan, SqlDialect.DuckDb)};
+
+        """;
+
+    private const string Bootstrap = """
+        #!/bin/bash
+        # EMR bootstrap action for the .NET route: the .NET 8 runtime on every node, since the
+        # driver runs in cluster mode on a core node. The job uses DataFrame and SQL calls only
+        # (no UDFs), so executors need no Microsoft.Spark.Worker.
+        set -euo pipefail
+        if ! command -v dotnet >/dev/null 2>&1; then
+          sudo dnf install -y dotnet-runtime-8.0 || sudo yum install -y dotnet-runtime-8.0
+        fi
+        dotnet --list-runtimes
+
+        """;
+}

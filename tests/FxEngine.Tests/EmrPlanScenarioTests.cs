@@ -1,0 +1,75 @@
+using System.Text.Json;
+using DuckDB.NET.Data;
+using FxEngine.Jobs;
+using FxEngine.Plan;
+using FxEngine.Sources.Rates;
+using FxEngine.Sources.Transactions;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>`fxengine emr plan`: every file written, valid JSON with the right paths, and SQL DuckDB runs to the engine's result.</summary>
+public class EmrPlanScenarioTests
+{
+    [Fact]
+    public async Task EmrPlan_LocalLake_WritesRunnableSubmission()
+    {
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 5_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-10") });
+        Directory.CreateDirectory(dir.Sub("rates"));
+        for (var day = D("2024-03-01"); day <= D("2024-03-10"); day = day.AddDays(1))
+            File.WriteAllBytes(dir.Sub($"rates/{day:yyyy-MM-dd}.json"), SyntheticRatesSource.Render(day));
+
+        var result = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", "rates", "--input", dir.Sub("raw"), "--output", "s3://fx-lake/processed_data/",
+            "--staging", dir.Sub("jobs/run1"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var written = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(7, written.Length); // rate table, plan, two SQL scripts, two step files, bootstrap
+        Assert.All(written, path => Assert.True(File.Exists(path), path));
+
+        // The plan: the .NET job's settings.
+        var plan = NormalizationPlan.FromJson(File.ReadAllText(dir.Sub("jobs/run1/plan.json")));
+        Assert.Equal("SGD", plan.Target);
+        Assert.Equal("s3://fx-lake/processed_data/", plan.Output);
+        Assert.Equal("s3://fx-lake/processed_data_rejects", plan.Rejects);
+        Assert.Equal(dir.Sub("jobs/run1/rates.parquet"), plan.RateTable);
+        Assert.Equal(["txn_id", "txn_date", "currency", "amount", "merchant", "channel"], plan.InputColumns.Select(c => c.Name));
+
+        // Steps: the JSON aws emr add-steps takes, pointing at the staged files.
+        using var dotnet = JsonDocument.Parse(File.ReadAllText(dir.Sub("jobs/run1/steps-dotnet.json")));
+        var step = dotnet.RootElement.EnumerateArray().Single();
+        Assert.Equal("command-runner.jar", step.GetProperty("Jar").GetString());
+        var args = step.GetProperty("Args").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("org.apache.spark.deploy.dotnet.DotnetRunner", args);
+        Assert.Contains(dir.Sub("jobs/run1/microsoft-spark-3-5_2.12-2.3.1.jar"), args);
+        Assert.Equal(dir.Sub("jobs/run1/plan.json"), args[^1]);
+        using var sparkSql = JsonDocument.Parse(File.ReadAllText(dir.Sub("jobs/run1/steps-spark-sql.json")));
+        Assert.Contains("spark-sql -f", sparkSql.RootElement[0].GetProperty("Args")[2].GetString());
+
+        // Spark SQL: the broadcast hint, overwrite semantics, the locations.
+        var spark = File.ReadAllText(dir.Sub("jobs/run1/normalize.sql"));
+        Assert.Contains("/*+ BROADCAST(r) */", spark);
+        Assert.Contains("INSERT OVERWRITE TABLE fxengine_processed_sgd", spark);
+        Assert.Contains("PARTITIONED BY (`txn_date`) LOCATION 's3://fx-lake/processed_data/'", spark);
+        Assert.StartsWith("#!/bin/bash", File.ReadAllText(dir.Sub("jobs/run1/bootstrap-dotnet.sh")));
+
+        // The DuckDB rendering of the same plan runs and matches the engine's counts.
+        var engine = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("engine") });
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        foreach (var statement in File.ReadAllText(dir.Sub("jobs/run1/normalize.duckdb.sql")).Split(";\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            command.ExecuteNonQuery();
+        }
+        long Count(string table)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM {table}";
+            return Convert.ToInt64(command.ExecuteScalar());
+        }
+        Assert.Equal(engine.Stats.RowsOut, Count("fx_output"));
+        Assert.Equal(engine.Stats.RowsRejected, Count("fx_rejects"));
+    }
+}
