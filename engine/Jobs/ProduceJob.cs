@@ -53,9 +53,17 @@ public static class ProduceJob
         {
             while (true)
             {
-                published += options.Latest
-                    ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
-                    : await BackfillAsync(options, source, publisher, log, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    published += options.Latest
+                        ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
+                        : await BackfillAsync(options, source, publisher, log, cancellationToken).ConfigureAwait(false);
+                }
+                catch (FxException ex) when (options.Every is not null)
+                {
+                    // A long-running producer outlives a bad round (API down, quota hit): say so and try again next time.
+                    log($"this round failed: {ex.Message}");
+                }
                 if (options.Every is not { } every)
                     return published;
                 log($"next fetch in {every}");
