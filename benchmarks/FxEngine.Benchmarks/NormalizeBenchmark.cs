@@ -15,7 +15,7 @@ namespace FxEngine.Benchmarks;
 [MemoryDiagnoser]
 [GcServer(true)]
 [GcConcurrent(false)]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class NormalizeBenchmark
 {
     private string _root = "";

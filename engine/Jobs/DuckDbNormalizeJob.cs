@@ -38,12 +38,16 @@ public static class DuckDbNormalizeJob
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
             var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
-            var files = (await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false))
-                .Where(u => u.Format == InputFormat.Parquet && (only is null || u.Key == only))
-                .Select(u => input.Describe(u.Key)).Distinct().ToList();
+            var units = (await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false))
+                .Where(u => only is null || u.Key == only).ToList();
+            if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
+                throw new FxException($"{input.Describe(csv.Key)}: the DuckDB executor reads Parquet only; use the engine executor for CSV input");
+            var files = units.Select(u => input.Describe(u.Key)).Distinct().ToList();
 
             using var connection = new DuckDBConnection("Data Source=:memory:");
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Timestamps become dates in UTC, as in the engine and the Spark job.
+            Execute(connection, "SET TimeZone = 'UTC'");
             Execute(connection, $"CREATE VIEW transactions AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(Literal))}], hive_partitioning = false)");
             Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({Literal(plan.RateTable)})");
             Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}");
@@ -66,20 +70,17 @@ public static class DuckDbNormalizeJob
                 await foreach (var _ in committer.Store.ListAsync(committer.StagingPrefix, cancellationToken).ConfigureAwait(false))
                     filesWritten++;
             var summary = NormalizeJob.Summary(runId, started, options, rates, stats, filesWritten, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
-            await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
-            await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+            await OutputCommitter.CommitAllAsync(summary, rejects, output).ConfigureAwait(false);
             return new NormalizeResult(runId, rates.Target, stats, filesWritten, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
         }
         catch (DuckDBException ex)
         {
-            await output.AbortAsync().ConfigureAwait(false);
-            await rejects.AbortAsync().ConfigureAwait(false);
+            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
             throw new FxException($"DuckDB executor: {ex.Message}", ex);
         }
         catch
         {
-            await output.AbortAsync().ConfigureAwait(false);
-            await rejects.AbortAsync().ConfigureAwait(false);
+            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
             throw;
         }
         finally

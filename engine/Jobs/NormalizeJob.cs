@@ -85,23 +85,21 @@ public static class NormalizeJob
                     await PartitionedParquetWriter.WriteAsync(group, token).ConfigureAwait(false);
             });
             await pipeline.RunAsync().ConfigureAwait(false);
-            await rows.CloseAsync().ConfigureAwait(false);
-            await rejected.CloseAsync().ConfigureAwait(false);
+            await rows.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await rejected.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await rows.CloseAsync().ConfigureAwait(false);
-            await rejected.CloseAsync().ConfigureAwait(false);
-            await output.AbortAsync().ConfigureAwait(false);
-            await rejects.AbortAsync().ConfigureAwait(false);
+            await rows.DisposeAsync().ConfigureAwait(false);
+            await rejected.DisposeAsync().ConfigureAwait(false);
+            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
             throw;
         }
         var files = rows.Files.Count() + rejected.Files.Count();
         var processed = clock.Elapsed;
 
         var summary = Summary(runId, started, options, rates, stats, files, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
-        await rejects.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
-        await output.CommitAsync(summary, cancellationToken).ConfigureAwait(false);
+        await OutputCommitter.CommitAllAsync(summary, rejects, output).ConfigureAwait(false);
         return new NormalizeResult(runId, rates.Target, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
     }
 

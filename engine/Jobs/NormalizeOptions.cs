@@ -62,8 +62,12 @@ public sealed class NormalizeOptions
         foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
             if (string.IsNullOrWhiteSpace(value))
                 throw new FxException($"{name} is empty; name the input column");
-        if (SameLocation(Input, Output) || SameLocation(Input, RejectsLocation) || SameLocation(Output, RejectsLocation))
-            throw new FxException("--input, --output and the rejects location must be different locations");
+        // Each run replaces what it finds at the output and rejects locations, so neither may
+        // hold, or sit inside, anything the run reads or the other writes.
+        foreach (var (name, written) in new[] { ("--output", Output), ("--rejects", RejectsLocation) })
+            foreach (var (otherName, other) in new[] { ("--input", Input), ("--rates", Rates), ("--output", Output), ("--rejects", RejectsLocation) })
+                if (name != otherName && ObjectStore.Overlap(written, other))
+                    throw new FxException($"{name} {written} overlaps {otherName} {other}: use separate folders (e.g. lake/processed_data next to lake/raw_transactions)");
     }
 
     private static void Require(string value, string option, string what)
@@ -77,7 +81,4 @@ public sealed class NormalizeOptions
         var trimmed = location.TrimEnd('/', '\\');
         return trimmed[(trimmed.LastIndexOfAny(['/', '\\']) + 1)..];
     }
-
-    private static bool SameLocation(string a, string b) =>
-        string.Equals(a.TrimEnd('/', '\\'), b.TrimEnd('/', '\\'), StringComparison.Ordinal);
 }

@@ -25,16 +25,19 @@ public static class RateTableWriter
             new DecimalDataField("factor_den", 38, 0),
             new DecimalDataField("fx_rate", OutputSchema.RatePrecision, rates.RateScale),
         };
-        await using var stream = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false);
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        using var group = writer.CreateRowGroup();
-        await group.WriteAsync<DateOnly>(fields[0], rows.Select(r => r.Day).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync(fields[1], rows.Select(r => r.Currency).ToArray(), null).ConfigureAwait(false);
-        await group.WriteAsync<DateOnly>(fields[2], rows.Select(r => r.Entry.RateDate).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync<decimal>(fields[3], rows.Select(r => Whole(r.Entry.Conversion.Numerator)).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync<decimal>(fields[4], rows.Select(r => Whole(r.Entry.Conversion.Denominator)).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync<decimal>(fields[5], rows.Select(r => r.Entry.Rate).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
-        group.CompleteValidate();
+        await using var upload = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), upload.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<DateOnly>(fields[0], rows.Select(r => r.Day).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync(fields[1], rows.Select(r => r.Currency).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync<DateOnly>(fields[2], rows.Select(r => r.Entry.RateDate).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync<decimal>(fields[3], rows.Select(r => Whole(r.Entry.Conversion.Numerator)).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync<decimal>(fields[4], rows.Select(r => Whole(r.Entry.Conversion.Denominator)).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync<decimal>(fields[5], rows.Select(r => r.Entry.Rate).ToArray().AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            group.CompleteValidate();
+        }
+        await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static decimal Whole(System.Numerics.BigInteger value) =>

@@ -23,7 +23,8 @@ public static class SqlRenderer
         Func<string, string> Quote,
         string Integer,
         Func<string, string, string> FloorDivide,
-        Func<string, string> IsCurrencyCode)
+        Func<string, string> IsCurrencyCode,
+        Func<string, string> TrimCode)
     {
         public static Dialect Of(SqlDialect dialect) => dialect switch
         {
@@ -31,14 +32,16 @@ public static class SqlRenderer
                 name => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"",
                 "HUGEINT",
                 (n, d) => $"({n}) // ({d})",
-                code => $"regexp_full_match({code}, '[A-Z]{{3}}')"),
+                code => $"regexp_full_match({code}, '[A-Z]{{3}}')",
+                text => $"regexp_replace({text}, '^[ \\t\\r\\n]+|[ \\t\\r\\n]+$', '', 'g')"),
             // Spark has no 128-bit integer: DECIMAL(38,0) holds the same values; its division
             // is rounded, which the remainder correction below makes exact again.
             _ => new Dialect(
                 name => $"`{name.Replace("`", "``", StringComparison.Ordinal)}`",
                 "DECIMAL(38,0)",
                 (n, d) => $"CAST(FLOOR(({n}) / ({d})) AS DECIMAL(38,0))",
-                code => $"({code} RLIKE '^[A-Z]{{3}}$')"),
+                code => $"({code} RLIKE '^[A-Z]{{3}}$')",
+                text => $"regexp_replace({text}, '^[ \\t\\r\\n]+|[ \\t\\r\\n]+$', '')"),
         };
     }
 
@@ -57,7 +60,7 @@ public static class SqlRenderer
             WITH keyed AS (
               SELECT t.*,
                      CAST(t.{d.Quote(plan.Columns.Date)} AS DATE) AS fx_day,
-                     upper(trim(t.{d.Quote(plan.Columns.Currency)})) AS fx_code,
+                     upper({d.TrimCode($"t.{d.Quote(plan.Columns.Currency)}")}) AS fx_code,
                      {Int($"t.{d.Quote(plan.Columns.Amount)} * {Pow10(amount.Scale)}")} AS fx_units
               FROM transactions t
             ),
@@ -156,13 +159,17 @@ public static class SqlRenderer
         script.AppendLine(CultureInfo.InvariantCulture, $"-- Target {plan.Target}, max stale days {plan.MaxStaleDays}.");
         script.AppendLine("SET spark.sql.session.timeZone=UTC;");
         script.AppendLine("SET spark.sql.sources.partitionOverwriteMode=static;");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path '{plan.Input}');");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path '{plan.RateTable}');");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path {Literal(plan.Input)});");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path {Literal(plan.RateTable)});");
         script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW {Classified} AS\n{Classify(plan, SqlDialect.Spark)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"CACHE TABLE {Classified};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION '{plan.Output}';");
+        // The tables are external (LOCATION): dropping one keeps its files, and recreating it each
+        // run keeps its schema (fx_rate's scale follows the rates) in step with the plan.
+        script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {processed};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION {Literal(plan.Output)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {processed}\n{SparkOutput(plan)};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION '{plan.Rejects}';");
+        script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {rejected};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION {Literal(plan.Rejects)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {rejected}\n{Rejects(plan, SqlDialect.Spark)};");
         return script.ToString();
     }
@@ -180,6 +187,9 @@ public static class SqlRenderer
     };
 
     internal static string Quote(SqlDialect dialect, string name) => Dialect.Of(dialect).Quote(name);
+
+    /// <summary>A SQL string literal.</summary>
+    public static string Literal(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
 
     private static string BigPow10(int exponent) => System.Numerics.BigInteger.Pow(10, exponent).ToString(CultureInfo.InvariantCulture);
 

@@ -4,10 +4,11 @@ namespace FxEngine.Sinks;
 
 /// <summary>
 /// Makes a run's output appear all at once. Workers write under a staging prefix
-/// (<c>_temporary/&lt;run&gt;/</c>); commit removes the previous run's files, moves the staged
-/// files into place, writes the summary and writes <c>_SUCCESS</c> last. A reader that
+/// (<c>_temporary/&lt;run&gt;/</c>); the commit removes the files an earlier run wrote, moves the
+/// staged files into place, writes the summary and writes <c>_SUCCESS</c> last. A reader that
 /// waits for <c>_SUCCESS</c> never sees half an output, and a rerun replaces rather than
-/// duplicates.
+/// duplicates. Only files a run writes (<c>part-*.parquet</c>, the summary, the marker) are ever
+/// deleted: anything else under the location is left alone.
 /// </summary>
 internal sealed class OutputCommitter(IObjectStore store, string runId)
 {
@@ -20,7 +21,42 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
     /// <summary>Where this run's workers write.</summary>
     public string StagingPrefix { get; } = $"{StagingRoot}{runId}/";
 
-    public async Task CommitAsync(ReadOnlyMemory<byte> summary, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits several locations in order. Once a commit starts it runs to the end, whatever the
+    /// caller's token says: stopping halfway would leave an output with no marker.
+    /// </summary>
+    public static async Task CommitAllAsync(ReadOnlyMemory<byte> summary, params OutputCommitter[] committers)
+    {
+        foreach (var committer in committers)
+        {
+            try
+            {
+                await committer.CommitAsync(summary, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not FxException)
+            {
+                throw new FxException($"{committer.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {SuccessMarker} until a rerun succeeds", ex);
+            }
+        }
+    }
+
+    /// <summary>Removes what a failed run staged, never hiding the failure that led here.</summary>
+    public static async Task AbortAllAsync(params OutputCommitter[] committers)
+    {
+        foreach (var committer in committers)
+        {
+            try
+            {
+                await committer.AbortAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Best effort: the staging prefix is ignored by readers and by the next commit.
+            }
+        }
+    }
+
+    private async Task CommitAsync(ReadOnlyMemory<byte> summary, CancellationToken cancellationToken)
     {
         // From here the output is incomplete until the marker is back.
         await store.DeleteAsync(SuccessMarker, cancellationToken).ConfigureAwait(false);
@@ -31,7 +67,7 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
         {
             if (info.Key.StartsWith(StagingPrefix, StringComparison.Ordinal))
                 staged.Add(info.Key);
-            else if (!info.Key.StartsWith(StagingRoot, StringComparison.Ordinal))
+            else if (!info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(info.Key))
                 previous.Add(info.Key);
         }
         foreach (var key in previous)
@@ -43,13 +79,20 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
         await store.WriteAllAsync(SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Removes what a failed run staged; the previous output stays as it was.</summary>
-    public async Task AbortAsync()
+    private async Task AbortAsync()
     {
         var staged = new List<string>();
         await foreach (var info in store.ListAsync(StagingPrefix).ConfigureAwait(false))
             staged.Add(info.Key);
         foreach (var key in staged)
             await store.DeleteAsync(key).ConfigureAwait(false);
+    }
+
+    /// <summary>A data file of an earlier run (in the root or a partition folder), or its summary.</summary>
+    private static bool WrittenByARun(string key)
+    {
+        var name = key[(key.LastIndexOf('/') + 1)..];
+        return name == SummaryName
+            || (name.StartsWith("part-", StringComparison.Ordinal) && name.EndsWith(".parquet", StringComparison.Ordinal) && key.Count(c => c == '/') <= 1);
     }
 }

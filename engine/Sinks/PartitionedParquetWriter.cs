@@ -71,8 +71,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         {
             if (target.Writer is null)
             {
-                target.Stream = await target.Store.CreateAsync(target.Key, cancellationToken).ConfigureAwait(false);
-                target.Writer = await ParquetWriter.CreateAsync(target.Schema, target.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+                target.Upload = await target.Store.CreateAsync(target.Key, cancellationToken).ConfigureAwait(false);
+                target.Writer = await ParquetWriter.CreateAsync(target.Schema, target.Upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
                 target.Written = true;
             }
             using var rowGroup = target.Writer.CreateRowGroup();
@@ -90,14 +90,19 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         }
     }
 
-    /// <summary>Writes every file's footer and closes it.</summary>
-    public async Task CloseAsync()
+    /// <summary>Writes every file's footer and publishes it.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         foreach (var partition in _partitions.Values)
-            await partition.CloseAsync().ConfigureAwait(false);
+            await partition.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => new(CloseAsync());
+    /// <summary>Drops whatever was not completed: nothing half-written is published.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var partition in _partitions.Values)
+            await partition.DiscardAsync().ConfigureAwait(false);
+    }
 
     private RowGroup Take(Partition partition)
     {
@@ -118,22 +123,36 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public List<ColumnBatch> Pending { get; } = [];
         public int PendingRows { get; set; }
         public SemaphoreSlim Gate { get; } = new(1, 1);
-        public Stream? Stream { get; set; }
+        public IObjectUpload? Upload { get; set; }
         public ParquetWriter? Writer { get; set; }
         public bool Written { get; set; }
 
-        public async Task CloseAsync()
+        public async Task CompleteAsync(CancellationToken cancellationToken)
         {
-            if (Writer is not null)
+            if (Writer is null || Upload is null)
+                return;
+            await Writer.DisposeAsync().ConfigureAwait(false); // the footer
+            Writer = null;
+            await Upload.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await Upload.DisposeAsync().ConfigureAwait(false);
+            Upload = null;
+        }
+
+        public async Task DiscardAsync()
+        {
+            try
             {
-                await Writer.DisposeAsync().ConfigureAwait(false);
-                Writer = null;
+                if (Writer is not null)
+                    await Writer.DisposeAsync().ConfigureAwait(false);
             }
-            if (Stream is not null)
+            catch (Exception)
             {
-                await Stream.DisposeAsync().ConfigureAwait(false);
-                Stream = null;
+                // The file is being thrown away: a footer that cannot be written does not matter.
             }
+            Writer = null;
+            if (Upload is not null)
+                await Upload.DisposeAsync().ConfigureAwait(false);
+            Upload = null;
         }
     }
 }

@@ -3,6 +3,16 @@ namespace FxEngine.Storage;
 /// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
 public sealed record ObjectInfo(string Key, long Size);
 
+/// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
+public interface IObjectUpload : IAsyncDisposable
+{
+    /// <summary>Where to write the object's bytes (a seekable local file).</summary>
+    Stream Stream { get; }
+
+    /// <summary>Publishes the object whole; until then readers see the previous object or none.</summary>
+    Task CommitAsync(CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// A flat key space of immutable objects rooted at a location (a local folder today, an S3
 /// prefix tomorrow). Keys use '/' separators and are relative to the root. Writes become
@@ -25,10 +35,11 @@ public interface IObjectStore
     Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// A writable stream; the object appears under <paramref name="key"/> only when the
-    /// stream is disposed after a successful write, replacing any earlier object.
+    /// Starts writing an object. It appears under <paramref name="key"/>, replacing any earlier
+    /// one, only when <see cref="IObjectUpload.CommitAsync"/> completes; an upload disposed
+    /// without a commit (a failure, a cancellation) leaves nothing behind.
     /// </summary>
-    Task<Stream> CreateAsync(string key, CancellationToken cancellationToken = default);
+    Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a whole object at once, replacing any earlier one.</summary>
     Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);

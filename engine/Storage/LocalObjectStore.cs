@@ -52,17 +52,18 @@ internal sealed class LocalObjectStore : IObjectStore
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
     }
 
-    public Task<Stream> CreateAsync(string key, CancellationToken cancellationToken = default)
+    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return Task.FromResult<Stream>(new PublishOnDisposeStream(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}"));
+        return Task.FromResult<IObjectUpload>(new RenameOnCommit(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}"));
     }
 
     public async Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        await using var stream = await CreateAsync(key, cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+        await using var upload = await CreateAsync(key, cancellationToken).ConfigureAwait(false);
+        await upload.Stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+        await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default)
@@ -89,7 +90,7 @@ internal sealed class LocalObjectStore : IObjectStore
     {
         var path = Path.GetFullPath(Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar)));
         // A key is data, never a way out of the store.
-        if (!path.StartsWith(_root, StringComparison.Ordinal))
+        if (path != _root && !path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new FxException($"object key '{key}' points outside the store root {_root}");
         return path;
     }
@@ -103,38 +104,26 @@ internal sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Writes to a temporary file; renames it into place when disposed without error.</summary>
-    private sealed class PublishOnDisposeStream : FileStream
+    /// <summary>Writes to a hidden temporary file; the commit renames it into place, a dispose without one deletes it.</summary>
+    private sealed class RenameOnCommit(string finalPath, string tempPath) : IObjectUpload
     {
-        private readonly string _finalPath;
-        private readonly string _tempPath;
-        private bool _published;
+        private bool _committed;
 
-        public PublishOnDisposeStream(string finalPath, string tempPath)
-            : base(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true)
+        public Stream Stream { get; } = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
-            _finalPath = finalPath;
-            _tempPath = tempPath;
+            await Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await Stream.DisposeAsync().ConfigureAwait(false);
+            File.Move(tempPath, finalPath, overwrite: true);
+            _committed = true;
         }
 
-        protected override void Dispose(bool disposing)
+        public async ValueTask DisposeAsync()
         {
-            base.Dispose(disposing);
-            Publish();
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync().ConfigureAwait(false);
-            Publish();
-        }
-
-        private void Publish()
-        {
-            if (_published)
-                return;
-            _published = true;
-            File.Move(_tempPath, _finalPath, overwrite: true);
+            await Stream.DisposeAsync().ConfigureAwait(false);
+            if (!_committed)
+                File.Delete(tempPath);
         }
     }
 }

@@ -20,6 +20,22 @@ public static class ObjectStore
         return new LocalObjectStore(location);
     }
 
+    /// <summary>A location in one spelling (absolute path or s3 URI, ending in '/'), to compare locations.</summary>
+    public static string Canonical(string location)
+    {
+        if (IsS3(location))
+            return "s3://" + location["s3://".Length..].TrimEnd('/') + "/";
+        var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location;
+        return Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+    }
+
+    /// <summary>True when the locations are the same or one lies inside the other.</summary>
+    public static bool Overlap(string a, string b)
+    {
+        var (x, y) = (Canonical(a), Canonical(b));
+        return x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal);
+    }
+
     public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A location next to <paramref name="location"/> with another last segment.</summary>

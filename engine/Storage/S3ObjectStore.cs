@@ -11,7 +11,7 @@ namespace FxEngine.Storage;
 /// standard AWS chain (environment, profile, instance role); <c>AWS_ENDPOINT_URL_S3</c> (or
 /// <c>AWS_ENDPOINT_URL</c>) points it at an S3-compatible server with path-style addressing.
 /// Reads of Parquet files go through a temporary local file, since Parquet seeks to its
-/// footer; writes are staged locally and uploaded on close, in parts above
+/// footer; writes are staged locally and uploaded on commit, in parts above
 /// <see cref="MultipartThreshold"/>. Objects appear whole or not at all.
 /// </summary>
 internal sealed class S3ObjectStore : IObjectStore
@@ -90,6 +90,10 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return false;
         }
+        catch (AmazonS3Exception ex)
+        {
+            throw new FxException($"{Describe(key)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode}: {ex.Message}", ex);
+        }
     }
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
@@ -109,8 +113,8 @@ internal sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public Task<Stream> CreateAsync(string key, CancellationToken cancellationToken = default) =>
-        Task.FromResult<Stream>(new UploadOnCloseStream(this, key, TempFile()));
+    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IObjectUpload>(new UploadOnCommit(this, key, TempFile()));
 
     public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
         Call(() => _s3.PutObjectAsync(new PutObjectRequest
@@ -205,48 +209,22 @@ internal sealed class S3ObjectStore : IObjectStore
 
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"fxengine-s3-{Guid.NewGuid():N}.tmp");
 
-    /// <summary>A local file that becomes the object when closed.</summary>
-    private sealed class UploadOnCloseStream : FileStream
+    /// <summary>A local file that the commit uploads; a dispose without a commit uploads nothing.</summary>
+    private sealed class UploadOnCommit(S3ObjectStore store, string key, string path) : IObjectUpload
     {
-        private readonly S3ObjectStore _store;
-        private readonly string _key;
-        private readonly string _path;
-        private bool _uploaded;
+        public Stream Stream { get; } = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
 
-        public UploadOnCloseStream(S3ObjectStore store, string key, string path)
-            : base(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true)
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
-            _store = store;
-            _key = key;
-            _path = path;
+            await Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await Stream.DisposeAsync().ConfigureAwait(false);
+            await store.UploadAsync(key, path, cancellationToken).ConfigureAwait(false);
         }
 
-        protected override void Dispose(bool disposing)
+        public async ValueTask DisposeAsync()
         {
-            base.Dispose(disposing);
-            if (disposing)
-                UploadAsync().GetAwaiter().GetResult();
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync().ConfigureAwait(false);
-            await UploadAsync().ConfigureAwait(false);
-        }
-
-        private async Task UploadAsync()
-        {
-            if (_uploaded)
-                return;
-            _uploaded = true;
-            try
-            {
-                await _store.UploadAsync(_key, _path, CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                File.Delete(_path);
-            }
+            await Stream.DisposeAsync().ConfigureAwait(false);
+            File.Delete(path);
         }
     }
 }

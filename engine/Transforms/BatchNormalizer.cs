@@ -138,9 +138,13 @@ public sealed class BatchNormalizer
         }, InvalidCurrency);
     }
 
+    /// <summary>What a currency code is trimmed of, the same in every executor.</summary>
+    private static readonly char[] CodePadding = [' ', '\t', '\r', '\n'];
+
+    /// <summary>Upper-cases and trims a code: its rate table index, or why it has none.</summary>
     private int Resolve(ReadOnlySpan<char> raw)
     {
-        var code = raw.Trim().ToString().ToUpperInvariant();
+        var code = raw.Trim(CodePadding).ToString().ToUpperInvariant();
         if (!Iso4217.IsWellFormed(code))
             return InvalidCurrency;
         var index = _rates.IndexOf(code);

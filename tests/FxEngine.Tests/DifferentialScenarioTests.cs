@@ -50,6 +50,9 @@ public class DifferentialScenarioTests
             ("big", D("2024-01-01"), "EUR", 99_999_999_999_999.9999m),
             ("zero", D("2024-01-01"), "USD", 0m),
             ("padded-lower", D("2024-01-01"), " eur ", 10m),
+            ("tab-padded", D("2024-01-01"), "EUR\t", 10m),
+            ("newline-padded", D("2024-01-01"), "\r\nusd\n", 10m),
+            ("inner-space", D("2024-01-01"), "E UR", 10m),
             ("stale", D("2024-01-04"), "EUR", 10m),                // EUR last quoted 01-01: 3 days stale
             ("stale-limit", D("2024-01-08"), "EUR", 10m),          // 7 days: still allowed
             ("too-stale", D("2024-01-09"), "EUR", 10m),            // 8 days: missing_rate

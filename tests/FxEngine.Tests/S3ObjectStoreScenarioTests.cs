@@ -16,8 +16,14 @@ public class S3ObjectStoreScenarioTests(S3rverFixture s3)
         var store = Store();
         var body = RandomNumberGenerator.GetBytes(100_000);
         await store.WriteAllAsync("a/one.bin", body);
-        await using (var stream = await store.CreateAsync("a/two.bin"))
-            await stream.WriteAsync(body.AsMemory(0, 5_000));
+        await using (var upload = await store.CreateAsync("a/two.bin"))
+        {
+            await upload.Stream.WriteAsync(body.AsMemory(0, 5_000));
+            await upload.CommitAsync();
+        }
+        // An upload disposed without a commit publishes nothing.
+        await using (var abandoned = await store.CreateAsync("a/abandoned.bin"))
+            await abandoned.Stream.WriteAsync(body.AsMemory(0, 100));
         await store.WriteAllAsync("b/three.bin", "x"u8.ToArray());
 
         // Read back byte for byte: no aws-chunked framing may end up in the object.
@@ -48,8 +54,9 @@ public class S3ObjectStoreScenarioTests(S3rverFixture s3)
         S3ObjectStore.MultipartThreshold = 5 * 1024 * 1024; // three parts: 5, 5, 3 MiB
         try
         {
-            await using (var stream = await store.CreateAsync("big/blob.bin"))
-                await stream.WriteAsync(body);
+            await using var upload = await store.CreateAsync("big/blob.bin");
+            await upload.Stream.WriteAsync(body);
+            await upload.CommitAsync();
         }
         finally
         {

@@ -87,8 +87,8 @@ public static class TransactionGenerator
         for (var file = 0; written < options.Rows; file++)
         {
             var key = $"transactions-{file:D5}.parquet";
-            await using (var stream = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false))
-            await using (var writer = await ParquetWriter.CreateAsync(Schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await using var upload = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false);
+            await using (var writer = await ParquetWriter.CreateAsync(Schema, upload.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var fileRows = Math.Min(options.RowsPerFile, options.Rows - written);
                 for (long done = 0; done < fileRows;)
@@ -100,6 +100,8 @@ public static class TransactionGenerator
                 }
                 written += fileRows;
             }
+            // Only a complete file is published: an interrupted run leaves no short file behind.
+            await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
             files.Add(store.Describe(key));
         }
         return files;
