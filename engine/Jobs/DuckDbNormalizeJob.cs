@@ -38,8 +38,7 @@ public static class DuckDbNormalizeJob
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
             var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
-            var units = (await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false))
-                .Where(u => only is null || u.Key == only).ToList();
+            var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
             if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
                 throw new FxException($"{input.Describe(csv.Key)}: the DuckDB executor reads Parquet only; use the engine executor for CSV input");
             var files = units.Select(u => input.Describe(u.Key)).Distinct().ToList();

@@ -99,10 +99,13 @@ public static class EmrPlanJob
 
     /// <summary>The same plan for DuckDB: run it in the duckdb CLI against local copies to check a plan before submitting.</summary>
     private static string DuckDbScript(NormalizationPlan plan) =>
+        DuckDbScript(plan, plan.Input.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? plan.Input : $"{plan.Input.TrimEnd('/')}/**/*.parquet");
+
+    private static string DuckDbScript(NormalizationPlan plan, string inputGlob) =>
         $"""
         -- FxEngine normalization in DuckDB SQL, the same plan as normalize.sql, for local checks.
-        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet('{plan.Input.TrimEnd('/')}/**/*.parquet', hive_partitioning = false);
-        CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet('{plan.RateTable}');
+        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet({SqlRenderer.Literal(inputGlob)}, hive_partitioning = false);
+        CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(plan.RateTable)});
         CREATE OR REPLACE TEMP TABLE {SqlRenderer.Classified} AS
         {SqlRenderer.Classify(plan, SqlDialect.DuckDb)};
         CREATE OR REPLACE TEMP TABLE fx_output AS

@@ -21,8 +21,8 @@ public sealed record LakeSinkResult(int Written, int DeadLettered);
 /// </summary>
 public static class LakeSinkJob
 {
-    /// <summary>With <paramref name="once"/>, how long to wait for partitions before deciding there is nothing to drain.</summary>
-    public static TimeSpan AssignmentWait { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>With --once, how long to wait for partitions before deciding there is nothing to drain.</summary>
+    private static readonly TimeSpan AssignmentWait = TimeSpan.FromSeconds(15);
 
     public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log, CancellationToken cancellationToken) =>
         // librdkafka's consume call blocks a thread; keep it off the caller's.
@@ -53,7 +53,11 @@ public static class LakeSinkJob
                     if (result is not null)
                         drained.Add(result.TopicPartition);
                     if (once && Drained(consumer, drained, started))
+                    {
+                        if (consumer.Assignment.Count == 0)
+                            log($"no partition of {kafka.Topic} was assigned within {AssignmentWait.TotalSeconds:0} s: nothing to drain");
                         break;
+                    }
                     continue;
                 }
                 drained.Remove(result.TopicPartition);

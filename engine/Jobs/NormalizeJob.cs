@@ -33,8 +33,7 @@ public static class NormalizeJob
         var ratesLoaded = clock.Elapsed;
 
         var input = OpenInput(options.Input);
-        var units = await InputDiscovery.FindAsync(input.Store, cancellationToken).ConfigureAwait(false);
-        units = units.Where(u => input.Key is null || u.Key == input.Key).ToList();
+        var units = await InputDiscovery.FindAsync(input.Store, cancellationToken, input.Key).ConfigureAwait(false);
         var normalizer = new BatchNormalizer(rates, options.Columns);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
 
@@ -115,17 +114,24 @@ public static class NormalizeJob
         return new RateTable(snapshots, options.Target, options.MaxStaleDays);
     }
 
-    /// <summary>A folder, or a single file named directly.</summary>
+    /// <summary>The input as a store and, when the location names one file, that file's key.</summary>
     internal static (IObjectStore Store, string? Key) OpenInput(string location)
     {
+        var trimmed = location.TrimEnd('/');
+        var isFile = trimmed.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || trimmed.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
         if (ObjectStore.IsS3(location))
-            return (ObjectStore.Open(location), null);
-        if (File.Exists(location))
-            return (ObjectStore.Open(Path.GetDirectoryName(Path.GetFullPath(location))!), Path.GetFileName(location));
-        var store = ObjectStore.Open(location);
-        if (!Directory.Exists(store.Root))
-            throw new FxException($"{store.Root}: input location does not exist");
-        return (store, null);
+        {
+            if (!isFile)
+                return (ObjectStore.Open(location), null);
+            var cut = trimmed.LastIndexOf('/');
+            return (ObjectStore.Open(trimmed[..cut]), trimmed[(cut + 1)..]);
+        }
+        var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location;
+        if (File.Exists(path))
+            return (ObjectStore.Open(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileName(path));
+        if (!Directory.Exists(path))
+            throw new FxException($"{Path.GetFullPath(path)}: input location does not exist");
+        return (ObjectStore.Open(path), null);
     }
 
     internal static byte[] Summary(string runId, DateTimeOffset started, NormalizeOptions options, RateTable rates,

@@ -28,12 +28,12 @@ public sealed class ProduceOptions
     {
         if (From is { } from && To is { } to && from > to)
             throw new FxException($"--from {from:yyyy-MM-dd} is after --to {to:yyyy-MM-dd}");
-        if (From is not null && To is null)
-            throw new FxException("--from needs --to (or use --date for one day)");
+        if ((From is null) != (To is null))
+            throw new FxException("--from and --to go together (or use --date for one day)");
         if (Every is { } every && every < TimeSpan.FromSeconds(1))
             throw new FxException("--every must be at least 1s");
         if (Concurrency is < 1 or > 64)
-            throw new FxException("--concurrency must be 1 to 64");
+            throw new FxException($"fetch concurrency {Concurrency} is out of range; use 1 to 64");
     }
 }
 

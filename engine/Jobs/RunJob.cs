@@ -120,6 +120,9 @@ public static class RunJob
             From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
         }, source, kafka, _ => { }, cancellationToken).ConfigureAwait(false);
         log($"rates: {published} snapshots published to {kafka.Topic}");
+        // A group of its own: on a shared cluster the run must not take (and commit) messages
+        // that belong to the deployed lake sink's group.
+        kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
         var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
         if (landed.DeadLettered > 0)
             log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");

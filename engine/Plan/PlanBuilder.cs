@@ -11,10 +11,11 @@ public static class PlanBuilder
 {
     public static async Task<NormalizationPlan> BuildAsync(NormalizeOptions options, RateTable rates, string rateTable, CancellationToken cancellationToken)
     {
-        var input = ObjectStore.Open(options.Input);
-        var units = await InputDiscovery.FindAsync(input, cancellationToken).ConfigureAwait(false);
-        var first = units.FirstOrDefault(u => u.Format == InputFormat.Parquet)
-            ?? throw new FxException($"{input.Root}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
+        var (input, only) = NormalizeJob.OpenInput(options.Input);
+        var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
+        if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
+            throw new FxException($"{input.Describe(csv.Key)}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
+        var first = units[0];
         IReadOnlyList<DataField> fields;
         await using (var reader = await InputDiscovery.OpenParquetAsync(input, first.Key, cancellationToken).ConfigureAwait(false))
             fields = reader.Schema.GetDataFields();

@@ -22,7 +22,7 @@ public sealed class BatchNormalizer
     private const int AmountPrecision = OutputSchema.AmountPrecision;
 
     /// <summary>Rows per window of <see cref="Partitions"/>; a window's key columns fit in a core's cache.</summary>
-    internal static int WindowRows { get; set; } = 16_384;
+    private const int WindowRows = 16_384;
 
     private const int InvalidCurrency = -1;
     private const int UnknownCurrency = -2;

@@ -120,8 +120,11 @@ internal static class Commands
         command.SetAction(async (parse, token) =>
         {
             var day = parse.GetValue(date);
-            if (day is not null && (parse.GetValue(from) is not null || parse.GetValue(to) is not null))
+            var range = parse.GetValue(from) is not null || parse.GetValue(to) is not null;
+            if (day is not null && range)
                 throw new FxException("--date and --from/--to cannot be combined");
+            if (parse.GetValue(latest) && (day is not null || range))
+                throw new FxException("--latest publishes today's snapshot; it cannot be combined with --date or --from/--to");
             var options = new ProduceOptions
             {
                 From = day ?? parse.GetValue(from), To = day ?? parse.GetValue(to), Every = parse.GetValue(every),

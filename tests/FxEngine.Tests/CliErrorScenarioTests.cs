@@ -75,6 +75,21 @@ public class CliErrorScenarioTests
         Assert.Contains("nowhere: input location does not exist", line);
     }
 
+    [Theory]
+    [InlineData("lake/raw", "lake", "--output lake overlaps --input lake/raw")]
+    [InlineData("raw", "./rates/out", "--output ./rates/out overlaps --rates rates")]
+    [InlineData("raw", "raw", "--output raw overlaps --input raw")]
+    public async Task Normalize_OverlappingLocations_RefusedBeforeAnythingIsDeleted(string input, string output, string message)
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        await WriteParquetAsync(dir.Sub($"{input}/t.parquet"), [Dates("txn_date", D("2024-01-01")), Strings("currency", "USD"), Amounts("amount", 1m)]);
+        var line = await FailsWith(dir, "normalize", "--rates", "rates", "--input", input, "--output", output);
+        Assert.Contains(message, line);
+        Assert.True(File.Exists(dir.Sub($"{input}/t.parquet")));
+        Assert.True(File.Exists(dir.Sub("rates/2024-01-01.json")));
+    }
+
     [Fact]
     public async Task Generate_BadDate_IsAUsageError()
     {

@@ -36,7 +36,7 @@ public class ExactConversionTests
             var sourceRate = RandomRate(random);
             var scale = new[] { 0, 2, 2, 3 }[random.Next(4)];
             var conversion = new ExactConversion(targetRate, sourceRate);
-            var amount = i % 5 == 0 ? Midpoint(conversion, random, scale) : RandomAmount(random);
+            var amount = RandomAmount(random);
 
             var expected = Oracle(amount, targetRate, sourceRate, scale);
             var ok = conversion.TryConvert(amount, scale, out var actual);
@@ -73,15 +73,32 @@ public class ExactConversionTests
     private static decimal RandomAmount(Random random) =>
         Math.Round((decimal)(random.NextDouble() * Math.Pow(10, random.Next(0, 12))), random.Next(0, 5)) * (random.Next(10) == 0 ? -1 : 1);
 
-    /// <summary>An amount whose exact converted value is a midpoint at the given scale, when one exists in few digits.</summary>
-    private static decimal Midpoint(ExactConversion conversion, Random random, int scale)
+    [Fact]
+    public void TryConvert_ExactMidpoints_RoundAwayFromZero()
     {
-        // Pick a target-side midpoint (k + 0.5) / 10^scale and invert the factor through the rate
-        // itself; the oracle decides what is right, so an inexact inversion is still a valid case.
-        var k = random.Next(0, 1_000_000);
-        var target = (k + 0.5m) / (decimal)Math.Pow(10, scale);
-        Assert.True(conversion.TryConvert(1m, 12, out var rate));
-        return Math.Round(target / Math.Max(rate, 0.000000000001m), 6);
+        // Target rates made of 2s and 5s only, so (k + 1/2) / 10^scale * source / target is a
+        // finite decimal: an amount whose converted value lies exactly on a midpoint.
+        decimal[] targets = [0.5m, 1.25m, 0.8m, 2m, 4m, 0.25m, 1.6m, 3.2m, 0.125m, 6.25m];
+        var random = new Random(99);
+        var midpoints = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var target = targets[random.Next(targets.Length)];
+            var source = RandomRate(random);
+            var scale = new[] { 0, 2, 3 }[random.Next(3)];
+            var k = random.Next(0, 1_000_000);
+            var amount = (2 * k + 1) * source / (2 * target * (decimal)Math.Pow(10, scale));
+            if (amount.Scale > 20)
+                continue; // not exactly representable after all
+            amount = random.Next(2) == 0 ? amount : -amount;
+            var expected = Oracle(amount, target, source, scale);
+            Assert.True(new ExactConversion(target, source).TryConvert(amount, scale, out var actual));
+            Assert.Equal(expected, actual);
+            // On a midpoint, half away from zero: the magnitude is k + 1 units of the last place.
+            if (Math.Abs(actual) * (decimal)Math.Pow(10, scale) == k + 1)
+                midpoints++;
+        }
+        Assert.True(midpoints > 10_000, $"only {midpoints} exact midpoints were exercised");
     }
 
     private static decimal? Oracle(decimal amount, decimal targetRate, decimal sourceRate, int scale)

@@ -18,6 +18,7 @@ public class NormalizeRerunScenarioTests
 
         await NormalizeJob.RunAsync(options);
         var first = Snapshot(dir);
+        File.WriteAllText(dir.Sub("out/README.txt"), "not ours");
         var rerun = await NormalizeJob.RunAsync(options);
         var second = Snapshot(dir);
 
@@ -26,6 +27,8 @@ public class NormalizeRerunScenarioTests
         // Only the rerun's files are left, in the output and in the rejects.
         Assert.All(Directory.GetFiles(dir.Path, "*.parquet", SearchOption.AllDirectories).Where(f => !f.Contains("/raw/")),
             file => Assert.Contains(rerun.RunId, file));
+        // A file no run wrote is left alone.
+        Assert.Equal("not ours", File.ReadAllText(dir.Sub("out/README.txt")));
     }
 
     /// <summary>Every output and reject row as text, sorted.</summary>

@@ -75,6 +75,7 @@ public static class RateSnapshotParser
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var code = reader.GetString()!;
+            Expect(Iso4217.IsWellFormed(code), origin, $"'{code}' in 'rates' is not a currency code (three capital letters)");
             reader.Read();
             Expect(reader.TokenType == JsonTokenType.Number, origin, $"rate for '{code}' is not a number");
             Expect(reader.TryGetDecimal(out var rate), origin, $"rate for '{code}' does not fit in a decimal");

@@ -21,15 +21,16 @@ public static class InputDiscovery
     internal static readonly ParquetOptions ReadOptions = new() { UseDateOnlyTypeForDates = true, TreatByteArrayAsString = true };
 
     /// <summary>
-    /// Every .parquet and .csv object under the store's root, skipping names that start with
-    /// '_' or '.' (Spark's and Hadoop's markers and staging folders), split into units.
+    /// Every .parquet and .csv object under the store's root (or just <paramref name="only"/>),
+    /// skipping names that start with '_' or '.' (Spark's and Hadoop's markers and staging
+    /// folders), split into units.
     /// </summary>
-    public static async Task<IReadOnlyList<InputUnit>> FindAsync(IObjectStore store, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<InputUnit>> FindAsync(IObjectStore store, CancellationToken cancellationToken, string? only = null)
     {
         var units = new List<InputUnit>();
-        await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+        await foreach (var info in store.ListAsync(only ?? "", cancellationToken).ConfigureAwait(false))
         {
-            if (info.Key.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')))
+            if (info.Key.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')) || (only is not null && info.Key != only))
                 continue;
             if (info.Key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 units.Add(new InputUnit(info.Key, InputFormat.Csv, -1, -1));

@@ -34,19 +34,49 @@ public static class TransactionDates
             await using var reader = await InputDiscovery.OpenParquetAsync(store, unit.Key, cancellationToken).ConfigureAwait(false);
             var field = reader.Schema.GetDataFields().FirstOrDefault(f => f.Name == dateColumn)
                 ?? throw new FxException($"{unit.Describe(store)}: date column '{dateColumn}' not found; name it with --date-column");
-            var column = await Column.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), field, cancellationToken).ConfigureAwait(false);
+            Column column;
+            try
+            {
+                column = await Column.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), field, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not FxException)
+            {
+                throw new FxException($"{unit.Describe(store)}: cannot read column '{field.Name}' ({ex.Message})", ex);
+            }
             KeyColumns.Validate(field.ClrType, field.Name, "date", unit.Describe(store));
             return KeyColumns.DayNumbers(column);
         }
 
-        var batches = Channel.CreateUnbounded<ColumnBatch>();
-        await BatchReader.ReadAsync(store, unit, batches.Writer, cancellationToken).ConfigureAwait(false);
-        batches.Writer.Complete();
-        var days = new List<int>();
-        await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        // Streamed through a small channel: a large CSV is never held whole. A reading error
+        // completes the channel and surfaces below; stopping early cancels the reader.
+        var batches = Channel.CreateBounded<ColumnBatch>(2);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
         {
-            var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
-            days.AddRange(KeyColumns.DayNumbers(column));
+            try
+            {
+                await BatchReader.ReadAsync(store, unit, batches.Writer, stop.Token).ConfigureAwait(false);
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+        var days = new List<int>();
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
+                KeyColumns.Validate(column.Field.ClrType, column.Field.Name, "date", batch.Origin);
+                days.AddRange(KeyColumns.DayNumbers(column));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reading.ConfigureAwait(false);
         }
         return days;
     }

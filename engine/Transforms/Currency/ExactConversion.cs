@@ -39,8 +39,9 @@ public sealed class ExactConversion
         }
     }
 
-    // Factors are kept below 2^64 on the fast path so a 96-bit amount times a factor fits in 160
-    // bits; the checked UInt128 arithmetic below falls back to BigInteger when it would not.
+    // The fast path takes factors and amount mantissas below 2^64, so their product fits in a
+    // UInt128; the power of ten is applied with checked arithmetic, and anything larger falls
+    // back to BigInteger.
     private static readonly BigInteger MaxSmall = ulong.MaxValue;
 
     /// <summary>
