@@ -10,8 +10,8 @@ namespace FxEngine.Storage;
 /// An object store under <c>s3://bucket/prefix</c>. Credentials and region come from the
 /// standard AWS chain (environment, profile, instance role); <c>AWS_ENDPOINT_URL_S3</c> (or
 /// <c>AWS_ENDPOINT_URL</c>) points it at an S3-compatible server with path-style addressing.
-/// Reads of Parquet files go through a temporary local file, since Parquet seeks to its
-/// footer; writes are staged locally and uploaded on commit, in parts above
+/// Reads are seekable streams of ranged GETs, since Parquet seeks to its footer and then to
+/// the column chunks it needs; writes are staged locally and uploaded on commit, in parts above
 /// <see cref="MultipartThreshold"/>. Objects appear whole or not at all.
 /// </summary>
 internal sealed class S3ObjectStore : IObjectStore
@@ -96,21 +96,23 @@ internal sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    /// <summary>
+    /// A seekable stream that fetches byte ranges on demand (a Parquet reader reads the footer,
+    /// then only the column chunks it needs), so no object is downloaded whole or twice.
+    /// </summary>
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        var local = TempFile();
-        try
-        {
-            using var response = await Call(() => _s3.GetObjectAsync(_bucket, _prefix + key, cancellationToken), Describe(key)).ConfigureAwait(false);
-            await using (var file = File.Create(local))
-                await response.ResponseStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
-            return new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        }
-        catch
-        {
-            File.Delete(local);
-            throw;
-        }
+        var metadata = await Call(() => _s3.GetObjectMetadataAsync(_bucket, _prefix + key, cancellationToken), Describe(key)).ConfigureAwait(false);
+        return new RangeReadStream(this, key, metadata.ContentLength);
+    }
+
+    private async Task<byte[]> ReadRangeAsync(string key, long start, int count, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + key, ByteRange = new ByteRange(start, start + count - 1) };
+        using var response = await Call(() => _s3.GetObjectAsync(request, cancellationToken), Describe(key)).ConfigureAwait(false);
+        var bytes = new byte[count];
+        await response.ResponseStream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
     }
 
     public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default) =>
@@ -208,6 +210,59 @@ internal sealed class S3ObjectStore : IObjectStore
     }
 
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"fxengine-s3-{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Reads an object through ranged GETs, a block at a time (larger reads fetch exactly what they ask).</summary>
+    private sealed class RangeReadStream(S3ObjectStore store, string key, long length) : Stream
+    {
+        private const int BlockSize = 4 << 20;
+        private byte[] _block = [];
+        private long _blockStart;
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position >= length || buffer.Length == 0)
+                return 0;
+            var count = (int)Math.Min(buffer.Length, length - _position);
+            if (_position < _blockStart || _position + count > _blockStart + _block.Length)
+            {
+                var fetch = (int)Math.Min(Math.Max(count, BlockSize), length - _position);
+                _block = await store.ReadRangeAsync(key, _position, fetch, cancellationToken).ConfigureAwait(false);
+                _blockStart = _position;
+            }
+            _block.AsMemory((int)(_position - _blockStart), count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => length + offset,
+        };
+
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     /// <summary>A local file that the commit uploads; a dispose without a commit uploads nothing.</summary>
     private sealed class UploadOnCommit(S3ObjectStore store, string key, string path) : IObjectUpload

@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+34716fdbae693d52ae6bebdec3b764f029a1b733")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+ffb9bcc1a8f4146c05f5a19493ba843643e782c5")]
 [assembly: System.Reflection.AssemblyProductAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyTitleAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
