@@ -25,6 +25,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private int _bufferedRows;
 
+    /// <summary>Rows held in memory now, across partitions.</summary>
+    public int BufferedRows => _bufferedRows;
+
     /// <summary>Rows of one partition ready to be written as a row group.</summary>
     public sealed record RowGroup(Partition Target, IReadOnlyList<ColumnBatch> Chunks);
 
