@@ -37,6 +37,9 @@ public sealed class ProduceOptions
     }
 }
 
+/// <summary>What a produce run did: snapshots published, and backfill days skipped because the lake had them.</summary>
+public sealed record ProduceResult(int Published, int Skipped);
+
 /// <summary>
 /// Fetches snapshots (bounded concurrency) and publishes them to the rates topic, each
 /// delivery confirmed before the next round; with --every it loops until cancelled and
@@ -44,20 +47,23 @@ public sealed class ProduceOptions
 /// </summary>
 public static class ProduceJob
 {
-    public static async Task<int> RunAsync(ProduceOptions options, IRatesSource source, KafkaSettings kafka, Action<string> log, CancellationToken cancellationToken)
+    public static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, KafkaSettings kafka, Action<string> log, CancellationToken cancellationToken)
     {
         options.Validate();
         using var publisher = new KafkaRatesPublisher(kafka);
         var published = 0;
+        var skipped = 0;
         try
         {
             while (true)
             {
                 try
                 {
-                    published += options.Latest
+                    var round = options.Latest
                         ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
                         : await BackfillAsync(options, source, publisher, log, cancellationToken).ConfigureAwait(false);
+                    published += round.Published;
+                    skipped += round.Skipped;
                 }
                 catch (FxException ex) when (options.Every is not null)
                 {
@@ -65,7 +71,7 @@ public static class ProduceJob
                     log($"this round failed: {ex.Message}");
                 }
                 if (options.Every is not { } every)
-                    return published;
+                    return new ProduceResult(published, skipped);
                 log($"next fetch in {every}");
                 await Task.Delay(every, cancellationToken).ConfigureAwait(false);
             }
@@ -74,19 +80,19 @@ public static class ProduceJob
         {
             log("stopping: flushing the producer");
             publisher.Flush(TimeSpan.FromSeconds(30));
-            return published;
+            return new ProduceResult(published, skipped);
         }
     }
 
-    private static async Task<int> PublishLatestAsync(IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<ProduceResult> PublishLatestAsync(IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
     {
         var message = await source.FetchLatestAsync(cancellationToken).ConfigureAwait(false);
         var at = await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         log($"published {message.Key} from {source.Name} to {at}");
-        return 1;
+        return new ProduceResult(1, 0);
     }
 
-    private static async Task<int> BackfillAsync(ProduceOptions options, IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<ProduceResult> BackfillAsync(ProduceOptions options, IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
     {
         var lake = options.Lake is null ? null : ObjectStore.Open(options.Lake);
         var days = new List<DateOnly>();
@@ -117,6 +123,6 @@ public static class ProduceJob
             }
         });
         await pipeline.RunAsync().ConfigureAwait(false);
-        return published;
+        return new ProduceResult(published, options.To!.Value.DayNumber - options.From!.Value.DayNumber + 1 - days.Count);
     }
 }

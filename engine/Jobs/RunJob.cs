@@ -101,13 +101,6 @@ public static class RunJob
     private static async Task<(int Fetched, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
         DateOnly first, DateOnly last, RunOptions options, Action<string> log, CancellationToken cancellationToken)
     {
-        var skipped = 0;
-        for (var day = first; day <= last; day = day.AddDays(1))
-            if (!options.Force && await lake.ExistsAsync(LakeRatesWriter.KeyOf(day), cancellationToken).ConfigureAwait(false))
-                skipped++;
-        if (skipped == last.DayNumber - first.DayNumber + 1)
-            return (0, skipped);
-
         var kafka = options.Kafka;
         using var broker = string.IsNullOrWhiteSpace(kafka.BootstrapServers) ? new EmbeddedBroker() : null;
         if (broker is not null)
@@ -115,18 +108,21 @@ public static class RunJob
             kafka.BootstrapServers = broker.BootstrapServers;
             log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
         }
-        var published = await ProduceJob.RunAsync(new ProduceOptions
+        var produced = await ProduceJob.RunAsync(new ProduceOptions
         {
             From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
         }, source, kafka, _ => { }, cancellationToken).ConfigureAwait(false);
-        log($"rates: {published} snapshots published to {kafka.Topic}");
+        if (produced.Published == 0)
+            return (0, produced.Skipped);
+        log($"rates: {produced.Published} snapshots published to {kafka.Topic}");
+
         // A group of its own: on a shared cluster the run must not take (and commit) messages
         // that belong to the deployed lake sink's group.
         kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
         var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
         if (landed.DeadLettered > 0)
             log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");
-        return (landed.Written, skipped);
+        return (landed.Written, produced.Skipped);
     }
 
     private static async Task<bool> HasInputAsync(IObjectStore store, CancellationToken cancellationToken)

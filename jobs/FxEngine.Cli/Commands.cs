@@ -131,8 +131,8 @@ internal static class Commands
                 Lake = parse.GetValue(lake), Force = parse.GetValue(force),
             };
             using var http = new HttpClient();
-            var published = await ProduceJob.RunAsync(options, RatesSource(http), Kafka(parse, bootstrap, topic), Console.Error.WriteLine, token);
-            Console.WriteLine($"published {published} snapshot(s)");
+            var result = await ProduceJob.RunAsync(options, RatesSource(http), Kafka(parse, bootstrap, topic), Console.Error.WriteLine, token);
+            Console.WriteLine($"published {result.Published} snapshot(s), skipped {result.Skipped} already in the lake");
             return 0;
         });
         return command;

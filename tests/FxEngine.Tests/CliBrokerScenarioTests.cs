@@ -22,7 +22,7 @@ public class CliBrokerScenarioTests
 
             var produce = await Cli.RunAsync(dir.Path, "produce", "--from", "2024-09-01", "--to", "2024-09-03", "--bootstrap-servers", address!);
             Assert.True(produce.ExitCode == 0, produce.Stderr);
-            Assert.Contains("published 3 snapshot(s)", produce.Stdout);
+            Assert.Contains("published 3 snapshot(s), skipped 0 already in the lake", produce.Stdout);
 
             var sink = await Cli.RunAsync(dir.Path, "sink", "--once", "--lake", "lake", "--bootstrap-servers", address!);
             Assert.True(sink.ExitCode == 0, sink.Stderr);

@@ -21,7 +21,7 @@ public class KafkaProduceSinkScenarioTests
 
         var published = await ProduceJob.RunAsync(new ProduceOptions { From = D("2024-05-01"), To = D("2024-05-05") },
             new SyntheticRatesSource(), kafka, log.Enqueue, default);
-        Assert.Equal(5, published);
+        Assert.Equal(new ProduceResult(5, 0), published);
 
         var messages = KafkaTest.ReadAll(broker, "rates-e2e", 5);
         Assert.Equal(["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04", "2024-05-05"], messages.Select(m => m.Message.Key).Order());

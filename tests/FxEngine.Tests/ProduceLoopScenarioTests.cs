@@ -29,7 +29,7 @@ public class ProduceLoopScenarioTests
         }, stop.Token);
         var published = await loop;
 
-        Assert.Equal(1, published);
+        Assert.Equal(1, published.Published);
         Assert.Contains(log, line => line.Contains("this round failed: Open Exchange Rates latest.json: HTTP 503"));
         Assert.Contains("stopping: flushing the producer", log);
         Assert.DoesNotContain(log, line => line.Contains("secret-app-id"));
