@@ -69,7 +69,7 @@ public static class NormalizeJob
                 {
                     stats.Merge(item.Stats);
                     foreach (var (date, partition) in item.Partitions)
-                        foreach (var group in rows.Add($"txn_date={date:yyyy-MM-dd}", partition))
+                        foreach (var group in rows.Add($"{OutputSchema.PartitionColumn}={date:yyyy-MM-dd}", partition))
                             await writer.WriteAsync(group, token).ConfigureAwait(false);
                     if (item.Rejects is not null)
                         foreach (var group in rejected.Add("", item.Rejects))

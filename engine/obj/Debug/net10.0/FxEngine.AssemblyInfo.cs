@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+2516f6f587de14712a461124cd7268cdb6cd13cd")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+1225ac3487b305af617a311e10101f19ef1304fd")]
 [assembly: System.Reflection.AssemblyProductAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyTitleAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
