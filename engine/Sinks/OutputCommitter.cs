@@ -7,8 +7,9 @@ namespace FxEngine.Sinks;
 /// (<c>_temporary/&lt;run&gt;/</c>); the commit removes the files an earlier run wrote, moves the
 /// staged files into place, writes the summary and writes <c>_SUCCESS</c> last. A reader that
 /// waits for <c>_SUCCESS</c> never sees half an output, and a rerun replaces rather than
-/// duplicates. Only files a run writes (<c>part-*.parquet</c>, the summary, the marker) are ever
-/// deleted: anything else under the location is left alone.
+/// duplicates. Only files a run writes (<c>part-*.parquet</c>, the summary, the marker, and
+/// what a crashed run left under <c>_temporary/</c>) are ever deleted: anything else under the
+/// location is left alone. One run at a time per output location.
 /// </summary>
 internal sealed class OutputCommitter(IObjectStore store, string runId)
 {
@@ -67,8 +68,8 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
         {
             if (info.Key.StartsWith(StagingPrefix, StringComparison.Ordinal))
                 staged.Add(info.Key);
-            else if (!info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(info.Key))
-                previous.Add(info.Key);
+            else if (info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) || WrittenByARun(info.Key))
+                previous.Add(info.Key); // an earlier run's files, or what a crashed run left staged
         }
         foreach (var key in previous)
             await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);

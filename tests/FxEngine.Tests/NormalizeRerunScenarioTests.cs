@@ -19,6 +19,8 @@ public class NormalizeRerunScenarioTests
         await NormalizeJob.RunAsync(options);
         var first = Snapshot(dir);
         File.WriteAllText(dir.Sub("out/README.txt"), "not ours");
+        Directory.CreateDirectory(dir.Sub("out/_temporary/crashed-run/txn_date=2024-01-01"));
+        File.WriteAllText(dir.Sub("out/_temporary/crashed-run/txn_date=2024-01-01/part-crashed-run.parquet"), "left by a crash");
         var rerun = await NormalizeJob.RunAsync(options);
         var second = Snapshot(dir);
 
@@ -27,7 +29,8 @@ public class NormalizeRerunScenarioTests
         // Only the rerun's files are left, in the output and in the rejects.
         Assert.All(Directory.GetFiles(dir.Path, "*.parquet", SearchOption.AllDirectories).Where(f => !f.Contains("/raw/")),
             file => Assert.Contains(rerun.RunId, file));
-        // A file no run wrote is left alone.
+        // What a crashed run staged is swept; a file no run wrote is left alone.
+        Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
         Assert.Equal("not ours", File.ReadAllText(dir.Sub("out/README.txt")));
     }
 

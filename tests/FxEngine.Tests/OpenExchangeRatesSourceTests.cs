@@ -61,6 +61,19 @@ public class OpenExchangeRatesSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task FetchAsync_ServerEchoesAppId_ItIsScrubbed()
+    {
+        _server.Script("historical/2024-01-01.json", OxrServer.Error(403, "access_restricted", $"Access restricted for app {AppId}."));
+        var source = new OpenExchangeRatesSource(_http, new OpenExchangeRatesOptions { AppId = AppId, BaseAddress = _server.BaseAddress });
+        _server.Script("historical/2024-01-02.json", OxrServer.Error(418, "teapot", $"I am a teapot, {AppId}."));
+        var restricted = await Assert.ThrowsAsync<FxException>(() => source.FetchAsync(D("2024-01-01"), default));
+        var unexpected = await Assert.ThrowsAsync<FxException>(() => source.FetchAsync(D("2024-01-02"), default));
+        Assert.DoesNotContain(AppId, restricted.ToString());
+        Assert.DoesNotContain(AppId, unexpected.ToString());
+        Assert.Contains("I am a teapot, [app_id].", unexpected.Message);
+    }
+
+    [Fact]
     public async Task FetchAsync_InvalidBase_SaysItNeedsAPaidPlan()
     {
         _server.Script("historical/2024-01-01.json", OxrServer.Error(400, "invalid_base", "Invalid base."));

@@ -118,6 +118,9 @@ public sealed class OpenExchangeRatesSource : IRatesSource
                 return (body, null, null);
 
             var (message, description) = ApiError(body);
+            // Whatever the server says goes into our messages: never let it echo the secret back.
+            message = Scrub(message);
+            description = Scrub(description);
             var permanent = Permanent(message, description, response.StatusCode);
             if (permanent is not null)
                 throw new FxException($"{label}: HTTP {status} {message}: {permanent}");
@@ -154,6 +157,9 @@ public sealed class OpenExchangeRatesSource : IRatesSource
             return (null, null);
         }
     }
+
+    private string? Scrub(string? text) =>
+        text?.Replace(_options.AppId, "[app_id]", StringComparison.Ordinal);
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
