@@ -15,6 +15,13 @@ public abstract class Column
 
     public abstract int Length { get; }
 
+    /// <summary>
+    /// Hands a pooled column's buffer back once nothing reads it any more (after the batch is
+    /// normalized): row-group-sized arrays then stop churning the large-object heap, whose
+    /// growth is what triggers full collections.
+    /// </summary>
+    public virtual void Release() { }
+
     /// <summary>A new column holding the given rows, in that order.</summary>
     public abstract Column Gather(ReadOnlySpan<int> rows);
 
@@ -36,9 +43,8 @@ public abstract class Column
             var at = 0;
             foreach (var part in parts)
             {
-                var source = values(part);
-                source.CopyTo(buffer, at);
-                at += source.Length;
+                values(part).AsSpan(0, part.Length).CopyTo(buffer.AsSpan(at));
+                at += part.Length;
             }
             await write(buffer, total).ConfigureAwait(false);
         }
@@ -101,14 +107,29 @@ public abstract class Column
         return result;
     }
 
-    /// <summary>A column of a non-nullable primitive type.</summary>
+    /// <summary>A column of a non-nullable primitive type; <see cref="Values"/> may be longer than <see cref="Length"/> when pooled.</summary>
     public sealed class RequiredColumn<T> : Column, ITypedReader where T : struct
     {
-        public RequiredColumn(DataField field, int rows) : this(field, new T[rows]) { }
-        public RequiredColumn(DataField field, T[] values) : base(field) => Values = values;
+        private readonly int _length;
+        private bool _pooled;
+
+        /// <summary>A column read from a row group, in a buffer rented from the shared pool.</summary>
+        public RequiredColumn(DataField field, int rows) : base(field)
+        {
+            Values = System.Buffers.ArrayPool<T>.Shared.Rent(rows);
+            _length = rows;
+            _pooled = true;
+        }
+
+        public RequiredColumn(DataField field, T[] values) : base(field)
+        {
+            Values = values;
+            _length = values.Length;
+        }
 
         public T[] Values { get; }
-        public override int Length => Values.Length;
+        public override int Length => _length;
+
         public override Column Gather(ReadOnlySpan<int> rows)
         {
             var values = GatherArray(Values, rows);
@@ -117,22 +138,45 @@ public abstract class Column
             return new RequiredColumn<T>(Field, values);
         }
 
+        public override void Release()
+        {
+            if (!_pooled)
+                return;
+            _pooled = false;
+            System.Buffers.ArrayPool<T>.Shared.Return(Values, System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-            writer.WriteAsync<T>(Field, Values.AsMemory(), null, null, cancellationToken);
+            writer.WriteAsync<T>(Field, Values.AsMemory(0, _length), null, null, cancellationToken);
         public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             WritePooledAsync<T>(parts, p => ((RequiredColumn<T>)p).Values, (buffer, count) => writer.WriteAsync<T>(Field, new ReadOnlyMemory<T>(buffer, 0, count), null, null, cancellationToken));
         ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
-            reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
+            reader.ReadAsync<T>(Field, Values.AsMemory(0, _length), null, cancellationToken);
     }
 
-    /// <summary>A column of a nullable primitive type.</summary>
+    /// <summary>A column of a nullable primitive type; <see cref="Values"/> may be longer than <see cref="Length"/> when pooled.</summary>
     public sealed class OptionalColumn<T> : Column, ITypedReader where T : struct
     {
-        public OptionalColumn(DataField field, int rows) : this(field, new T?[rows]) { }
-        public OptionalColumn(DataField field, T?[] values) : base(field) => Values = values;
+        private readonly int _length;
+        private bool _pooled;
+
+        /// <summary>A column read from a row group, in a buffer rented from the shared pool.</summary>
+        public OptionalColumn(DataField field, int rows) : base(field)
+        {
+            Values = System.Buffers.ArrayPool<T?>.Shared.Rent(rows);
+            _length = rows;
+            _pooled = true;
+        }
+
+        public OptionalColumn(DataField field, T?[] values) : base(field)
+        {
+            Values = values;
+            _length = values.Length;
+        }
 
         public T?[] Values { get; }
-        public override int Length => Values.Length;
+        public override int Length => _length;
+
         public override Column Gather(ReadOnlySpan<int> rows)
         {
             var values = GatherArray(Values, rows);
@@ -141,12 +185,20 @@ public abstract class Column
             return new OptionalColumn<T>(Field, values);
         }
 
+        public override void Release()
+        {
+            if (!_pooled)
+                return;
+            _pooled = false;
+            System.Buffers.ArrayPool<T?>.Shared.Return(Values, System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+
         public override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-            writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(Values), null, null, cancellationToken);
+            writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(Values, 0, _length), null, null, cancellationToken);
         public override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
             WritePooledAsync<T?>(parts, p => ((OptionalColumn<T>)p).Values, (buffer, count) => writer.WriteAsync<T>(Field, new ReadOnlyMemory<T?>(buffer, 0, count), null, null, cancellationToken));
         ValueTask ITypedReader.ReadAsync(ParquetRowGroupReader reader, CancellationToken cancellationToken) =>
-            reader.ReadAsync<T>(Field, Values.AsMemory(), null, cancellationToken);
+            reader.ReadAsync<T>(Field, Values.AsMemory(0, _length), null, cancellationToken);
     }
 
     /// <summary>A UTF-8 string column; null stands for a missing value.</summary>

@@ -35,4 +35,11 @@ public sealed class ColumnBatch
     public ColumnBatch Append(params Column[] extra) => new(Origin, [.. Columns, .. extra]);
 
     public Column? Find(string name) => Columns.FirstOrDefault(c => c.Field.Name == name);
+
+    /// <summary>Returns pooled buffers; the batch must not be read afterwards.</summary>
+    public void Release()
+    {
+        foreach (var column in Columns)
+            column.Release();
+    }
 }

@@ -57,9 +57,17 @@ public static class NormalizeJob
             var normalized = pipeline.Transform<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
                 (batch, _) =>
                 {
-                    var result = normalizer.Normalize(batch);
-                    progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, batch.RowCount), totalRows));
-                    return ValueTask.FromResult(result);
+                    try
+                    {
+                        var result = normalizer.Normalize(batch);
+                        progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, batch.RowCount), totalRows));
+                        return ValueTask.FromResult(result);
+                    }
+                    finally
+                    {
+                        // What moves on is gathered copies: the input's pooled buffers go back now.
+                        batch.Release();
+                    }
                 });
             // One worker buffers rows by partition (cheap, no locks); encoding and writing the
             // row groups it hands out is the expensive part, done by every worker in parallel.

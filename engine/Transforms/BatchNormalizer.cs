@@ -1,3 +1,4 @@
+using System.Buffers;
 using Parquet.Schema;
 using FxEngine.Data;
 using FxEngine.Transforms.Currency;
@@ -68,36 +69,52 @@ public sealed class BatchNormalizer
     public NormalizedBatch Normalize(ColumnBatch batch)
     {
         Validate(batch.Fields.ToList(), batch.Origin);
-        var days = KeyColumns.DayNumbers(batch.Find(_columns.Date)!);
-        var currencies = ResolveCurrencies(batch.Find(_columns.Currency)!);
-        var amounts = KeyColumns.Amounts(batch.Find(_columns.Amount)!);
         var rows = batch.RowCount;
-
-        var converted = new decimal[rows];
-        var entries = new RateTable.Entry?[rows];
-        var reasons = new string?[rows];
-        var totals = new CurrencyAccumulator(_rates.Currencies.Count);
-        var rejected = new List<int>();
-
-        for (var i = 0; i < rows; i++)
+        // Per-row scratch is rented: row-group-sized arrays would otherwise land on the
+        // large-object heap for every batch.
+        var days = ArrayPool<int>.Shared.Rent(rows);
+        var currencies = ArrayPool<int>.Shared.Rent(rows);
+        var amounts = ArrayPool<decimal?>.Shared.Rent(rows);
+        var converted = ArrayPool<decimal>.Shared.Rent(rows);
+        var entries = ArrayPool<RateTable.Entry?>.Shared.Rent(rows);
+        var reasons = ArrayPool<string?>.Shared.Rent(rows);
+        try
         {
-            var reason = Convert(days[i], currencies[i], amounts[i], out entries[i], out converted[i]);
-            if (reason is not null)
-            {
-                reasons[i] = reason;
-                rejected.Add(i);
-                continue;
-            }
-            totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber != days[i]);
-        }
+            KeyColumns.DayNumbers(batch.Find(_columns.Date)!, days);
+            ResolveCurrencies(batch.Find(_columns.Currency)!, currencies);
+            KeyColumns.Amounts(batch.Find(_columns.Amount)!, amounts);
+            var totals = new CurrencyAccumulator(_rates.Currencies.Count);
+            var rejected = new List<int>();
 
-        var stats = totals.ToStats(_rates.Currencies, rows);
-        foreach (var i in rejected)
-            stats.CountReject(reasons[i]!);
-        var partitions = Partitions(batch, days, entries, converted);
-        var rejects = rejected.Count == 0 ? null : batch.Gather(rejected.ToArray()).Append(
-            new Column.StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
-        return new NormalizedBatch(partitions, rejects, stats);
+            for (var i = 0; i < rows; i++)
+            {
+                var reason = Convert(days[i], currencies[i], amounts[i], out entries[i], out converted[i]);
+                if (reason is not null)
+                {
+                    reasons[i] = reason;
+                    rejected.Add(i);
+                    continue;
+                }
+                totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber != days[i]);
+            }
+
+            var stats = totals.ToStats(_rates.Currencies, rows);
+            foreach (var i in rejected)
+                stats.CountReject(reasons[i]!);
+            var partitions = Partitions(batch, rows, days, entries, converted);
+            var rejects = rejected.Count == 0 ? null : batch.Gather(rejected.ToArray()).Append(
+                new Column.StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
+            return new NormalizedBatch(partitions, rejects, stats);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(days);
+            ArrayPool<int>.Shared.Return(currencies);
+            ArrayPool<decimal?>.Shared.Return(amounts);
+            ArrayPool<decimal>.Shared.Return(converted);
+            ArrayPool<RateTable.Entry?>.Shared.Return(entries, clearArray: true);
+            ArrayPool<string?>.Shared.Return(reasons, clearArray: true);
+        }
     }
 
     /// <summary>The reject reason of one row, or null with the converted amount.</summary>
@@ -126,16 +143,16 @@ public sealed class BatchNormalizer
     /// Each row's currency index in the rate table, upper-cased and trimmed first; a code seen
     /// before in the batch costs one lookup by its characters, with no string made.
     /// </summary>
-    private int[] ResolveCurrencies(Column column)
+    private void ResolveCurrencies(Column column, Span<int> into)
     {
         var cache = new Dictionary<string, int>(StringComparer.Ordinal);
         var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
-        return KeyColumns.MapText(column, text =>
+        KeyColumns.MapText(column, text =>
         {
             if (!lookup.TryGetValue(text, out var index))
                 lookup[text] = index = Resolve(text);
             return index;
-        }, InvalidCurrency);
+        }, InvalidCurrency, into);
     }
 
     /// <summary>What a currency code is trimmed of, the same in every executor.</summary>
@@ -156,12 +173,12 @@ public sealed class BatchNormalizer
     /// within one window of <see cref="WindowRows"/> rows, so the scattered reads stay in the
     /// CPU cache instead of roaming the whole batch. A day gets one chunk per window.
     /// </summary>
-    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int[] days, RateTable.Entry?[] entries, decimal[] converted)
+    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, RateTable.Entry?[] entries, decimal[] converted)
     {
         var partitions = new List<(DateOnly, ColumnBatch)>();
-        for (var start = 0; start < days.Length; start += WindowRows)
+        for (var start = 0; start < rows; start += WindowRows)
         {
-            var end = Math.Min(days.Length, start + WindowRows);
+            var end = Math.Min(rows, start + WindowRows);
             int firstDay = int.MaxValue, lastDay = int.MinValue;
             for (var i = start; i < end; i++)
             {
@@ -188,9 +205,9 @@ public sealed class BatchNormalizer
 
             for (var d = 0; d < starts.Length - 1; d++)
             {
-                var rows = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
-                if (rows.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, rows, converted, entries, firstDay + d)));
+                var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
+                if (group.Length > 0)
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, converted, entries, firstDay + d)));
             }
         }
         return partitions;

@@ -40,67 +40,68 @@ internal static class KeyColumns
         }
     }
 
-    /// <summary>Day numbers (<see cref="DateOnly.DayNumber"/>) of each row's UTC date, or <see cref="NoDay"/>.</summary>
-    public static int[] DayNumbers(Column column) => column switch
+    /// <summary>Day numbers (<see cref="DateOnly.DayNumber"/>) of each row's UTC date, or <see cref="NoDay"/>, into <paramref name="into"/>.</summary>
+    public static void DayNumbers(Column column, Span<int> into)
     {
-        Column.RequiredColumn<DateOnly> c => Map(c.Values, v => v.DayNumber),
-        Column.OptionalColumn<DateOnly> c => Map(c.Values, v => v?.DayNumber ?? NoDay),
-        Column.RequiredColumn<DateTime> c => Map(c.Values, v => UtcDay(v)),
-        Column.OptionalColumn<DateTime> c => Map(c.Values, v => v is { } t ? UtcDay(t) : NoDay),
-        Column.RequiredColumn<DateTimeOffset> c => Map(c.Values, v => DateOnly.FromDateTime(v.UtcDateTime).DayNumber),
-        Column.OptionalColumn<DateTimeOffset> c => Map(c.Values, v => v is { } t ? DateOnly.FromDateTime(t.UtcDateTime).DayNumber : NoDay),
-        _ => MapText(column, ParseDay, NoDay),
-    };
+        switch (column)
+        {
+            case Column.RequiredColumn<DateOnly> c: Map(c.Values, c.Length, v => v.DayNumber, into); break;
+            case Column.OptionalColumn<DateOnly> c: Map(c.Values, c.Length, v => v?.DayNumber ?? NoDay, into); break;
+            case Column.RequiredColumn<DateTime> c: Map(c.Values, c.Length, UtcDay, into); break;
+            case Column.OptionalColumn<DateTime> c: Map(c.Values, c.Length, v => v is { } t ? UtcDay(t) : NoDay, into); break;
+            case Column.RequiredColumn<DateTimeOffset> c: Map(c.Values, c.Length, v => DateOnly.FromDateTime(v.UtcDateTime).DayNumber, into); break;
+            case Column.OptionalColumn<DateTimeOffset> c: Map(c.Values, c.Length, v => v is { } t ? DateOnly.FromDateTime(t.UtcDateTime).DayNumber : NoDay, into); break;
+            default: MapText(column, ParseDay, NoDay, into); break;
+        }
+    }
 
-    public static decimal?[] Amounts(Column column) => column switch
+    /// <summary>Each row's amount as a decimal, or null, into <paramref name="into"/>.</summary>
+    public static void Amounts(Column column, Span<decimal?> into)
     {
-        Column.RequiredColumn<decimal> c => Map(c.Values, v => (decimal?)v),
-        Column.OptionalColumn<decimal> c => c.Values,
-        Column.RequiredColumn<int> c => Map(c.Values, v => (decimal?)v),
-        Column.OptionalColumn<int> c => Map(c.Values, v => (decimal?)v),
-        Column.RequiredColumn<long> c => Map(c.Values, v => (decimal?)v),
-        Column.OptionalColumn<long> c => Map(c.Values, v => (decimal?)v),
-        Column.RequiredColumn<short> c => Map(c.Values, v => (decimal?)v),
-        Column.OptionalColumn<short> c => Map(c.Values, v => (decimal?)v),
-        Column.RequiredColumn<double> c => Map(c.Values, v => FromDouble(v)),
-        Column.OptionalColumn<double> c => Map(c.Values, v => v is { } d ? FromDouble(d) : null),
-        Column.RequiredColumn<float> c => Map(c.Values, v => FromDouble(v)),
-        Column.OptionalColumn<float> c => Map(c.Values, v => v is { } f ? FromDouble(f) : null),
-        _ => MapText(column, ParseAmount, null),
-    };
+        switch (column)
+        {
+            case Column.RequiredColumn<decimal> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.OptionalColumn<decimal> c: c.Values.AsSpan(0, c.Length).CopyTo(into); break;
+            case Column.RequiredColumn<int> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.OptionalColumn<int> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.RequiredColumn<long> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.OptionalColumn<long> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.RequiredColumn<short> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.OptionalColumn<short> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
+            case Column.RequiredColumn<double> c: Map(c.Values, c.Length, FromDouble, into); break;
+            case Column.OptionalColumn<double> c: Map(c.Values, c.Length, v => v is { } d ? FromDouble(d) : null, into); break;
+            case Column.RequiredColumn<float> c: Map(c.Values, c.Length, v => FromDouble(v), into); break;
+            case Column.OptionalColumn<float> c: Map(c.Values, c.Length, v => v is { } f ? FromDouble(f) : null, into); break;
+            default: MapText(column, ParseAmount, null, into); break;
+        }
+    }
 
-    /// <summary>Maps each text value (string or UTF-8 slice) of a column; null values map to <paramref name="ifNull"/>.</summary>
-    public static T[] MapText<T>(Column column, TextMap<T> map, T ifNull)
+    /// <summary>Maps each text value (string or UTF-8 slice) of a column into <paramref name="into"/>; nulls map to <paramref name="ifNull"/>.</summary>
+    public static void MapText<T>(Column column, TextMap<T> map, T ifNull, Span<T> into)
     {
         switch (column)
         {
             case Column.StringColumn c:
-                return Map(c.Values, v => v is null ? ifNull : map(v));
+                for (var i = 0; i < c.Length; i++)
+                    into[i] = c.Values[i] is { } text ? map(text) : ifNull;
+                break;
             case Column.RequiredColumn<ReadOnlyMemory<char>> c:
-            {
-                var result = new T[c.Values.Length];
-                for (var i = 0; i < result.Length; i++)
-                    result[i] = map(c.Values[i].Span);
-                return result;
-            }
+                for (var i = 0; i < c.Length; i++)
+                    into[i] = map(c.Values[i].Span);
+                break;
             case Column.OptionalColumn<ReadOnlyMemory<char>> c:
-            {
-                var result = new T[c.Values.Length];
-                for (var i = 0; i < result.Length; i++)
-                    result[i] = c.Values[i] is { } value ? map(value.Span) : ifNull;
-                return result;
-            }
+                for (var i = 0; i < c.Length; i++)
+                    into[i] = c.Values[i] is { } value ? map(value.Span) : ifNull;
+                break;
             default:
                 throw new InvalidOperationException($"column '{column.Field.Name}' of type {column.Field.ClrType} is not text");
         }
     }
 
-    private static TOut[] Map<TIn, TOut>(TIn[] values, Func<TIn, TOut> map)
+    private static void Map<TIn, TOut>(TIn[] values, int length, Func<TIn, TOut> map, Span<TOut> into)
     {
-        var result = new TOut[values.Length];
-        for (var i = 0; i < values.Length; i++)
-            result[i] = map(values[i]);
-        return result;
+        for (var i = 0; i < length; i++)
+            into[i] = map(values[i]);
     }
 
     private static int UtcDay(DateTime value) =>

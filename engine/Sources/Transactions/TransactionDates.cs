@@ -44,7 +44,10 @@ public static class TransactionDates
                 throw new FxException($"{unit.Describe(store)}: cannot read column '{field.Name}' ({ex.Message})", ex);
             }
             KeyColumns.Validate(field.ClrType, field.Name, "date", unit.Describe(store));
-            return KeyColumns.DayNumbers(column);
+            var dayNumbers = new int[column.Length];
+            KeyColumns.DayNumbers(column, dayNumbers);
+            column.Release();
+            return dayNumbers;
         }
 
         // Streamed through a small channel: a large CSV is never held whole. A reading error
@@ -70,7 +73,9 @@ public static class TransactionDates
             {
                 var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
                 KeyColumns.Validate(column.Field.ClrType, column.Field.Name, "date", batch.Origin);
-                days.AddRange(KeyColumns.DayNumbers(column));
+                var batchDays = new int[column.Length];
+                KeyColumns.DayNumbers(column, batchDays);
+                days.AddRange(batchDays);
             }
         }
         finally
