@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using DuckDB.NET.Data;
 using FxEngine.Jobs;
 using FxEngine.Sources.Rates;
@@ -12,13 +15,26 @@ namespace FxEngine.Benchmarks;
 /// transaction with its day's rates by date and currency, compute the SGD amount, write
 /// Snappy Parquet partitioned by date. Both use every core of the machine.
 /// </summary>
-[MemoryDiagnoser]
-[GcServer(true)]
-[GcConcurrent(false)]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 8)]
+[Config(typeof(CliRuntime))]
 public class NormalizeBenchmark
 {
     private string _root = "";
+
+    /// <summary>
+    /// The runtime settings the fxengine CLI ships with (server GC, non-concurrent, tiered
+    /// compilation off), so the figure is what users get; memory diagnoser on.
+    /// </summary>
+    private sealed class CliRuntime : ManualConfig
+    {
+        public CliRuntime()
+        {
+            AddJob(Job.Default
+                .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(8)
+                .WithGcServer(true).WithGcConcurrent(false)
+                .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TieredCompilation", "0")));
+            AddDiagnoser(MemoryDiagnoser.Default);
+        }
+    }
 
     [Params(1_000_000)]
     public int Rows { get; set; }
