@@ -126,7 +126,7 @@ public static class NormalizeJob
     internal static (IObjectStore Store, string? Key) OpenInput(string location)
     {
         var trimmed = location.TrimEnd('/');
-        var isFile = trimmed.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || trimmed.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        var isFile = InputDiscovery.FormatOf(trimmed[(trimmed.LastIndexOf('/') + 1)..]) is not null;
         if (ObjectStore.IsS3(location))
         {
             if (!isFile)

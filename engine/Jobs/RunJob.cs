@@ -128,7 +128,7 @@ public static class RunJob
     private static async Task<bool> HasInputAsync(IObjectStore store, CancellationToken cancellationToken)
     {
         await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
-            if (info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || info.Key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            if (InputDiscovery.FormatOf(info.Key) is not null)
                 return true;
         return false;
     }

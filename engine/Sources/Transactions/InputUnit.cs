@@ -30,16 +30,31 @@ public static class InputDiscovery
         var units = new List<InputUnit>();
         await foreach (var info in store.ListAsync(only ?? "", cancellationToken).ConfigureAwait(false))
         {
-            if (info.Key.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')) || (only is not null && info.Key != only))
+            if ((only is not null && info.Key != only) || FormatOf(info.Key) is not { } format)
                 continue;
-            if (info.Key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            if (format == InputFormat.Csv)
                 units.Add(new InputUnit(info.Key, InputFormat.Csv, -1, -1));
-            else if (info.Key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            else
                 units.AddRange(await RowGroupsAsync(store, info.Key, cancellationToken).ConfigureAwait(false));
         }
         if (units.Count == 0)
             throw new FxException($"{store.Root}: no .parquet or .csv input files found");
         return units;
+    }
+
+    /// <summary>
+    /// The format of an input key by its extension, or null when it is not input: another
+    /// extension, or a name under '_' or '.' (Spark's and Hadoop's markers and staging folders).
+    /// </summary>
+    public static InputFormat? FormatOf(string key)
+    {
+        if (key.Split('/').Any(part => part.StartsWith('_') || part.StartsWith('.')))
+            return null;
+        if (key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            return InputFormat.Csv;
+        if (key.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            return InputFormat.Parquet;
+        return null;
     }
 
     /// <summary>Opens a Parquet file, naming it in the error when it is not one.</summary>
