@@ -1,6 +1,5 @@
 using FxEngine.Data;
 using FxEngine.Jobs;
-using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using static FxEngine.Tests.TestData;
 
@@ -22,10 +21,7 @@ public class DifferentialScenarioTests
         {
             Rows = 100_000, Output = dir.Sub("raw"), From = D("2023-12-25"), To = D("2024-02-15"), Seed = 11, RowsPerFile = 60_000, RowGroupRows = 20_000,
         });
-        Directory.CreateDirectory(dir.Sub("rates"));
-        for (var day = D("2024-01-01"); day <= D("2024-02-15"); day = day.AddDays(1))
-            if (day.DayNumber % 6 != 0)
-                File.WriteAllBytes(dir.Sub($"rates/{day:yyyy-MM-dd}.json"), SyntheticRatesSource.Render(day));
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-02-15"), skip: day => day.DayNumber % 6 == 0);
 
         await AssertAgreeAsync(dir, "SGD");
     }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DuckDB.NET.Data;
 using FxEngine.Jobs;
 using FxEngine.Plan;
-using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using static FxEngine.Tests.TestData;
 
@@ -16,9 +15,7 @@ public class EmrPlanScenarioTests
     {
         using var dir = new TempDir();
         await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 5_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-10") });
-        Directory.CreateDirectory(dir.Sub("rates"));
-        for (var day = D("2024-03-01"); day <= D("2024-03-10"); day = day.AddDays(1))
-            File.WriteAllBytes(dir.Sub($"rates/{day:yyyy-MM-dd}.json"), SyntheticRatesSource.Render(day));
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-10"));
 
         var result = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", "rates", "--input", dir.Sub("raw"), "--output", "s3://fx-lake/processed_data/",
             "--staging", dir.Sub("jobs/run1"));

@@ -12,8 +12,7 @@ public class NormalizeRerunScenarioTests
     {
         using var dir = new TempDir();
         await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 30_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-10"), RowGroupRows = 5_000 });
-        for (var day = D("2024-01-01"); day <= D("2024-01-10"); day = day.AddDays(1))
-            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(dir.Sub("rates")).FullName, $"{day:yyyy-MM-dd}.json"), Sources.Rates.SyntheticRatesSource.Render(day));
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-10"));
         var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("out"), Workers = 2 };
 
         await NormalizeJob.RunAsync(options);

@@ -39,6 +39,15 @@ internal static class TestData
         File.WriteAllText(Path.Combine(folder, $"{date:yyyy-MM-dd}.json"), SnapshotJson(date, rates));
     }
 
+    /// <summary>Synthetic snapshots for every day of a range as <c>YYYY-MM-DD.json</c> files, except the days <paramref name="skip"/> picks.</summary>
+    public static void WriteSyntheticRates(string folder, DateOnly from, DateOnly to, Func<DateOnly, bool>? skip = null)
+    {
+        Directory.CreateDirectory(folder);
+        for (var day = from; day <= to; day = day.AddDays(1))
+            if (skip?.Invoke(day) != true)
+                File.WriteAllBytes(Path.Combine(folder, $"{day:yyyy-MM-dd}.json"), FxEngine.Sources.Rates.SyntheticRatesSource.Render(day));
+    }
+
     /// <summary>Writes columns as one Parquet file with one row group per <paramref name="rowGroupRows"/>.</summary>
     public static async Task WriteParquetAsync(string path, IReadOnlyList<Column> columns, int rowGroupRows = int.MaxValue)
     {

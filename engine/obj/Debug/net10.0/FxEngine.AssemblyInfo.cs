@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+efc0f0d7c645391636c4208454deeaac187f7c20")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+72a2bfc1b3ce5b5c65bcee58f3be0ad3044841b7")]
 [assembly: System.Reflection.AssemblyProductAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyTitleAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
