@@ -65,7 +65,8 @@ public sealed class RateTable
 
     /// <summary>
     /// Decimal places of <see cref="Entry.Rate"/>: as many as DECIMAL(18, s) allows once the
-    /// largest rate's integer digits fit (17 for SGD, whose largest rate is about 4.4 per KWD).
+    /// largest rate's integer digits fit: 17 for SGD when KWD (about 4.4) is the dearest currency,
+    /// fewer when a snapshot quotes BTC or gold.
     /// </summary>
     public int RateScale { get; private set; }
 

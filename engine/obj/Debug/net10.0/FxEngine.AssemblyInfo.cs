@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+72a2bfc1b3ce5b5c65bcee58f3be0ad3044841b7")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+b4559b5d332f3cca1570ee8abba78ab8d1dc635b")]
 [assembly: System.Reflection.AssemblyProductAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyTitleAttribute("FxEngine")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
