@@ -12,12 +12,12 @@ namespace FxEngine.Jobs;
 /// <summary>
 /// The same normalization executed by DuckDB: the plan's rate table is written as Parquet, the
 /// rendered SQL classifies and converts every row, DuckDB writes the partitioned output and
-/// the rejects into staging, and the same committer as the engine's publishes them. Local
+/// the rejects into staging, and the same run lock and commit as the engine's publish them. Local
 /// locations only (this DuckDB build has no S3 extension).
 /// </summary>
 public static class DuckDbNormalizeJob
 {
-    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, CancellationToken cancellationToken = default)
+    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, CancellationToken cancellationToken = default, Action<string>? log = null)
     {
         options.Validate();
         foreach (var (name, location) in new[] { ("--input", options.Input), ("--output", options.Output), ("--rejects", options.RejectsLocation) })
@@ -27,12 +27,13 @@ public static class DuckDbNormalizeJob
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var runId = NormalizeJob.RunId(started);
+        await using var outputs = await RunOutputs.OpenAsync(runId, options.Output, options.RejectsLocation, options.Wait, log, cancellationToken).ConfigureAwait(false);
+        var (output, rejects) = (outputs.Output, outputs.Rejects);
         var rates = await NormalizeJob.LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
         var ratesLoaded = clock.Elapsed;
 
-        var output = new OutputCommitter(ObjectStore.Open(options.Output), runId);
-        var rejects = new OutputCommitter(ObjectStore.Open(options.RejectsLocation), runId);
-        var work = ObjectStore.Open(Path.Combine(Path.GetTempPath(), $"fxengine-duckdb-{runId}"));
+        LocalSpool.SweepDead("duckdb");
+        var work = ObjectStore.Open(LocalSpool.NewPath("duckdb"));
         try
         {
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
@@ -69,22 +70,17 @@ public static class DuckDbNormalizeJob
                 await foreach (var _ in committer.Store.ListAsync(committer.StagingPrefix, cancellationToken).ConfigureAwait(false))
                     filesWritten++;
             var summary = NormalizeJob.Summary(runId, started, options, rates, stats, filesWritten, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
-            await OutputCommitter.CommitAllAsync(summary, rejects, output).ConfigureAwait(false);
+            await outputs.CommitAsync(summary).ConfigureAwait(false);
             return new NormalizeResult(runId, rates.Target, stats, filesWritten, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
         }
         catch (DuckDBException ex)
         {
-            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
             throw new FxException($"DuckDB executor: {ex.Message}", ex);
-        }
-        catch
-        {
-            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
-            throw;
         }
         finally
         {
-            Directory.Delete(work.Root, recursive: true);
+            if (Directory.Exists(work.Root))
+                Directory.Delete(work.Root, recursive: true);
         }
     }
 

@@ -21,28 +21,40 @@ public sealed record LakeSinkResult(int Written, int DeadLettered);
 /// </summary>
 public static class LakeSinkJob
 {
-    /// <summary>With --once, how long to wait for partitions before deciding there is nothing to drain.</summary>
-    private static readonly TimeSpan AssignmentWait = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// With --once, how long to wait for every partition of the topic by default. A crashed
+    /// member of the group keeps its partitions until its session times out (librdkafka's
+    /// session.timeout.ms, 45 s by default), so this must be longer.
+    /// </summary>
+    public static readonly TimeSpan DefaultAssignmentTimeout = TimeSpan.FromSeconds(90);
 
-    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log, CancellationToken cancellationToken) =>
+    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log,
+        CancellationToken cancellationToken, TimeSpan? assignmentTimeout = null) =>
         // librdkafka's consume call blocks a thread; keep it off the caller's.
-        Task.Factory.StartNew(() => Run(kafka, lake, once, log, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task.Factory.StartNew(() => Run(kafka, lake, once, assignmentTimeout ?? DefaultAssignmentTimeout, log, cancellationToken),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log, CancellationToken cancellationToken)
+    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, TimeSpan assignmentTimeout, Action<string> log, CancellationToken cancellationToken)
     {
         kafka.Validate();
         var sink = new LakeRatesWriter(lake);
+        var drained = new HashSet<TopicPartition>();
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer())
             .SetPartitionsAssignedHandler((_, partitions) => log($"assigned {Describe(partitions)}"))
-            .SetPartitionsRevokedHandler((_, partitions) => log($"revoked {Describe(partitions.Select(p => p.TopicPartition))}"))
+            .SetPartitionsRevokedHandler((_, partitions) =>
+            {
+                log($"revoked {Describe(partitions.Select(p => p.TopicPartition))}");
+                drained.ExceptWith(partitions.Select(p => p.TopicPartition));
+            })
             .Build();
-        using var deadLetters = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
+        var deadLetters = new DeadLetters(producer, kafka.DeadLetter, log);
         consumer.Subscribe(kafka.Topic);
 
         var written = 0;
         var deadLettered = 0;
-        var drained = new HashSet<TopicPartition>();
-        var started = DateTime.UtcNow;
+        var partitions = once ? PartitionCount(consumer, kafka.Topic) : 0;
+        var waitingSince = DateTime.UtcNow;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -50,17 +62,18 @@ public static class LakeSinkJob
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
                 if (result is null || result.IsPartitionEOF)
                 {
-                    if (result is not null)
-                        drained.Add(result.TopicPartition);
-                    if (once && Drained(consumer, drained, started))
-                    {
-                        if (consumer.Assignment.Count == 0)
-                            log($"no partition of {kafka.Topic} was assigned within {AssignmentWait.TotalSeconds:0} s: nothing to drain");
+                    if (result is not null && drained.Add(result.TopicPartition))
+                        waitingSince = DateTime.UtcNow;
+                    if (once && drained.Count >= partitions)
                         break;
-                    }
+                    if (once && DateTime.UtcNow - waitingSince > assignmentTimeout)
+                        throw new FxException($"{kafka.Topic}: --once reached the end of {drained.Count} of its {partitions} partition(s) in {assignmentTimeout.TotalSeconds:0} s; " +
+                            $"another member of group {kafka.GroupId} still holds the rest (a crashed sink keeps them until its session times out). " +
+                            "Nothing was skipped: run again, or give it longer with --assignment-timeout");
                     continue;
                 }
                 drained.Remove(result.TopicPartition);
+                waitingSince = DateTime.UtcNow;
 
                 var origin = $"{result.Topic}[{result.Partition.Value}]@{result.Offset.Value}";
                 var (message, problem) = Decode(result, origin);
@@ -72,7 +85,7 @@ public static class LakeSinkJob
                 }
                 else
                 {
-                    deadLetters.ProduceAsync(kafka.DeadLetter, DeadLetter(result, problem!), cancellationToken).GetAwaiter().GetResult();
+                    deadLetters.Send(result, problem!, origin, cancellationToken);
                     deadLettered++;
                     log($"{origin}: sent to {kafka.DeadLetter}: {problem}");
                 }
@@ -85,9 +98,18 @@ public static class LakeSinkJob
         }
         finally
         {
+            // Leaves the group at once, so the partitions move to another member without waiting for a session timeout.
             consumer.Close();
         }
         return new LakeSinkResult(written, deadLettered);
+    }
+
+    /// <summary>How many partitions --once must drain (a topic that does not exist yet has nothing to drain).</summary>
+    private static int PartitionCount(IConsumer<byte[]?, byte[]?> consumer, string topic)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.SingleOrDefault(t => t.Topic == topic);
+        return metadata is null || metadata.Error.Code == ErrorCode.UnknownTopicOrPart ? 0 : metadata.Partitions.Count;
     }
 
     /// <summary>
@@ -128,27 +150,6 @@ public static class LakeSinkJob
 
         var source = RatesWire.Header(result.Message.Headers, RatesWire.SourceHeader) ?? "unknown";
         return (new RatesMessage(date, result.Message.Value, source, result.Message.Timestamp.UtcDateTime), null);
-    }
-
-    private static Message<byte[]?, byte[]?> DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string reason)
-    {
-        var headers = new Headers();
-        foreach (var header in result.Message.Headers ?? [])
-            headers.Add(header.Key, header.GetValueBytes());
-        headers.Add(RatesWire.DeadLetterReason, Encoding.UTF8.GetBytes(reason));
-        headers.Add(RatesWire.DeadLetterTopic, Encoding.UTF8.GetBytes(result.Topic));
-        headers.Add(RatesWire.DeadLetterPartition, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(RatesWire.DeadLetterOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
-        return new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers };
-    }
-
-    /// <summary>True once every assigned partition reported its end, or nothing was assigned in time.</summary>
-    private static bool Drained(IConsumer<byte[]?, byte[]?> consumer, HashSet<TopicPartition> drained, DateTime started)
-    {
-        var assignment = consumer.Assignment;
-        if (assignment.Count == 0)
-            return DateTime.UtcNow - started > AssignmentWait;
-        return assignment.All(drained.Contains);
     }
 
     private static string Describe(IEnumerable<TopicPartition> partitions) =>

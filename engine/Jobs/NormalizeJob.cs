@@ -19,16 +19,19 @@ public sealed record NormalizeResult(string RunId, string Target, NormalizeStats
 /// <summary>
 /// The batch normalizer: loads the snapshots into a broadcast <see cref="RateTable"/>, then
 /// streams the input through a channel pipeline (units → read → normalize → write) with
-/// a bounded number of batches in flight, and commits output and rejects atomically.
+/// a bounded number of batches in flight, and commits output and rejects together under
+/// the run lock of both locations.
 /// </summary>
 public static class NormalizeJob
 {
-    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null,
+        CancellationToken cancellationToken = default, Action<string>? log = null)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var runId = RunId(started);
+        await using var outputs = await RunOutputs.OpenAsync(runId, options.Output, options.RejectsLocation, options.Wait, log, cancellationToken).ConfigureAwait(false);
         var rates = await LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
         var ratesLoaded = clock.Elapsed;
 
@@ -37,16 +40,17 @@ public static class NormalizeJob
         var normalizer = new BatchNormalizer(rates, options.Columns);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
 
-        var output = new OutputCommitter(ObjectStore.Open(options.Output), runId);
-        var rejects = new OutputCommitter(ObjectStore.Open(options.RejectsLocation), runId);
+        // A run that loses its lock stops at once: it must not commit over the next holder.
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outputs.Lost);
+        var token = running.Token;
         var stats = new NormalizeStats();
         var fileName = $"part-{runId}.parquet";
-        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
-        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
+        await using var rows = new PartitionedParquetWriter(outputs.Output.Store, outputs.Output.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
+        await using var rejected = new PartitionedParquetWriter(outputs.Rejects.Store, outputs.Rejects.StagingPrefix, fileName, options.RowGroupRows, options.MaxBufferedRows);
         long rowsDone = 0;
         try
         {
-            using var pipeline = new Pipeline.Pipeline(cancellationToken);
+            using var pipeline = new Pipeline.Pipeline(token);
             var queue = pipeline.Source<InputUnit>("units", units.Count, async (writer, token) =>
             {
                 foreach (var unit in units)
@@ -92,21 +96,18 @@ public static class NormalizeJob
                     await PartitionedParquetWriter.WriteAsync(group, token).ConfigureAwait(false);
             });
             await pipeline.RunAsync().ConfigureAwait(false);
-            await rows.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await rejected.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await rows.CompleteAsync(token).ConfigureAwait(false);
+            await rejected.CompleteAsync(token).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException) when (outputs.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await rows.DisposeAsync().ConfigureAwait(false);
-            await rejected.DisposeAsync().ConfigureAwait(false);
-            await OutputCommitter.AbortAllAsync(output, rejects).ConfigureAwait(false);
-            throw;
+            throw new FxException($"{options.Output}: this run lost its run lock (its lease could not be renewed); it stopped without committing, run again");
         }
         var files = rows.Files.Count() + rejected.Files.Count();
         var processed = clock.Elapsed;
 
         var summary = Summary(runId, started, options, rates, stats, files, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
-        await OutputCommitter.CommitAllAsync(summary, rejects, output).ConfigureAwait(false);
+        await outputs.CommitAsync(summary).ConfigureAwait(false);
         return new NormalizeResult(runId, rates.Target, stats, files, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
     }
 

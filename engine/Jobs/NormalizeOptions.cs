@@ -41,6 +41,12 @@ public sealed class NormalizeOptions
     /// </summary>
     public int MaxBufferedRows { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// How long to wait for another run writing the same output or rejects to finish. Default
+    /// null: fail at once, naming that run.
+    /// </summary>
+    public TimeSpan? Wait { get; set; }
+
     public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
         : Rejects;
@@ -57,6 +63,8 @@ public sealed class NormalizeOptions
             throw new FxException($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
         if (Workers is < 1 or > 256)
             throw new FxException($"--workers {Workers} is out of range; use 1 to 256");
+        if (Wait is { } wait && (wait < TimeSpan.Zero || wait > TimeSpan.FromDays(1)))
+            throw new FxException($"--wait {wait} is out of range; use 0s to 1d");
         if (RowGroupRows < 1 || MaxBufferedRows < RowGroupRows)
             throw new FxException("row group rows must be positive and no more than the buffered rows");
         foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })

@@ -34,6 +34,9 @@ public sealed class RunOptions
     /// <summary>Concurrent rate fetches. Default 4.</summary>
     public int FetchConcurrency { get; set; } = 4;
 
+    /// <summary>How long to wait for another run writing the same output. Default null: fail at once.</summary>
+    public TimeSpan? Wait { get; set; }
+
     /// <summary>Fetch rates even for days the lake already has. Default false.</summary>
     public bool Force { get; set; }
 
@@ -90,7 +93,8 @@ public static class RunJob
             Target = options.Target,
             MaxStaleDays = options.MaxStaleDays,
             Workers = options.Workers,
-        }, progress, cancellationToken).ConfigureAwait(false);
+            Wait = options.Wait,
+        }, progress, cancellationToken, log).ConfigureAwait(false);
         return new RunResult(fetched, skipped, generated, result);
     }
 

@@ -3,13 +3,13 @@ using FxEngine.Storage;
 namespace FxEngine.Sinks;
 
 /// <summary>
-/// Makes a run's output appear all at once. Workers write under a staging prefix
-/// (<c>_temporary/&lt;run&gt;/</c>); the commit removes the files an earlier run wrote, moves the
-/// staged files into place, writes the summary and writes <c>_SUCCESS</c> last. A reader that
-/// waits for <c>_SUCCESS</c> never sees half an output, and a rerun replaces rather than
-/// duplicates. Only files a run writes (<c>part-*.parquet</c>, the summary, the marker, and
-/// what a crashed run left under <c>_temporary/</c>) are ever deleted: anything else under the
-/// location is left alone. One run at a time per output location.
+/// One output location's side of a run's commit. Workers write under a staging prefix
+/// (<c>_temporary/&lt;run&gt;/</c>); the commit moves exactly the files staged there into place,
+/// removes the files an earlier run wrote, checks that the location now holds exactly this
+/// run's files, and writes the summary and then <c>_SUCCESS</c>. Only files a run writes
+/// (<c>part-*.parquet</c>, the summary, the marker, and what an interrupted run left under
+/// <c>_temporary/</c>) are ever deleted: anything else under the location is left alone. Every
+/// step runs under the location's run lock (see <see cref="RunOutputs"/>).
 /// </summary>
 internal sealed class OutputCommitter(IObjectStore store, string runId)
 {
@@ -22,74 +22,70 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
     /// <summary>Where this run's workers write.</summary>
     public string StagingPrefix { get; } = $"{StagingRoot}{runId}/";
 
-    /// <summary>
-    /// Commits several locations in order. Once a commit starts it runs to the end, whatever the
-    /// caller's token says: stopping halfway would leave an output with no marker.
-    /// </summary>
-    public static async Task CommitAllAsync(ReadOnlyMemory<byte> summary, params OutputCommitter[] committers)
+    /// <summary>Removes what interrupted runs left: their staging and their half-written files.</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
     {
-        foreach (var committer in committers)
-        {
-            try
-            {
-                await committer.CommitAsync(summary, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not FxException)
-            {
-                throw new FxException($"{committer.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {SuccessMarker} until a rerun succeeds", ex);
-            }
-        }
-    }
-
-    /// <summary>Removes what a failed run staged, never hiding the failure that led here.</summary>
-    public static async Task AbortAllAsync(params OutputCommitter[] committers)
-    {
-        foreach (var committer in committers)
-        {
-            try
-            {
-                await committer.AbortAsync().ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Best effort: the staging prefix is ignored by readers and by the next commit.
-            }
-        }
-    }
-
-    private async Task CommitAsync(ReadOnlyMemory<byte> summary, CancellationToken cancellationToken)
-    {
-        // From here the output is incomplete until the marker is back.
-        await store.DeleteAsync(SuccessMarker, cancellationToken).ConfigureAwait(false);
-
-        var previous = new List<string>();
-        var staged = new List<string>();
-        await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
-        {
-            if (info.Key.StartsWith(StagingPrefix, StringComparison.Ordinal))
-                staged.Add(info.Key);
-            else if (info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) || WrittenByARun(info.Key))
-                previous.Add(info.Key); // an earlier run's files, or what a crashed run left staged
-        }
-        foreach (var key in previous)
+        foreach (var key in await KeysAsync(StagingRoot, cancellationToken).ConfigureAwait(false))
             await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-        foreach (var key in staged)
-            await store.MoveAsync(key, key[StagingPrefix.Length..], cancellationToken).ConfigureAwait(false);
-
-        await store.WriteAllAsync(SummaryName, summary, cancellationToken).ConfigureAwait(false);
-        await store.WriteAllAsync(SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        await store.SweepAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AbortAsync()
+    /// <summary>The files this run staged, and their sizes.</summary>
+    public async Task<IReadOnlyList<ObjectInfo>> StagedAsync(CancellationToken cancellationToken)
     {
-        var staged = new List<string>();
-        await foreach (var info in store.ListAsync(StagingPrefix).ConfigureAwait(false))
-            staged.Add(info.Key);
-        foreach (var key in staged)
-            await store.DeleteAsync(key).ConfigureAwait(false);
+        var staged = new List<ObjectInfo>();
+        await foreach (var info in store.ListAsync(StagingPrefix, cancellationToken).ConfigureAwait(false))
+            staged.Add(info with { Key = info.Key[StagingPrefix.Length..] });
+        return staged;
     }
 
-    /// <summary>A data file of an earlier run (in the root or a partition folder), or its summary.</summary>
+    public Task RemoveMarkerAsync(CancellationToken cancellationToken) => store.DeleteAsync(SuccessMarker, cancellationToken);
+
+    /// <summary>Puts this run's staged files in place of the previous run's, then checks the result.</summary>
+    public async Task ReplaceAsync(IReadOnlyList<ObjectInfo> staged, CancellationToken cancellationToken)
+    {
+        var ours = staged.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in await KeysAsync("", cancellationToken).ConfigureAwait(false))
+            if (!key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(key) && !ours.Contains(key))
+                await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        foreach (var file in staged)
+            await store.MoveAsync(StagingPrefix + file.Key, file.Key, cancellationToken).ConfigureAwait(false);
+
+        var found = new List<ObjectInfo>();
+        await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+            if (!info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(info.Key) && info.Key != SummaryName)
+                found.Add(info);
+        var expected = staged.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+        if (!found.OrderBy(f => f.Key, StringComparer.Ordinal).SequenceEqual(expected))
+            throw new FxException($"{store.Root}: after the commit the location holds {found.Count} data file(s), not the {expected.Count} this run wrote " +
+                $"(first difference: {found.Select(f => f.Key).Except(expected.Select(e => e.Key)).Concat(expected.Select(e => e.Key).Except(found.Select(f => f.Key))).FirstOrDefault() ?? "a size"}); " +
+                $"it has no {SuccessMarker}: run again");
+    }
+
+    public Task WriteSummaryAsync(ReadOnlyMemory<byte> summary, CancellationToken cancellationToken) =>
+        store.WriteAllAsync(SummaryName, summary, cancellationToken);
+
+    /// <summary>The marker names the run, so a reader can tell which run it is looking at.</summary>
+    public Task WriteMarkerAsync(CancellationToken cancellationToken) =>
+        store.WriteAllAsync(SuccessMarker, System.Text.Encoding.UTF8.GetBytes(runId + "\n"), cancellationToken);
+
+    /// <summary>Removes what this run staged.</summary>
+    public async Task AbortAsync()
+    {
+        foreach (var key in await KeysAsync(StagingPrefix, CancellationToken.None).ConfigureAwait(false))
+            await store.DeleteAsync(key).ConfigureAwait(false);
+        await store.SweepAsync().ConfigureAwait(false);
+    }
+
+    private async Task<List<string>> KeysAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var info in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            keys.Add(info.Key);
+        return keys;
+    }
+
+    /// <summary>A data file of a run (in the root or a partition folder), or its summary.</summary>
     private static bool WrittenByARun(string key)
     {
         var name = key[(key.LastIndexOf('/') + 1)..];

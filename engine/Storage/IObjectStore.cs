@@ -14,9 +14,8 @@ public interface IObjectUpload : IAsyncDisposable
 }
 
 /// <summary>
-/// A flat key space of immutable objects rooted at a location (a local folder today, an S3
-/// prefix tomorrow). Keys use '/' separators and are relative to the root. Writes become
-/// visible whole or not at all.
+/// A flat key space of immutable objects rooted at a location (a local folder or an S3 prefix).
+/// Keys use '/' separators and are relative to the root. Writes become visible whole or not at all.
 /// </summary>
 public interface IObjectStore
 {
@@ -49,4 +48,16 @@ public interface IObjectStore
 
     /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Tries once for the location's run lock (one writer at a time). A lock left by a killed
+    /// run never blocks for long: locally it dies with its process, on S3 its lease expires.
+    /// </summary>
+    Task<Locks.LockAttempt> TryLockAsync(Locks.LockHolder holder, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes the partial objects interrupted writers left (hidden from <see cref="ListAsync"/>):
+    /// local temporary files, local upload spools of dead processes. Only under the run lock.
+    /// </summary>
+    Task SweepAsync(CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FxEngine.Storage.Locks;
 
 namespace FxEngine.Storage;
 
@@ -83,6 +84,22 @@ internal sealed class LocalObjectStore : IObjectStore
             return Task.CompletedTask;
         File.Delete(path);
         RemoveEmptyFolders(Path.GetDirectoryName(path)!);
+        return Task.CompletedTask;
+    }
+
+    public Task<LockAttempt> TryLockAsync(LockHolder holder, CancellationToken cancellationToken = default) =>
+        Task.FromResult(LocalFileLock.TryAcquire(_root, holder));
+
+    /// <summary>Deletes the temporary files of interrupted writes, and the empty folders they leave (a key space has no folders).</summary>
+    public Task SweepAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(_root))
+            return Task.CompletedTask;
+        foreach (var path in Directory.EnumerateFiles(_root, "*" + TempSuffix, SearchOption.AllDirectories))
+            File.Delete(path);
+        foreach (var folder in Directory.EnumerateDirectories(_root, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+                Directory.Delete(folder);
         return Task.CompletedTask;
     }
 

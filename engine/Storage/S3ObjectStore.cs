@@ -14,7 +14,7 @@ namespace FxEngine.Storage;
 /// the column chunks it needs; writes are staged locally and uploaded on commit, in parts above
 /// <see cref="MultipartThreshold"/>. Objects appear whole or not at all.
 /// </summary>
-internal sealed class S3ObjectStore : IObjectStore
+internal sealed partial class S3ObjectStore : IObjectStore
 {
     /// <summary>Files at least this large upload in parts of this size (S3's minimum part is 5 MiB).</summary>
     public static int MultipartThreshold { get; set; } = 16 << 20;
@@ -189,7 +189,7 @@ internal sealed class S3ObjectStore : IObjectStore
     }
 
     /// <summary>S3 errors become user errors naming the object and S3's error code; credentials never appear.</summary>
-    private static async Task<T> Call<T>(Func<Task<T>> call, string location)
+    internal static async Task<T> Call<T>(Func<Task<T>> call, string location)
     {
         try
         {
@@ -209,7 +209,13 @@ internal sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    private static string TempFile() => Path.Combine(Path.GetTempPath(), $"fxengine-s3-{Guid.NewGuid():N}.tmp");
+    private static string TempFile() => LocalSpool.NewPath("s3", ".tmp");
+
+    public Task SweepAsync(CancellationToken cancellationToken = default)
+    {
+        LocalSpool.SweepDead("s3");
+        return Task.CompletedTask;
+    }
 
     /// <summary>Reads an object through ranged GETs, a block at a time (larger reads fetch exactly what they ask).</summary>
     private sealed class RangeReadStream(S3ObjectStore store, string key, long length) : Stream

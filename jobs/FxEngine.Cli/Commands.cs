@@ -21,15 +21,16 @@ internal static class Commands
         var seed = new Option<int>("--seed") { Description = "Seed of the sample transactions", DefaultValueFactory = _ => 42 };
         var force = new Option<bool>("--force") { Description = "Fetch rates even for days the lake already has" };
         var (target, stale, workers) = CommonOptions();
+        var wait = WaitOption();
 
-        var command = new Command("run", "Run the whole flow locally: sample transactions, rates into the lake, normalization") { lake, rows, from, to, seed, force, target, stale, workers };
+        var command = new Command("run", "Run the whole flow locally: sample transactions, rates into the lake, normalization") { lake, rows, from, to, seed, force, target, stale, workers, wait };
         command.SetAction(async (parse, token) =>
         {
             var options = new RunOptions
             {
                 Lake = parse.GetValue(lake)!, SampleRows = parse.GetValue(rows), From = parse.GetValue(from), To = parse.GetValue(to),
                 Seed = parse.GetValue(seed), Force = parse.GetValue(force), Target = parse.GetValue(target)!,
-                MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
+                MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers), Wait = parse.GetValue(wait),
             };
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
@@ -53,10 +54,11 @@ internal static class Commands
         var engine = new Option<string>("--engine") { Description = "Executor: engine (in-process, any location) or duckdb (the rendered SQL in DuckDB, local folders)", DefaultValueFactory = _ => "engine" };
         engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
+        var wait = WaitOption();
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, engine,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, engine, wait,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -65,11 +67,12 @@ internal static class Commands
                 Rates = parse.GetValue(rates)!, Input = parse.GetValue(input)!, Output = parse.GetValue(output)!, Rejects = parse.GetValue(rejects),
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
+                Wait = parse.GetValue(wait),
             };
             using var progress = new ProgressPrinter();
             var result = parse.GetValue(engine) == "duckdb"
-                ? await DuckDbNormalizeJob.RunAsync(options, token)
-                : await NormalizeJob.RunAsync(options, progress, token);
+                ? await DuckDbNormalizeJob.RunAsync(options, token, Console.Error.WriteLine)
+                : await NormalizeJob.RunAsync(options, progress, token, Console.Error.WriteLine);
             progress.Finish();
             Report.Print(result, options.Output, options.RejectsLocation);
             return 0;
@@ -108,7 +111,7 @@ internal static class Commands
         var every = new Option<TimeSpan?>("--every")
         {
             Description = "Keep running, publishing again every interval (30s, 15m, 1h, 1d) until Ctrl+C or SIGTERM",
-            CustomParser = result => ParseInterval(result.Tokens.Single().Value, result),
+            CustomParser = result => ParseInterval("--every", result.Tokens.Single().Value, result),
         };
         var lake = new Option<string?>("--lake") { Description = "Skip backfill days this lake already has in exchange_rates/" };
         var force = new Option<bool>("--force") { Description = "Fetch even days the lake already has" };
@@ -133,6 +136,7 @@ internal static class Commands
             using var http = new HttpClient();
             var result = await ProduceJob.RunAsync(options, RatesSource(http), Kafka(parse, bootstrap, topic), Console.Error.WriteLine, token);
             Console.WriteLine($"published {result.Published} snapshot(s), skipped {result.Skipped} already in the lake");
+            token.ThrowIfCancellationRequested(); // stopped by a signal: exit 130 after the flush
             return 0;
         });
         return command;
@@ -143,17 +147,24 @@ internal static class Commands
         var lake = new Option<string>("--lake") { Description = "Lake root: snapshots land in <lake>/exchange_rates/", DefaultValueFactory = _ => "lake" };
         var once = new Option<bool>("--once") { Description = "Drain the topic and exit (for batch schedulers); default: run until stopped" };
         var group = new Option<string>("--group") { Description = "Consumer group", DefaultValueFactory = _ => "fxengine-lake-sink" };
+        var assignmentTimeout = new Option<TimeSpan?>("--assignment-timeout")
+        {
+            Description = $"With --once: how long to wait for the end of every partition before failing (a crashed member holds its partitions until its session times out) [default: {LakeSinkJob.DefaultAssignmentTimeout.TotalSeconds:0}s]",
+            CustomParser = result => ParseInterval("--assignment-timeout", result.Tokens.Single().Value, result),
+        };
         var (bootstrap, topic) = KafkaOptions();
         var command = new Command("sink", "Consume the rates topic and land each snapshot in the lake; bad messages go to <topic>.dlq")
         {
-            lake, once, group, bootstrap, topic,
+            lake, once, group, assignmentTimeout, bootstrap, topic,
         };
         command.SetAction(async (parse, token) =>
         {
             var kafka = Kafka(parse, bootstrap, topic);
             kafka.GroupId = parse.GetValue(group)!;
-            var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(parse.GetValue(lake)!), parse.GetValue(once), Console.Error.WriteLine, token);
+            var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(parse.GetValue(lake)!), parse.GetValue(once), Console.Error.WriteLine, token,
+                parse.GetValue(assignmentTimeout));
             Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}");
+            token.ThrowIfCancellationRequested(); // stopped by a signal, after leaving the group: exit 130
             return 0;
         });
         return command;
@@ -235,7 +246,7 @@ internal static class Commands
         return settings;
     }
 
-    private static TimeSpan? ParseInterval(string text, System.CommandLine.Parsing.ArgumentResult result)
+    private static TimeSpan? ParseInterval(string name, string text, System.CommandLine.Parsing.ArgumentResult result)
     {
         var units = new Dictionary<char, double> { ['s'] = 1, ['m'] = 60, ['h'] = 3600, ['d'] = 86400 };
         if (text.Length > 1 && units.TryGetValue(text[^1], out var seconds)
@@ -243,9 +254,15 @@ internal static class Commands
             return TimeSpan.FromSeconds(count * seconds);
         if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
             return span;
-        result.AddError($"--every '{text}' is not an interval; use 30s, 15m, 1h or 1d");
+        result.AddError($"{name} '{text}' is not an interval; use 30s, 15m, 1h or 1d");
         return null;
     }
+
+    private static Option<TimeSpan?> WaitOption() => new("--wait")
+    {
+        Description = "When another run is writing the same output: wait up to this long (30s, 10m) for it to finish; default: fail at once naming it",
+        CustomParser = result => ParseInterval("--wait", result.Tokens.Single().Value, result),
+    };
 
     private static (Option<string> Target, Option<int> Stale, Option<int> Workers) CommonOptions() =>
     (

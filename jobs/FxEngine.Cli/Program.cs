@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using FxEngine;
 using FxEngine.Cli;
 
@@ -22,16 +23,32 @@ if (parsed.Errors.Count > 0)
     return 2;
 }
 
+// Ctrl+C and SIGTERM cancel the command, which stops reading, keeps what is safe, removes its
+// staging and exits 130; a second signal ends the process at once.
+using var stop = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    if (stop.IsCancellationRequested)
+        return;
+    context.Cancel = true;
+    Console.Error.WriteLine($"{context.Signal}: stopping (send it again to end at once)");
+    stop.Cancel();
+}
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
 try
 {
-    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // ProcessTerminationTimeout = null: the handlers above own the signals (System.CommandLine's
+    // own handling would end the process after its timeout, mid-commit).
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token);
 }
 catch (FxException ex)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     Console.Error.WriteLine("cancelled");
     return 130;

@@ -1,0 +1,73 @@
+namespace FxEngine.Storage.Locks;
+
+/// <summary>
+/// The run lock of a local folder: an exclusive advisory lock (flock on Unix, a share lock on
+/// Windows) held on <c>_fxengine/lock</c> for the run's lifetime. The kernel drops it when the
+/// process dies, however it dies, so a killed run never leaves it stuck; the holder's details
+/// sit beside it in <c>lock.json</c> for a refused run to name.
+/// </summary>
+internal sealed class LocalFileLock : ILocationLock
+{
+    private readonly FileStream _handle;
+    private readonly string _holderPath;
+
+    private LocalFileLock(FileStream handle, string holderPath, LockHolder holder)
+    {
+        _handle = handle;
+        _holderPath = holderPath;
+        Holder = holder;
+    }
+
+    public LockHolder Holder { get; }
+
+    /// <summary>A kernel lock cannot be taken away while the process lives.</summary>
+    public CancellationToken Lost => CancellationToken.None;
+
+    public static LockAttempt TryAcquire(string root, LockHolder holder)
+    {
+        var folder = Path.Combine(root, "_fxengine");
+        Directory.CreateDirectory(folder);
+        var holderPath = Path.Combine(folder, "lock.json");
+        FileStream handle;
+        try
+        {
+            // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None: a second opener fails at once.
+            handle = new FileStream(Path.Combine(folder, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return LockAttempt.Refused(ReadHolder(holderPath));
+        }
+        File.WriteAllBytes(holderPath, holder.ToJson());
+        return LockAttempt.Taken(new LocalFileLock(handle, holderPath, holder));
+    }
+
+    public Task EnsureHeldAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        // The holder file goes first: once the lock is free, it may already be the next run's.
+        try
+        {
+            File.Delete(_holderPath);
+        }
+        catch (IOException)
+        {
+            // Only a description; the next holder overwrites it.
+        }
+        _handle.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static LockHolder? ReadHolder(string path)
+    {
+        try
+        {
+            return LockHolder.FromJson(File.ReadAllBytes(path));
+        }
+        catch (IOException)
+        {
+            return null; // not written yet, or just removed
+        }
+    }
+}

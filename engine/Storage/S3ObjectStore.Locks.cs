@@ -1,0 +1,116 @@
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using FxEngine.Storage.Locks;
+
+namespace FxEngine.Storage;
+
+/// <summary>The lease object of <see cref="S3LeaseLock"/>, read and written with S3's conditional requests.</summary>
+internal sealed partial class S3ObjectStore
+{
+    private const string LockKey = "_fxengine/lock.json";
+    private Task<bool>? _conditionalWrites;
+
+    public Task<LockAttempt> TryLockAsync(LockHolder holder, CancellationToken cancellationToken = default) =>
+        S3LeaseLock.TryAcquireAsync(this, holder, cancellationToken);
+
+    /// <summary>The lease and its ETag, or null when there is none; an unreadable lease has a null holder.</summary>
+    internal async Task<(LockHolder? Holder, string ETag)?> ReadLockAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(_bucket, _prefix + LockKey, cancellationToken).ConfigureAwait(false);
+            using var body = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+            return (LockHolder.FromJson(body.ToArray()), response.ETag);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw new FxException($"{Describe(LockKey)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode} reading the run lock: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Writes the lease: <paramref name="ifMatch"/> null writes unconditionally, "" only if no
+    /// lease exists, an ETag only over that exact lease. Returns the new ETag, or null when the
+    /// condition failed (someone else's lease is there).
+    /// </summary>
+    internal async Task<string?> PutLockAsync(byte[] content, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = _bucket, Key = _prefix + LockKey, InputStream = new MemoryStream(content), UseChunkEncoding = false,
+            ContentType = "application/json",
+        };
+        if (ifMatch is { Length: 0 })
+            request.IfNoneMatch = "*";
+        else if (ifMatch is not null)
+            request.IfMatch = ifMatch;
+        try
+        {
+            return (await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (Conflict(ex))
+        {
+            return null;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw new FxException($"{Describe(LockKey)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode} writing the run lock: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Deletes the lease if it is still <paramref name="runId"/>'s.</summary>
+    internal async Task DeleteLockAsync(string? etag, string runId)
+    {
+        if (etag is null && (await ReadLockAsync(CancellationToken.None).ConfigureAwait(false))?.Holder?.RunId != runId)
+            return;
+        var request = new DeleteObjectRequest { BucketName = _bucket, Key = _prefix + LockKey };
+        if (etag is not null)
+            request.IfMatch = etag;
+        try
+        {
+            await _s3.DeleteObjectAsync(request).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (Conflict(ex))
+        {
+            // Already someone else's.
+        }
+    }
+
+    /// <summary>
+    /// Whether the server refuses <c>If-None-Match: *</c> over an existing object, asked once
+    /// per store: S3 does; some S3-compatible servers (s3rver) ignore the header.
+    /// </summary>
+    internal Task<bool> HonoursConditionalWritesAsync(CancellationToken cancellationToken) =>
+        _conditionalWrites ??= ProbeAsync(cancellationToken);
+
+    private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        const string probe = "_fxengine/conditional-write-probe";
+        await WriteAllAsync(probe, "{}"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = _bucket, Key = _prefix + probe, InputStream = new MemoryStream("{}"u8.ToArray()), UseChunkEncoding = false, IfNoneMatch = "*",
+            }, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (AmazonS3Exception ex) when (Conflict(ex))
+        {
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotImplemented)
+        {
+            return false;
+        }
+    }
+
+    private static bool Conflict(AmazonS3Exception ex) =>
+        ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict;
+}
