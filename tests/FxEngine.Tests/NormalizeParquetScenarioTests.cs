@@ -67,8 +67,8 @@ public class NormalizeParquetScenarioTests
         Assert.True(File.Exists(dir.Sub("out/_SUCCESS")));
         Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
         // One file per date partition, however many workers and row groups.
-        Assert.Equal(60, Directory.GetDirectories(dir.Sub("out")).Length);
-        Assert.All(Directory.GetDirectories(dir.Sub("out")), d => Assert.Single(Directory.GetFiles(d)));
+        Assert.Equal(60, Directory.GetDirectories(dir.Sub("out"), "txn_date=*").Length);
+        Assert.All(Directory.GetDirectories(dir.Sub("out"), "txn_date=*"), d => Assert.Single(Directory.GetFiles(d)));
     }
 
     private static decimal Oracle(decimal amount, decimal targetRate, decimal sourceRate)

@@ -36,7 +36,14 @@ internal sealed class LocalFileLock : ILocationLock
         }
         catch (IOException)
         {
-            return LockAttempt.Refused(ReadHolder(holderPath));
+            // The holder writes its details just after taking the lock: give it a moment.
+            var holderNow = ReadHolder(holderPath);
+            for (var tries = 0; holderNow is null && tries < 10; tries++)
+            {
+                Thread.Sleep(20);
+                holderNow = ReadHolder(holderPath);
+            }
+            return LockAttempt.Refused(holderNow);
         }
         File.WriteAllBytes(holderPath, holder.ToJson());
         return LockAttempt.Taken(new LocalFileLock(handle, holderPath, holder));

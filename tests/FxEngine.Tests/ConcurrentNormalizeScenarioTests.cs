@@ -1,0 +1,94 @@
+using FxEngine.Jobs;
+using FxEngine.Sources.Transactions;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// Two normalize runs on one output at once, started 0 to 300 ms apart: one writes and the
+/// other is refused naming it (or, with a wait, queues behind it); the output is always exact
+/// and complete, never a mix of both.
+/// </summary>
+public class ConcurrentNormalizeScenarioTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(300)]
+    public async Task Normalize_TwoRunsAtOnce_OneRefusedOutputExact(int gapMs)
+    {
+        using var dir = await InputAsync();
+        var options = Options(dir, wait: null);
+        var reference = await ReferenceAsync(dir);
+
+        var first = Task.Run(() => NormalizeJob.RunAsync(options));
+        await Task.Delay(gapMs);
+        var second = Task.Run(() => NormalizeJob.RunAsync(options));
+        var outcomes = await Outcomes(first, second);
+
+        var refused = Assert.Single(outcomes, o => o.Error is not null).Error!;
+        Assert.Matches("is being written by run .* \\(pid \\d+ on ", refused.Message);
+        var committed = Assert.Single(outcomes, o => o.Result is not null).Result!;
+        Assert.Equal(committed.RunId + "\n", File.ReadAllText(dir.Sub("out/_SUCCESS")));
+        Assert.Equal(reference, Rows(dir));
+        Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
+    }
+
+    [Fact]
+    public async Task Normalize_TwoRunsWithWait_BothCommitOneAfterTheOther()
+    {
+        using var dir = await InputAsync();
+        var options = Options(dir, wait: TimeSpan.FromMinutes(2));
+        var reference = await ReferenceAsync(dir);
+
+        var results = await Task.WhenAll(Task.Run(() => NormalizeJob.RunAsync(options)), Task.Run(() => NormalizeJob.RunAsync(options)));
+
+        Assert.NotEqual(results[0].RunId, results[1].RunId);
+        var last = File.ReadAllText(dir.Sub("out/_SUCCESS")).Trim();
+        Assert.Contains(last, results.Select(r => r.RunId));
+        Assert.Equal(reference, Rows(dir));
+        // Only the last committer's files remain.
+        Assert.All(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories), f => Assert.Contains(last, f));
+    }
+
+    private static async Task<TempDir> InputAsync()
+    {
+        var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 120_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-20"), RowGroupRows = 10_000 });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-20"));
+        return dir;
+    }
+
+    private static NormalizeOptions Options(TempDir dir, TimeSpan? wait) =>
+        new() { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("out"), Rejects = dir.Sub("rejects"), Workers = 2, Wait = wait };
+
+    /// <summary>What one run alone writes, as rows.</summary>
+    private static async Task<List<string>> ReferenceAsync(TempDir dir)
+    {
+        await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("ref"), Rejects = dir.Sub("ref_rejects"), Workers = 2 });
+        return Rows(dir, "ref", "ref_rejects");
+    }
+
+    private static async Task<List<(NormalizeResult? Result, FxException? Error)>> Outcomes(params Task<NormalizeResult>[] runs)
+    {
+        var outcomes = new List<(NormalizeResult?, FxException?)>();
+        foreach (var run in runs)
+        {
+            try
+            {
+                outcomes.Add((await run, null));
+            }
+            catch (FxException ex)
+            {
+                outcomes.Add((null, ex));
+            }
+        }
+        return outcomes;
+    }
+
+    /// <summary>Every output and reject row, sorted: duplicates and missing rows both show.</summary>
+    private static List<string> Rows(TempDir dir, string output = "out", string rejects = "rejects") =>
+        Query($"SELECT txn_id || '|' || CAST(amount_sgd AS VARCHAR) || '|' || fx_status AS r FROM read_parquet('{Glob(dir.Sub(output))}') " +
+              $"UNION ALL SELECT txn_id || '|' || reject_reason FROM read_parquet('{Glob(dir.Sub(rejects))}') ORDER BY 1")
+            .Select(r => (string)r["r"]!).ToList();
+}
