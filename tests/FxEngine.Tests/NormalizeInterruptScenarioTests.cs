@@ -1,0 +1,83 @@
+using FxEngine.Sources.Transactions;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// A normalize run stopped mid-write, by SIGTERM, Ctrl+C or kill -9: the committed output of the
+/// run before stays exactly as it was, a signal ends in exit 130 with nothing staged left, and
+/// after a kill the next good run leaves no leftovers at all.
+/// </summary>
+public class NormalizeInterruptScenarioTests
+{
+    [Theory]
+    [InlineData(15)] // SIGTERM
+    [InlineData(2)] // SIGINT (Ctrl+C)
+    public async Task Normalize_SignalMidRun_Exit130NoStagingPreviousOutputKept(int signal)
+    {
+        using var dir = await LakeAsync();
+        Assert.Equal(0, (await Cli.RunAsync(dir.Path, Args)).ExitCode);
+        var before = Files(dir.Sub("out"));
+
+        using var run = Cli.Start(dir.Path, new Dictionary<string, string>(), Args);
+        var stderr = run.StandardError.ReadToEndAsync();
+        await StagingStartedAsync(dir, run);
+        Cli.Signal(run, signal);
+        await run.WaitForExitAsync();
+
+        Assert.Equal(130, run.ExitCode);
+        Assert.Contains("cancelled", await stderr);
+        Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.fxtmp", SearchOption.AllDirectories));
+        Assert.Equal(before, Files(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task Normalize_KilledMidRunThenRerun_NoLeftoversAndCompleteOutput()
+    {
+        using var dir = await LakeAsync();
+        using var run = Cli.Start(dir.Path, new Dictionary<string, string>(), Args);
+        await StagingStartedAsync(dir, run);
+        run.Kill();
+        await run.WaitForExitAsync();
+        Assert.True(Directory.Exists(dir.Sub("out/_temporary")), "the kill should land while the run is staging");
+
+        var rerun = await Cli.RunAsync(dir.Path, Args);
+
+        Assert.Equal(0, rerun.ExitCode);
+        Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.fxtmp", SearchOption.AllDirectories));
+        var rows = Query($"SELECT count(*) AS n, count(DISTINCT txn_id) AS ids FROM read_parquet('{Glob(dir.Sub("out"))}')").Single();
+        var rejected = Query($"SELECT count(*) AS n FROM read_parquet('{Glob(dir.Sub("out_rejects"))}')").Single();
+        Assert.Equal(Convert.ToInt64(rows["n"]), Convert.ToInt64(rows["ids"]));
+        Assert.Equal(400_000, Convert.ToInt64(rows["n"]) + Convert.ToInt64(rejected["n"]));
+    }
+
+    private static readonly string[] Args = ["normalize", "--rates", "rates", "--input", "raw", "--output", "out", "--workers", "2"];
+
+    private static async Task<TempDir> LakeAsync()
+    {
+        var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 400_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-02-29"), RowGroupRows = 20_000 });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-02-29"));
+        return dir;
+    }
+
+    /// <summary>Waits until the run has staged its first file: from then on it is mid-write.</summary>
+    private static async Task StagingStartedAsync(TempDir dir, System.Diagnostics.Process run)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!(Directory.Exists(dir.Sub("out/_temporary")) && Directory.EnumerateFiles(dir.Sub("out/_temporary"), "*", SearchOption.AllDirectories).Any()))
+        {
+            Assert.False(run.HasExited, "the run ended before it staged anything");
+            Assert.True(DateTime.UtcNow < deadline, "the run staged nothing within a minute");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Every file under a folder with its bytes' hash, the lock's own files aside.</summary>
+    private static Dictionary<string, string> Files(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/_fxengine/", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+}
