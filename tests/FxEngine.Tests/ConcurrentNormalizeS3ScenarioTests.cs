@@ -1,0 +1,52 @@
+using FxEngine.Jobs;
+using FxEngine.Sources.Transactions;
+using FxEngine.Storage;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// Two normalize runs on one S3 output at once (s3rver, which ignores conditional writes, so
+/// the lease's write-wait-verify path): one commits, the other is refused naming it, and the
+/// output holds exactly one run's complete files.
+/// </summary>
+[Collection(S3Collection.Name)]
+public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    public async Task Normalize_TwoRunsOnS3AtOnce_OneRefusedOutputComplete(int gapMs)
+    {
+        Assert.NotNull(s3.Endpoint);
+        var lake = $"s3://{S3rverFixture.Bucket}/concurrent-{Guid.NewGuid():N}";
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 30_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-10"), RowGroupRows = 5_000 });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-10"));
+        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"{lake}/out", Rejects = $"{lake}/rejects", Workers = 2 };
+
+        var first = Task.Run(() => NormalizeJob.RunAsync(options));
+        await Task.Delay(gapMs);
+        var second = Task.Run(() => NormalizeJob.RunAsync(options));
+        var outcomes = new List<object>();
+        foreach (var run in new[] { first, second })
+        {
+            try { outcomes.Add(await run); }
+            catch (FxException ex) { outcomes.Add(ex); }
+        }
+
+        Assert.Matches("is being written by run ", Assert.Single(outcomes.OfType<FxException>()).Message);
+        var committed = Assert.Single(outcomes.OfType<NormalizeResult>());
+        var output = ObjectStore.Open($"{lake}/out");
+        var keys = new List<string>();
+        await foreach (var info in output.ListAsync(""))
+            keys.Add(info.Key);
+        Assert.Contains("_SUCCESS", keys);
+        Assert.DoesNotContain(keys, k => k.StartsWith("_temporary/", StringComparison.Ordinal));
+        var parts = keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
+        Assert.Equal(10, parts.Count);
+        Assert.All(parts, k => Assert.Contains(committed.RunId, k));
+        // The lease is gone with its run.
+        Assert.DoesNotContain("_fxengine/lock.json", keys);
+    }
+}
