@@ -43,13 +43,13 @@ public static class SqlRenderer
             // Spark has no 128-bit integer: DECIMAL(38,0) holds the same values; its division
             // is rounded, which the remainder correction below makes exact again. RLIKE is
             // Java's find, whose $ also matches before a final line terminator ('USD\u2028'):
-            // the length makes the check exact.
+            // the length, not $, ends the code.
             _ => new Dialect(
                 name => $"`{name.Replace("`", "``", StringComparison.Ordinal)}`",
                 SparkLiteral,
                 "DECIMAL(38,0)",
                 (n, d) => $"CAST(FLOOR(({n}) / ({d})) AS DECIMAL(38,0))",
-                code => $"(length({code}) = 3 AND {code} RLIKE {SparkLiteral("^[A-Za-z]{3}$")})",
+                code => $"(length({code}) = 3 AND {code} RLIKE {SparkLiteral("^[A-Za-z]{3}")})",
                 text => $"regexp_replace({text}, {SparkLiteral(Padding)}, '')"),
         };
     }
@@ -217,6 +217,8 @@ public static class SqlRenderer
     /// quote would end the literal. Characters outside printable ASCII become <c>\uXXXX</c>, so the
     /// script is ASCII whatever charset the <c>spark-sql</c> reader assumes, and a line break in a
     /// path cannot split a literal across the script's lines, which the CLI reads line by line.
+    /// <c>$</c> too: Spark substitutes <c>${name}</c> in the SQL text before parsing it
+    /// (<c>spark.sql.variable.substitute</c>, on by default), an unset name by nothing.
     /// </summary>
     private static string SparkLiteral(string text)
     {
@@ -225,7 +227,7 @@ public static class SqlRenderer
         {
             if (c is '\\' or '\'')
                 sql.Append('\\').Append(c);
-            else if (c is < ' ' or > '~')
+            else if (c is < ' ' or > '~' or '$')
                 sql.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             else
                 sql.Append(c);

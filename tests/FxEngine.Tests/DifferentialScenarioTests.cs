@@ -77,6 +77,7 @@ public class DifferentialScenarioTests
             ("code-dotless-i", D("2024-01-01"), "\u0131sk", 10m),
             ("code-long-s", D("2024-01-01"), "\u017fgd", 10m),
             ("code-sharp-s", D("2024-01-01"), "u\u00dfd", 10m),
+            ("code-ligature", D("2024-01-01"), "\ufb00x", 10m),
             ("code-four", D("2024-01-01"), "USDX", 10m),
             ("stale", D("2024-01-04"), "EUR", 10m),                // EUR last quoted 01-01: 3 days stale
             ("stale-limit", D("2024-01-08"), "EUR", 10m),          // 7 days: still allowed
@@ -107,7 +108,7 @@ public class DifferentialScenarioTests
         {
             ["code-u2028"] = "invalid_currency", ["code-u0085"] = "invalid_currency", ["code-u2028-first"] = "invalid_currency",
             ["code-nbsp"] = "invalid_currency", ["code-umlaut"] = "invalid_currency", ["code-dotless-i"] = "invalid_currency",
-            ["code-long-s"] = "invalid_currency", ["code-sharp-s"] = "invalid_currency", ["code-four"] = "invalid_currency",
+            ["code-long-s"] = "invalid_currency", ["code-sharp-s"] = "invalid_currency", ["code-ligature"] = "invalid_currency", ["code-four"] = "invalid_currency",
         }, reasons);
     }
 

@@ -22,7 +22,7 @@ public class EmrPlanOddPathsScenarioTests
         var staging = Path.Combine(lake, "jobs \\ 2024");
         await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 3_000, Output = Path.Combine(lake, "raw"), From = D("2024-03-01"), To = D("2024-03-05") });
         WriteSyntheticRates(Path.Combine(lake, "rates"), D("2024-03-01"), D("2024-03-05"));
-        const string output = "s3://fx-lake/it's \\ \u00fcber/processed/";
+        const string output = "s3://fx-lake/it's \\ \u00fcber ${x}/processed/";
 
         var result = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", Path.Combine(lake, "rates"), "--input", Path.Combine(lake, "raw"),
             "--output", output, "--staging", staging, "--target", "KWD");
@@ -34,6 +34,7 @@ public class EmrPlanOddPathsScenarioTests
         // ASCII script.
         var spark = File.ReadAllText(Path.Combine(staging, "normalize.sql"));
         Assert.True(spark.All(char.IsAscii), "normalize.sql is not ASCII");
+        Assert.DoesNotContain("${", spark); // Spark would substitute it before parsing
         var literals = SparkSql.Literals(spark).Select(SparkSql.Unescape).ToList();
         Assert.All(new[] { plan.Input, plan.RateTable, plan.Output, plan.Rejects }, location => Assert.Contains(location, literals));
 

@@ -19,6 +19,8 @@ public class SqlRendererTests
     [InlineData(SqlDialect.Spark, "s3://b/it's a\\b d\u00e9/", "'s3://b/it\\'s a\\\\b d\\u00e9/'")]
     [InlineData(SqlDialect.Spark, "line\nbreak\t\u6570\U0001F600", "'line\\u000abreak\\u0009\\u6570\\ud83d\\ude00'")]
     [InlineData(SqlDialect.Spark, "\\u0041 is not A", "'\\\\u0041 is not A'")]
+    [InlineData(SqlDialect.Spark, "s3://b/${x}/", "'s3://b/\\u0024{x}/'")]
+    [InlineData(SqlDialect.DuckDb, "s3://b/${x}/", "'s3://b/${x}/'")]
     public void Literal_QuoteBackslashAndNonAscii_EscapedTheDialectsWay(SqlDialect dialect, string text, string expected)
     {
         Assert.Equal(expected, SqlRenderer.Literal(dialect, text));
@@ -27,14 +29,14 @@ public class SqlRendererTests
     [Fact]
     public void Literal_SparkOddPath_UnescapesToTheSameText()
     {
-        const string path = "s3://lake/it's \\ d\u00e9p\u00f4t \u6570\u636e/ '' \\' \\\\ \\u0041 \\047 end\\";
+        const string path = "s3://lake/it's \\ d\u00e9p\u00f4t \u6570\u636e/ '' \\' \\\\ \\u0041 \\047 ${x} end\\";
         Assert.Equal(path, SparkSql.Unescape(SqlRenderer.Literal(SqlDialect.Spark, path)));
     }
 
     [Fact]
     public void SparkScript_OddLocations_EveryLiteralIsOneSparkTokenOfItsLocation()
     {
-        var plan = Plan("s3://lake/o'brien \\ \u00fcber/");
+        var plan = Plan("s3://lake/o'brien \\ \u00fcber ${x}/");
         var literals = SparkSql.Literals(SqlRenderer.SparkScript(plan, "fxengine")).Select(SparkSql.Unescape).ToList();
 
         Assert.Contains(plan.Input, literals);
@@ -57,13 +59,13 @@ public class SqlRendererTests
     }
 
     [Fact]
-    public void Classify_Spark_CodeCheckIsExactDespiteJavaDollar()
+    public void Classify_Spark_CodeCheckIsExactWithoutJavaDollar()
     {
         var sql = SqlRenderer.Classify(Plan("s3://lake/"), SqlDialect.Spark);
 
         // RLIKE is Matcher.find, whose $ also matches before a final line terminator: the length
-        // must be checked too. The trim anchors are \A and \z (the same in Java and RE2), not ^ and $.
-        Assert.Contains("CASE WHEN (length(t.fx_text) = 3 AND t.fx_text RLIKE '^[A-Za-z]{3}$') THEN upper(t.fx_text) END AS fx_code", sql);
+        // ends the code instead. The trim anchors are \A and \z (the same in Java and RE2), not ^ and $.
+        Assert.Contains("CASE WHEN (length(t.fx_text) = 3 AND t.fx_text RLIKE '^[A-Za-z]{3}') THEN upper(t.fx_text) END AS fx_code", sql);
         Assert.Contains("regexp_replace(t.`currency`, '\\\\A[ \\\\t\\\\r\\\\n]+|[ \\\\t\\\\r\\\\n]+\\\\z', '')", sql);
         Assert.Equal("\\A[ \\t\\r\\n]+|[ \\t\\r\\n]+\\z", SparkSql.Unescape(SparkSql.Literals(sql).First(l => l.Contains("\\\\A", StringComparison.Ordinal))));
     }
