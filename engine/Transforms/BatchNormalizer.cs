@@ -160,8 +160,8 @@ public sealed class BatchNormalizer
 
     /// <summary>
     /// Trims and upper-cases a code: its rate table index, or why it has none. Only three ASCII
-    /// letters qualify before upper-casing, since the executors' case tables differ beyond ASCII
-    /// ('ı' is 'I' in Java and DuckDB, not in .NET; Java turns 'ß' into "SS").
+    /// letters qualify before upper-casing, since case tables differ beyond ASCII ('ı' is 'I' in
+    /// Java and DuckDB; Java turns 'ß' into "SS"; .NET's own depend on its globalization mode).
     /// </summary>
     private int Resolve(ReadOnlySpan<char> raw)
     {
