@@ -48,8 +48,8 @@ public static class DuckDbNormalizeJob
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // Timestamps become dates in UTC, as in the engine and the Spark job.
             Execute(connection, "SET TimeZone = 'UTC'");
-            Execute(connection, $"CREATE VIEW transactions AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(SqlRenderer.Literal))}], hive_partitioning = false)");
-            Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(plan.RateTable)})");
+            Execute(connection, $"CREATE VIEW transactions AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}], hive_partitioning = false)");
+            Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)})");
             Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}");
 
             var stats = Stats(connection, plan);
@@ -59,10 +59,10 @@ public static class DuckDbNormalizeJob
             var (partitionColumn, keepColumn) = PartitionColumn(plan);
             var extra = keepColumn ? null : new[] { $"fx_day AS {partitionColumn}" };
             if (stats.RowsOut > 0)
-                Execute(connection, $"COPY ({SqlRenderer.Output(plan, SqlDialect.DuckDb, extra)}) TO {SqlRenderer.Literal(output.Store.Describe(output.StagingPrefix))} " +
+                Execute(connection, $"COPY ({SqlRenderer.Output(plan, SqlDialect.DuckDb, extra)}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, output.Store.Describe(output.StagingPrefix))} " +
                     $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({partitionColumn}), WRITE_PARTITION_COLUMNS {(keepColumn ? "true" : "false")}, FILENAME_PATTERN 'part-{runId}-{{i}}')");
             if (stats.RowsRejected > 0)
-                Execute(connection, $"COPY ({SqlRenderer.Rejects(plan, SqlDialect.DuckDb)}) TO {SqlRenderer.Literal(rejects.Store.Describe($"{rejects.StagingPrefix}part-{runId}.parquet"))} (FORMAT parquet, COMPRESSION snappy)");
+                Execute(connection, $"COPY ({SqlRenderer.Rejects(plan, SqlDialect.DuckDb)}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, rejects.Store.Describe($"{rejects.StagingPrefix}part-{runId}.parquet"))} (FORMAT parquet, COMPRESSION snappy)");
             var processed = clock.Elapsed;
 
             var filesWritten = 0;

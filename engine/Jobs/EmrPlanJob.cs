@@ -79,6 +79,7 @@ public static class EmrPlanJob
         "spark-submit", "--deploy-mode", "cluster", "--master", "yarn",
         "--class", "org.apache.spark.deploy.dotnet.DotnetRunner",
         "--conf", "spark.sql.session.timeZone=UTC",
+        "--conf", "spark.sql.ansi.enabled=false",
         "--conf", "spark.dotnet.ignoreSparkPatchVersionCheck=true",
         staging.Describe($"microsoft-spark-{options.SparkVersion.Replace('.', '-')}_2.12-{options.MicrosoftSparkVersion}.jar"),
         staging.Describe($"{AppName}.zip"), AppName, staging.Describe(PlanName),
@@ -104,8 +105,8 @@ public static class EmrPlanJob
     private static string DuckDbScript(NormalizationPlan plan, string inputGlob) =>
         $"""
         -- FxEngine normalization in DuckDB SQL, the same plan as normalize.sql, for local checks.
-        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet({SqlRenderer.Literal(inputGlob)}, hive_partitioning = false);
-        CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(plan.RateTable)});
+        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, inputGlob)}, hive_partitioning = false);
+        CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)});
         CREATE OR REPLACE TEMP TABLE {SqlRenderer.Classified} AS
         {SqlRenderer.Classify(plan, SqlDialect.DuckDb)};
         CREATE OR REPLACE TEMP TABLE fx_output AS

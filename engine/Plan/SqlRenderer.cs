@@ -21,27 +21,36 @@ public static class SqlRenderer
 
     private sealed record Dialect(
         Func<string, string> Quote,
+        Func<string, string> Literal,
         string Integer,
         Func<string, string, string> FloorDivide,
         Func<string, string> IsCurrencyCode,
         Func<string, string> TrimCode)
     {
+        // The engine's trim set (spaces, tabs, CR, LF) at the very ends: \A and \z mean the same in
+        // RE2 and Java, where Java's $ would also match before a final line terminator.
+        private const string Padding = @"\A[ \t\r\n]+|[ \t\r\n]+\z";
+
         public static Dialect Of(SqlDialect dialect) => dialect switch
         {
             SqlDialect.DuckDb => new Dialect(
                 name => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"",
+                DuckDbLiteral,
                 "HUGEINT",
                 (n, d) => $"({n}) // ({d})",
-                code => $"regexp_full_match({code}, '[A-Z]{{3}}')",
-                text => $"regexp_replace({text}, '^[ \\t\\r\\n]+|[ \\t\\r\\n]+$', '', 'g')"),
+                code => $"regexp_full_match({code}, {DuckDbLiteral("[A-Za-z]{3}")})",
+                text => $"regexp_replace({text}, {DuckDbLiteral(Padding)}, '', 'g')"),
             // Spark has no 128-bit integer: DECIMAL(38,0) holds the same values; its division
-            // is rounded, which the remainder correction below makes exact again.
+            // is rounded, which the remainder correction below makes exact again. RLIKE is
+            // Java's find, whose $ also matches before a final line terminator ('USD\u2028'):
+            // the length, not $, ends the code.
             _ => new Dialect(
                 name => $"`{name.Replace("`", "``", StringComparison.Ordinal)}`",
+                SparkLiteral,
                 "DECIMAL(38,0)",
                 (n, d) => $"CAST(FLOOR(({n}) / ({d})) AS DECIMAL(38,0))",
-                code => $"({code} RLIKE '^[A-Z]{{3}}$')",
-                text => $"regexp_replace({text}, '^[ \\t\\r\\n]+|[ \\t\\r\\n]+$', '')"),
+                code => $"(length({code}) = 3 AND {code} RLIKE {SparkLiteral("^[A-Za-z]{3}")})",
+                text => $"regexp_replace({text}, {SparkLiteral(Padding)}, '')"),
         };
     }
 
@@ -52,17 +61,20 @@ public static class SqlRenderer
         var amount = plan.InputColumns.Single(c => c.Name == plan.Columns.Amount);
         var toMinor = Math.Max(plan.TargetScale - amount.Scale, 0);
         var fromMinor = Math.Max(amount.Scale - plan.TargetScale, 0);
-        var known = string.Join(", ", plan.KnownCurrencies.Select(c => $"'{c}'"));
+        var known = string.Join(", ", plan.KnownCurrencies.Select(d.Literal));
         string Int(string expression) => $"CAST({expression} AS {d.Integer})";
         string Pow10(int exponent) => Int($"'{BigPow10(exponent)}'");
 
         return $"""
-            WITH keyed AS (
+            WITH trimmed AS (
+              SELECT t.*, {d.TrimCode($"t.{d.Quote(plan.Columns.Currency)}")} AS fx_text FROM transactions t
+            ),
+            keyed AS (
               SELECT t.*,
                      CAST(t.{d.Quote(plan.Columns.Date)} AS DATE) AS fx_day,
-                     upper({d.TrimCode($"t.{d.Quote(plan.Columns.Currency)}")}) AS fx_code,
+                     CASE WHEN {d.IsCurrencyCode("t.fx_text")} THEN upper(t.fx_text) END AS fx_code,
                      {Int($"t.{d.Quote(plan.Columns.Amount)} * {Pow10(amount.Scale)}")} AS fx_units
-              FROM transactions t
+              FROM trimmed t
             ),
             joined AS (
               SELECT /*+ BROADCAST(r) */ k.*,
@@ -89,7 +101,7 @@ public static class SqlRenderer
             SELECT x.*,
                    CASE
                      WHEN fx_day IS NULL THEN '{RejectReason.InvalidDate}'
-                     WHEN fx_code IS NULL OR NOT {d.IsCurrencyCode("fx_code")} THEN '{RejectReason.InvalidCurrency}'
+                     WHEN fx_code IS NULL THEN '{RejectReason.InvalidCurrency}'
                      WHEN fx_code NOT IN ({known}) THEN '{RejectReason.UnknownCurrency}'
                      WHEN fx_units IS NULL THEN '{RejectReason.InvalidAmount}'
                      WHEN fx_rate_date_ IS NULL THEN '{RejectReason.MissingRate}'
@@ -145,31 +157,37 @@ public static class SqlRenderer
     {
         var processed = $"{tablePrefix}_processed_{plan.Target.ToLowerInvariant()}";
         var rejected = $"{tablePrefix}_rejected_{plan.Target.ToLowerInvariant()}";
-        var outputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).Select(c => $"`{c.Name}` {SparkType(c)}").Concat(
+        string Column(string name, string type) => $"{Quote(SqlDialect.Spark, name)} {type}";
+        var outputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).Select(c => Column(c.Name, SparkType(c))).Concat(
         [
-            $"`{plan.AmountColumn}` DECIMAL({OutputSchema.AmountPrecision},{plan.TargetScale})",
-            $"`{OutputSchema.RateColumn}` DECIMAL({OutputSchema.RatePrecision},{plan.RateScale})",
-            $"`{OutputSchema.RateDateColumn}` DATE",
-            $"`{OutputSchema.StatusColumn}` STRING",
-            $"`{OutputSchema.PartitionColumn}` DATE",
+            Column(plan.AmountColumn, $"DECIMAL({OutputSchema.AmountPrecision},{plan.TargetScale})"),
+            Column(OutputSchema.RateColumn, $"DECIMAL({OutputSchema.RatePrecision},{plan.RateScale})"),
+            Column(OutputSchema.RateDateColumn, "DATE"),
+            Column(OutputSchema.StatusColumn, "STRING"),
+            Column(OutputSchema.PartitionColumn, "DATE"),
         ]);
-        var rejectColumns = plan.InputColumns.Select(c => $"`{c.Name}` {SparkType(c)}").Append($"`{OutputSchema.ReasonColumn}` STRING");
+        var rejectColumns = plan.InputColumns.Select(c => Column(c.Name, SparkType(c))).Append(Column(OutputSchema.ReasonColumn, "STRING"));
         var script = new StringBuilder();
         script.AppendLine("-- FxEngine normalization in Spark SQL, generated by `fxengine emr plan`. Run: spark-sql -f normalize.sql");
         script.AppendLine(CultureInfo.InvariantCulture, $"-- Target {plan.Target}, max stale days {plan.MaxStaleDays}.");
         script.AppendLine("SET spark.sql.session.timeZone=UTC;");
         script.AppendLine("SET spark.sql.sources.partitionOverwriteMode=static;");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path {Literal(plan.Input)});");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path {Literal(plan.RateTable)});");
+        // Non-ANSI (Spark 3's default, not Spark 4's): an overflowing DECIMAL(38,0) product or an
+        // unparsable date becomes NULL and the row a reject, as in the engine, instead of failing the job.
+        script.AppendLine("SET spark.sql.ansi.enabled=false;");
+        // The literals below use backslash escapes, which this setting would turn off.
+        script.AppendLine("SET spark.sql.parser.escapedStringLiterals=false;");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path {SparkLiteral(plan.Input)});");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path {SparkLiteral(plan.RateTable)});");
         script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW {Classified} AS\n{Classify(plan, SqlDialect.Spark)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"CACHE TABLE {Classified};");
         // The tables are external (LOCATION): dropping one keeps its files, and recreating it each
         // run keeps its schema (fx_rate's scale follows the rates) in step with the plan.
         script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {processed};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION {Literal(plan.Output)};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION {SparkLiteral(plan.Output)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {processed}\n{SparkOutput(plan)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {rejected};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION {Literal(plan.Rejects)};");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION {SparkLiteral(plan.Rejects)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {rejected}\n{Rejects(plan, SqlDialect.Spark)};");
         return script.ToString();
     }
@@ -188,8 +206,34 @@ public static class SqlRenderer
 
     internal static string Quote(SqlDialect dialect, string name) => Dialect.Of(dialect).Quote(name);
 
-    /// <summary>A SQL string literal.</summary>
-    public static string Literal(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
+    /// <summary>A string literal of the dialect.</summary>
+    public static string Literal(SqlDialect dialect, string text) => Dialect.Of(dialect).Literal(text);
+
+    /// <summary>DuckDB (the SQL standard): a quote is doubled, every other character is itself.</summary>
+    private static string DuckDbLiteral(string text) => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'";
+
+    /// <summary>
+    /// Spark: a backslash escapes (<c>\\</c>, <c>\'</c>), and adjacent literals concatenate, so a doubled
+    /// quote would end the literal. Characters outside printable ASCII become <c>\uXXXX</c>, so the
+    /// script is ASCII whatever charset the <c>spark-sql</c> reader assumes, and a line break in a
+    /// path cannot split a literal across the script's lines, which the CLI reads line by line.
+    /// <c>$</c> too: Spark substitutes <c>${name}</c> in the SQL text before parsing it
+    /// (<c>spark.sql.variable.substitute</c>, on by default), an unset name by nothing.
+    /// </summary>
+    private static string SparkLiteral(string text)
+    {
+        var sql = new StringBuilder(text.Length + 2).Append('\'');
+        foreach (var c in text)
+        {
+            if (c is '\\' or '\'')
+                sql.Append('\\').Append(c);
+            else if (c is < ' ' or > '~' or '$')
+                sql.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else
+                sql.Append(c);
+        }
+        return sql.Append('\'').ToString();
+    }
 
     private static string BigPow10(int exponent) => System.Numerics.BigInteger.Pow(10, exponent).ToString(CultureInfo.InvariantCulture);
 

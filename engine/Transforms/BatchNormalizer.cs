@@ -158,12 +158,17 @@ public sealed class BatchNormalizer
     /// <summary>What a currency code is trimmed of, the same in every executor.</summary>
     private static readonly char[] CodePadding = [' ', '\t', '\r', '\n'];
 
-    /// <summary>Upper-cases and trims a code: its rate table index, or why it has none.</summary>
+    /// <summary>
+    /// Trims and upper-cases a code: its rate table index, or why it has none. Only three ASCII
+    /// letters qualify before upper-casing, since case tables differ beyond ASCII ('ı' is 'I' in
+    /// Java and DuckDB; Java turns 'ß' into "SS"; .NET's own depend on its globalization mode).
+    /// </summary>
     private int Resolve(ReadOnlySpan<char> raw)
     {
-        var code = raw.Trim(CodePadding).ToString().ToUpperInvariant();
-        if (!Iso4217.IsWellFormed(code))
+        var trimmed = raw.Trim(CodePadding);
+        if (trimmed.Length != 3 || !char.IsAsciiLetter(trimmed[0]) || !char.IsAsciiLetter(trimmed[1]) || !char.IsAsciiLetter(trimmed[2]))
             return InvalidCurrency;
+        var code = trimmed.ToString().ToUpperInvariant();
         var index = _rates.IndexOf(code);
         return index < 0 ? UnknownCurrency : index;
     }

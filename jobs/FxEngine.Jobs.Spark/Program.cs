@@ -14,6 +14,10 @@ if (args.Length != 1)
 using var spark = SparkSession.Builder()
     .AppName("fxengine-normalize")
     .Config("spark.sql.session.timeZone", "UTC")
+    // Non-ANSI, as normalize.sql sets it: an overflow or a bad date is a reject, not a failed job.
+    .Config("spark.sql.ansi.enabled", "false")
+    // The rendered SQL's literals use backslash escapes.
+    .Config("spark.sql.parser.escapedStringLiterals", "false")
     .GetOrCreate();
 
 // The plan is a small JSON text file; read it through Spark so s3:// works like any path.

@@ -1,5 +1,6 @@
 using FxEngine.Data;
 using FxEngine.Jobs;
+using FxEngine.Plan;
 using FxEngine.Sources.Transactions;
 using static FxEngine.Tests.TestData;
 
@@ -23,7 +24,22 @@ public class DifferentialScenarioTests
         });
         WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-02-15"), skip: day => day.DayNumber % 6 == 0);
 
-        await AssertAgreeAsync(dir, "SGD");
+        await AssertAgreeAsync(dir.Path, "SGD");
+    }
+
+    [Fact]
+    public async Task EngineAndDuckDb_PathsWithQuoteBackslashSpaceNonAscii_IdenticalRowsAndRejects()
+    {
+        using var dir = new TempDir();
+        // Every location DuckDB is given (input files, rate table, staging) lives under this folder.
+        var root = dir.Sub("l'ake \\ d\u00e9p\u00f4t \u6570\u636e");
+        await TransactionGenerator.WriteAsync(new GenerateOptions
+        {
+            Rows = 5_000, Output = Path.Combine(root, "raw"), From = D("2024-01-01"), To = D("2024-01-10"), Seed = 3,
+        });
+        WriteSyntheticRates(Path.Combine(root, "rates"), D("2024-01-01"), D("2024-01-10"));
+
+        await AssertAgreeAsync(root, "SGD");
     }
 
     [Theory]
@@ -49,6 +65,20 @@ public class DifferentialScenarioTests
             ("tab-padded", D("2024-01-01"), "EUR\t", 10m),
             ("newline-padded", D("2024-01-01"), "\r\nusd\n", 10m),
             ("inner-space", D("2024-01-01"), "E UR", 10m),
+            // Java's $ (Spark's RLIKE) also matches before a final line terminator; the trim set
+            // is spaces, tabs, CR and LF only; upper-casing differs between runtimes beyond ASCII.
+            ("code-lf", D("2024-01-01"), "USD\n", 10m),
+            ("code-tabs-crlf", D("2024-01-01"), "\t usd\r\n", 10m),
+            ("code-u2028", D("2024-01-01"), "USD\u2028", 10m),
+            ("code-u0085", D("2024-01-01"), "USD\u0085", 10m),
+            ("code-u2028-first", D("2024-01-01"), "\u2028USD", 10m),
+            ("code-nbsp", D("2024-01-01"), "USD\u00a0", 10m),
+            ("code-umlaut", D("2024-01-01"), "\u00dcSD", 10m),
+            ("code-dotless-i", D("2024-01-01"), "\u0131sk", 10m),
+            ("code-long-s", D("2024-01-01"), "\u017fgd", 10m),
+            ("code-sharp-s", D("2024-01-01"), "u\u00dfd", 10m),
+            ("code-ligature", D("2024-01-01"), "\ufb00x", 10m),
+            ("code-four", D("2024-01-01"), "USDX", 10m),
             ("stale", D("2024-01-04"), "EUR", 10m),                // EUR last quoted 01-01: 3 days stale
             ("stale-limit", D("2024-01-08"), "EUR", 10m),          // 7 days: still allowed
             ("too-stale", D("2024-01-09"), "EUR", 10m),            // 8 days: missing_rate
@@ -68,17 +98,31 @@ public class DifferentialScenarioTests
             Amounts("amount", rows.Select(r => r.Amount).ToArray()),
         ]);
 
-        await AssertAgreeAsync(dir, target);
+        await AssertAgreeAsync(dir.Path, target);
+
+        // Not only alike but right: the engine's rule, trimmed of spaces, tabs, CR and LF, then
+        // exactly three ASCII letters.
+        var reasons = Query($"SELECT txn_id, reject_reason FROM read_parquet('{Glob(dir.Sub("engine_rejects"))}') WHERE txn_id LIKE 'code-%'")
+            .ToDictionary(r => (string)r["txn_id"]!, r => (string)r["reject_reason"]!);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["code-u2028"] = "invalid_currency", ["code-u0085"] = "invalid_currency", ["code-u2028-first"] = "invalid_currency",
+            ["code-nbsp"] = "invalid_currency", ["code-umlaut"] = "invalid_currency", ["code-dotless-i"] = "invalid_currency",
+            ["code-long-s"] = "invalid_currency", ["code-sharp-s"] = "invalid_currency", ["code-ligature"] = "invalid_currency", ["code-four"] = "invalid_currency",
+        }, reasons);
     }
 
-    private static async Task AssertAgreeAsync(TempDir dir, string target)
+    private static async Task AssertAgreeAsync(string root, string target)
     {
-        var engine = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("engine"), Target = target });
-        var duck = await DuckDbNormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("duck"), Target = target });
+        string Sub(string name) => Path.Combine(root, name);
+        var engine = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = Sub("rates"), Input = Sub("raw"), Output = Sub("engine"), Target = target });
+        var duck = await DuckDbNormalizeJob.RunAsync(new NormalizeOptions { Rates = Sub("rates"), Input = Sub("raw"), Output = Sub("duck"), Target = target });
 
         var amount = $"amount_{target.ToLowerInvariant()}";
-        string Rows(string folder) => $"SELECT txn_id || '|' || CAST({amount} AS VARCHAR) || '|' || CAST(fx_rate AS VARCHAR) || '|' || CAST(fx_rate_date AS VARCHAR) || '|' || fx_status || '|' || CAST(txn_date AS VARCHAR) AS r FROM read_parquet('{Glob(dir.Sub(folder))}', hive_partitioning = false) ORDER BY 1";
-        string Rejects(string folder) => $"SELECT txn_id || '|' || reject_reason AS r FROM read_parquet('{Glob(dir.Sub(folder))}') ORDER BY 1";
+        // The files listed rather than globbed: DuckDB's glob takes a backslash for a separator.
+        string Files(string folder) => $"[{string.Join(", ", Directory.GetFiles(Sub(folder), "*.parquet", SearchOption.AllDirectories).Select(f => SqlRenderer.Literal(SqlDialect.DuckDb, f)))}]";
+        string Rows(string folder) => $"SELECT txn_id || '|' || CAST({amount} AS VARCHAR) || '|' || CAST(fx_rate AS VARCHAR) || '|' || CAST(fx_rate_date AS VARCHAR) || '|' || fx_status || '|' || CAST(txn_date AS VARCHAR) AS r FROM read_parquet({Files(folder)}, hive_partitioning = false) ORDER BY 1";
+        string Rejects(string folder) => $"SELECT txn_id || '|' || reject_reason AS r FROM read_parquet({Files(folder)}) ORDER BY 1";
         var engineRows = Query(Rows("engine")).Select(r => (string)r["r"]!).ToList();
         var duckRows = Query(Rows("duck")).Select(r => (string)r["r"]!).ToList();
         Assert.NotEmpty(engineRows);
@@ -91,8 +135,8 @@ public class DifferentialScenarioTests
         Assert.Equal(engine.Stats.Currencies.ToDictionary(c => c.Key, c => (c.Value.Rows, c.Value.Amount, c.Value.AmountTarget)),
                      duck.Stats.Currencies.ToDictionary(c => c.Key, c => (c.Value.Rows, c.Value.Amount, c.Value.AmountTarget)));
         // The same folder layout: one txn_date=YYYY-MM-DD folder per day in both.
-        Assert.Equal(Directory.GetDirectories(dir.Sub("engine")).Select(Path.GetFileName).Order(),
-                     Directory.GetDirectories(dir.Sub("duck")).Select(Path.GetFileName).Order());
-        Assert.True(File.Exists(dir.Sub("duck/_SUCCESS")));
+        Assert.Equal(Directory.GetDirectories(Sub("engine")).Select(Path.GetFileName).Order(),
+                     Directory.GetDirectories(Sub("duck")).Select(Path.GetFileName).Order());
+        Assert.True(File.Exists(Sub("duck/_SUCCESS")));
     }
 }
