@@ -7,7 +7,11 @@ internal static class Cli
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
+        RunWithEnvironmentAsync(workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs with environment variables set (a null value removes the variable).</summary>
+    public static async Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -18,7 +22,15 @@ internal static class Cli
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
         // The scenarios choose their own rates source and broker, whatever the developer's shell says.
         start.Environment.Remove("OXR_APP_ID");
+        start.Environment.Remove("OXR_BASE_URL");
         start.Environment.Remove("KAFKA_BOOTSTRAP_SERVERS");
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

@@ -5,9 +5,12 @@ namespace FxEngine.Tests;
 /// <summary>Bad input through the real CLI: one clear line on stderr, no stack trace, exit code 1.</summary>
 public class CliErrorScenarioTests
 {
-    private static async Task<string> FailsWith(TempDir dir, params string[] args)
+    private static Task<string> FailsWith(TempDir dir, params string[] args) =>
+        FailsWith(dir, new Dictionary<string, string?>(), args);
+
+    private static async Task<string> FailsWith(TempDir dir, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var result = await Cli.RunAsync(dir.Path, args);
+        var result = await Cli.RunWithEnvironmentAsync(dir.Path, environment, args);
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", line);
@@ -97,5 +100,23 @@ public class CliErrorScenarioTests
         var result = await Cli.RunAsync(dir.Path, "generate", "--rows", "10", "--out", "x", "--from", "2024-02-30");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--from '2024-02-30' is not a date; use YYYY-MM-DD", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Normalize_S3WithNoRegionOrEndpoint_SaysHowToSetThem()
+    {
+        using var dir = new TempDir();
+        // Nothing in the AWS chain can supply a region: no variables, no config files, no instance metadata.
+        var environment = new Dictionary<string, string?>
+        {
+            ["AWS_REGION"] = null, ["AWS_DEFAULT_REGION"] = null, ["AWS_PROFILE"] = null, ["AWS_DEFAULT_PROFILE"] = null,
+            ["AWS_ENDPOINT_URL"] = null, ["AWS_ENDPOINT_URL_S3"] = null,
+            ["AWS_CONFIG_FILE"] = dir.Sub("no-aws-config"), ["AWS_SHARED_CREDENTIALS_FILE"] = dir.Sub("no-aws-credentials"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        var line = await FailsWith(dir, environment, "normalize", "--rates", "s3://my-bucket/exchange_rates/", "--input", "in", "--output", "out");
+        Assert.StartsWith("error: s3://my-bucket/exchange_rates/: ", line);
+        Assert.Contains("set AWS_REGION", line);
+        Assert.Contains("AWS_ENDPOINT_URL_S3", line);
     }
 }
