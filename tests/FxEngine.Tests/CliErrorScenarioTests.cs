@@ -119,4 +119,18 @@ public class CliErrorScenarioTests
         Assert.Contains("set AWS_REGION", line);
         Assert.Contains("AWS_ENDPOINT_URL_S3", line);
     }
+
+    [Fact]
+    public async Task Generate_FolderWithInputFiles_RefusesAndKeepsThem()
+    {
+        using var dir = new TempDir();
+        var first = await Cli.RunAsync(dir.Path, "generate", "--rows", "30", "--out", "raw", "--from", "2024-01-01", "--to", "2024-01-02");
+        Assert.Equal(0, first.ExitCode);
+        var before = File.ReadAllBytes(dir.Sub("raw/transactions-00000.parquet"));
+
+        var line = await FailsWith(dir, "generate", "--rows", "10", "--out", "raw", "--seed", "7");
+        Assert.Contains($"{dir.Sub("raw")}: already holds 1 Parquet/CSV input file(s) (transactions-00000.parquet)", line);
+        Assert.Contains("choose an empty folder for --out, or delete those files first", line);
+        Assert.Equal(before, File.ReadAllBytes(dir.Sub("raw/transactions-00000.parquet")));
+    }
 }
