@@ -210,14 +210,22 @@ internal static class Commands
         return new Command("emr", "Spark on Amazon EMR") { plan };
     }
 
-    /// <summary>The real API when OXR_APP_ID is set, the synthetic source otherwise.</summary>
+    /// <summary>The real API (or the compatible server OXR_BASE_URL names) when OXR_APP_ID is set, the synthetic source otherwise.</summary>
     private static IRatesSource RatesSource(HttpClient http)
     {
         var oxr = OpenExchangeRatesOptions.FromEnvironment();
+        var baseUrl = Environment.GetEnvironmentVariable("OXR_BASE_URL");
         if (string.IsNullOrWhiteSpace(oxr.AppId))
+        {
+            if (!string.IsNullOrWhiteSpace(baseUrl))
+                throw new FxException("OXR_BASE_URL is set but OXR_APP_ID is not: export OXR_APP_ID (any value a local stub accepts), or unset OXR_BASE_URL for synthetic rates");
             return new SyntheticRatesSource();
-        Console.Error.WriteLine("rates from Open Exchange Rates (OXR_APP_ID is set)");
-        return new OpenExchangeRatesSource(http, oxr);
+        }
+        if (!string.IsNullOrWhiteSpace(baseUrl))
+            oxr.UseBaseUrl(baseUrl);
+        var source = new OpenExchangeRatesSource(http, oxr);
+        Console.Error.WriteLine($"rates from Open Exchange Rates at {source.Endpoint} (OXR_APP_ID is set)");
+        return source;
     }
 
     private static (Option<string?> Bootstrap, Option<string> Topic) KafkaOptions() =>

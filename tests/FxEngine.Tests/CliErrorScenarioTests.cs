@@ -133,4 +133,27 @@ public class CliErrorScenarioTests
         Assert.Contains("choose an empty folder for --out, or delete those files first", line);
         Assert.Equal(before, File.ReadAllBytes(dir.Sub("raw/transactions-00000.parquet")));
     }
+
+    [Theory]
+    [InlineData("http://rates.example.com/api/", "OXR_BASE_URL http://rates.example.com/api/: use https (plain http is allowed only for a loopback host")]
+    [InlineData("https://rates.example.com/api/?app_id=secret-app-id-77", "OXR_BASE_URL https://rates.example.com/api/: give the API root without credentials, query or fragment")]
+    [InlineData("https://user:secret-app-id-77@rates.example.com/api/", "OXR_BASE_URL https://rates.example.com/api/: give the API root without credentials")]
+    [InlineData("rates.example.com/api?app_id=secret-app-id-77", "OXR_BASE_URL 'rates.example.com/api?app_id=[app_id]' is not an http(s) URL")]
+    public async Task Produce_UnsafeOrInvalidOxrBaseUrl_RefusedWithoutEchoingAppId(string baseUrl, string message)
+    {
+        using var dir = new TempDir();
+        var environment = new Dictionary<string, string?> { ["OXR_APP_ID"] = "secret-app-id-77", ["OXR_BASE_URL"] = baseUrl };
+        var line = await FailsWith(dir, environment, "produce", "--date", "2024-01-01", "--bootstrap-servers", "127.0.0.1:9");
+        Assert.Contains(message, line);
+        Assert.DoesNotContain("secret-app-id-77", line);
+    }
+
+    [Fact]
+    public async Task Produce_OxrBaseUrlWithoutAppId_SaysToSetIt()
+    {
+        using var dir = new TempDir();
+        var line = await FailsWith(dir, new Dictionary<string, string?> { ["OXR_BASE_URL"] = "http://127.0.0.1:1/api/" },
+            "produce", "--date", "2024-01-01", "--bootstrap-servers", "127.0.0.1:9");
+        Assert.Equal("error: OXR_BASE_URL is set but OXR_APP_ID is not: export OXR_APP_ID (any value a local stub accepts), or unset OXR_BASE_URL for synthetic rates", line);
+    }
 }
