@@ -50,13 +50,19 @@ internal static class Commands
         var dateColumn = new Option<string>("--date-column") { Description = "Transaction date column", DefaultValueFactory = _ => "txn_date" };
         var currencyColumn = new Option<string>("--currency-column") { Description = "Currency code column", DefaultValueFactory = _ => "currency" };
         var amountColumn = new Option<string>("--amount-column") { Description = "Amount column", DefaultValueFactory = _ => "amount" };
+        var csvDelimiter = new Option<char>("--csv-delimiter")
+        {
+            Description = "Field separator of CSV input: one character, or \\t (or tab) for a tab",
+            DefaultValueFactory = _ => ',',
+            CustomParser = result => ParseDelimiter(result.Tokens.Single().Value, result),
+        };
         var engine = new Option<string>("--engine") { Description = "Executor: engine (in-process, any location) or duckdb (the rendered SQL in DuckDB, local folders)", DefaultValueFactory = _ => "engine" };
         engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, engine,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, engine,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -65,6 +71,7 @@ internal static class Commands
                 Rates = parse.GetValue(rates)!, Input = parse.GetValue(input)!, Output = parse.GetValue(output)!, Rejects = parse.GetValue(rejects),
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
+                CsvDelimiter = parse.GetValue(csvDelimiter),
             };
             using var progress = new ProgressPrinter();
             var result = parse.GetValue(engine) == "duckdb"
@@ -253,6 +260,16 @@ internal static class Commands
             return span;
         result.AddError($"--every '{text}' is not an interval; use 30s, 15m, 1h or 1d");
         return null;
+    }
+
+    private static char ParseDelimiter(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (text is "\\t" or "tab")
+            return '\t';
+        if (text.Length == 1)
+            return text[0];
+        result.AddError($"--csv-delimiter '{text}' is not one character; use one like ',', ';', '|' or \\t for a tab");
+        return ',';
     }
 
     private static (Option<string> Target, Option<int> Stale, Option<int> Workers) CommonOptions() =>
