@@ -93,6 +93,40 @@ public abstract class Column
     /// </summary>
     public static bool IsText(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
 
+    /// <summary>
+    /// A field's type as SQL engines (DuckDB, Spark) and the docs spell it, for messages:
+    /// VARCHAR, DATE, DECIMAL(18,2) rather than .NET's ReadOnlyMemory`1 or Decimal.
+    /// </summary>
+    public static string SqlType(DataField field)
+    {
+        var type = field.ClrType;
+        var name = field switch
+        {
+            DecimalDataField d => $"DECIMAL({d.Precision},{d.Scale})",
+            _ when IsText(type) => "VARCHAR",
+            _ when type == typeof(byte[]) => "BLOB",
+            _ when type == typeof(DateOnly) => "DATE",
+            _ when type == typeof(DateTime) => "TIMESTAMP",
+            _ when type == typeof(DateTimeOffset) => "TIMESTAMP WITH TIME ZONE",
+            _ when type == typeof(TimeOnly) || type == typeof(TimeSpan) => "TIME",
+            _ when type == typeof(decimal) => "DECIMAL",
+            _ when type == typeof(bool) => "BOOLEAN",
+            _ when type == typeof(sbyte) => "TINYINT",
+            _ when type == typeof(byte) => "UTINYINT",
+            _ when type == typeof(short) => "SMALLINT",
+            _ when type == typeof(ushort) => "USMALLINT",
+            _ when type == typeof(int) => "INTEGER",
+            _ when type == typeof(uint) => "UINTEGER",
+            _ when type == typeof(long) => "BIGINT",
+            _ when type == typeof(ulong) => "UBIGINT",
+            _ when type == typeof(float) => "FLOAT",
+            _ when type == typeof(double) => "DOUBLE",
+            _ when type == typeof(Guid) => "UUID",
+            _ => type.Name,
+        };
+        return field.IsArray ? $"{name}[]" : field.IsNullable ? name : $"{name} NOT NULL";
+    }
+
     /// <summary>Reading into a typed column, dispatched once per column rather than per value.</summary>
     private interface ITypedReader
     {

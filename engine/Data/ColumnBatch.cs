@@ -8,16 +8,23 @@ namespace FxEngine.Data;
 /// </summary>
 public sealed class ColumnBatch
 {
-    public ColumnBatch(string origin, IReadOnlyList<Column> columns)
+    public ColumnBatch(string origin, IReadOnlyList<Column> columns, bool untyped = false)
     {
         Origin = origin;
         Columns = columns;
+        Untyped = untyped;
         RowCount = columns.Count == 0 ? 0 : columns[0].Length;
         if (columns.Any(c => c.Length != RowCount))
             throw new ArgumentException($"{origin}: columns have different lengths", nameof(columns));
     }
 
     public string Origin { get; }
+
+    /// <summary>
+    /// The columns are text as read from a format without a schema (CSV): the normalizer gives
+    /// the date and amount columns of converted rows their types, where typed input keeps its own.
+    /// </summary>
+    public bool Untyped { get; }
     public IReadOnlyList<Column> Columns { get; }
     public int RowCount { get; }
 
@@ -28,11 +35,11 @@ public sealed class ColumnBatch
         var gathered = new Column[Columns.Count];
         for (var i = 0; i < gathered.Length; i++)
             gathered[i] = Columns[i].Gather(rows);
-        return new ColumnBatch(Origin, gathered);
+        return new ColumnBatch(Origin, gathered, Untyped);
     }
 
     /// <summary>The batch with more columns after its own.</summary>
-    public ColumnBatch Append(params Column[] extra) => new(Origin, [.. Columns, .. extra]);
+    public ColumnBatch Append(params Column[] extra) => new(Origin, [.. Columns, .. extra], Untyped);
 
     public Column? Find(string name) => Columns.FirstOrDefault(c => c.Field.Name == name);
 

@@ -57,7 +57,7 @@ public static class NormalizeJob
                     await writer.WriteAsync(unit, token).ConfigureAwait(false);
             });
             var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
-                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token));
+                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter));
             var normalized = pipeline.Transform<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
                 (batch, _) =>
                 {

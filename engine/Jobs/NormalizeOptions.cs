@@ -31,6 +31,9 @@ public sealed class NormalizeOptions
     /// <summary>Input column names of the join keys. Default txn_date, currency, amount.</summary>
     public ColumnMapping Columns { get; set; } = new();
 
+    /// <summary>The character between the fields of CSV input (<c>;</c> and tab are common). Default ','.</summary>
+    public char CsvDelimiter { get; set; } = ',';
+
     /// <summary>Rows per output row group, at most. Default 500,000.</summary>
     public int RowGroupRows { get; set; } = 500_000;
 
@@ -67,6 +70,8 @@ public sealed class NormalizeOptions
             throw new FxException($"--wait {wait} is out of range; use 0s to 1d");
         if (RowGroupRows < 1 || MaxBufferedRows < RowGroupRows)
             throw new FxException("row group rows must be positive and no more than the buffered rows");
+        if (CsvDelimiter is '"' or '\r' or '\n')
+            throw new FxException("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
         foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
             if (string.IsNullOrWhiteSpace(value))
                 throw new FxException($"{name} is empty; name the input column");

@@ -116,7 +116,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         return group;
     }
 
-    private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {f.ClrType.Name}"));
+    private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
 
     internal sealed class Partition(IObjectStore store, string key, ParquetSchema schema)
     {

@@ -42,10 +42,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
         var bucket = slash < 0 ? rest : rest[..slash];
         if (bucket.Length == 0)
             throw new FxException($"{location}: no bucket; use s3://bucket/prefix");
-        return new S3ObjectStore(Client(), bucket, slash < 0 ? "" : rest[(slash + 1)..]);
+        return new S3ObjectStore(Client(location), bucket, slash < 0 ? "" : rest[(slash + 1)..]);
     }
 
-    private static AmazonS3Client Client()
+    private static AmazonS3Client Client(string location)
     {
         var config = new AmazonS3Config
         {
@@ -62,7 +62,17 @@ internal sealed partial class S3ObjectStore : IObjectStore
             config.ForcePathStyle = true;
             config.AuthenticationRegion = Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1";
         }
-        return new AmazonS3Client(config);
+        try
+        {
+            return new AmazonS3Client(config);
+        }
+        catch (AmazonClientException ex)
+        {
+            // The SDK validates its configuration here; the usual cause is that no region was
+            // found anywhere in the chain, which is a setting to fix, not a crash.
+            throw new FxException($"{location}: cannot set up the S3 client ({ex.Message}); set AWS_REGION "
+                + "(or AWS_PROFILE naming a profile with a region), or AWS_ENDPOINT_URL_S3 for an S3-compatible server", ex);
+        }
     }
 
     public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -36,6 +36,8 @@ public sealed class BatchNormalizer
     private readonly DataField _rateDateField = new DataField<DateOnly>(RateDateColumn, nullable: false);
     private readonly DataField _statusField = new DataField<string>(StatusColumn, nullable: false);
     private readonly DataField _reasonField = new DataField<string>(ReasonColumn, nullable: false);
+    private readonly DataField _textDateField;
+    private readonly DecimalDataField _textAmountField;
 
     public BatchNormalizer(RateTable rates, ColumnMapping columns)
     {
@@ -45,6 +47,8 @@ public sealed class BatchNormalizer
         _amountField = new DecimalDataField(AmountColumn, AmountPrecision, rates.TargetScale);
         _rateField = new DecimalDataField(RateColumn, OutputSchema.RatePrecision, rates.RateScale);
         _maxAmount = (decimal)Math.Pow(10, AmountPrecision - rates.TargetScale);
+        _textDateField = new DataField<DateOnly>(columns.Date, nullable: true);
+        _textAmountField = new DecimalDataField(columns.Amount, OutputSchema.TextAmountPrecision, OutputSchema.TextAmountScale, isNullable: true);
     }
 
     /// <summary>The added amount column, named after the target (<c>amount_sgd</c>).</summary>
@@ -59,7 +63,7 @@ public sealed class BatchNormalizer
         {
             var field = fields.FirstOrDefault(f => f.Name == name)
                 ?? throw new FxException($"{origin}: {role} column '{name}' not found (columns: {string.Join(", ", fields.Select(f => f.Name))}); name it with {option}");
-            KeyColumns.Validate(field.ClrType, field.Name, role, origin);
+            KeyColumns.Validate(field, role, origin);
         }
         foreach (var added in AddedColumns.Append(ReasonColumn))
             if (fields.Any(f => f.Name == added))
@@ -88,7 +92,7 @@ public sealed class BatchNormalizer
 
             for (var i = 0; i < rows; i++)
             {
-                var reason = Convert(days[i], currencies[i], amounts[i], out entries[i], out converted[i]);
+                var reason = Convert(days[i], currencies[i], amounts[i], batch.Untyped, out entries[i], out converted[i]);
                 if (reason is not null)
                 {
                     reasons[i] = reason;
@@ -101,7 +105,7 @@ public sealed class BatchNormalizer
             var stats = totals.ToStats(_rates.Currencies, rows);
             foreach (var i in rejected)
                 stats.CountReject(reasons[i]!);
-            var partitions = Partitions(batch, rows, days, entries, converted);
+            var partitions = Partitions(batch, rows, days, entries, converted, amounts);
             var rejects = rejected.Count == 0 ? null : batch.Gather(rejected.ToArray()).Append(
                 new Column.StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
             return new NormalizedBatch(partitions, rejects, stats);
@@ -118,7 +122,7 @@ public sealed class BatchNormalizer
     }
 
     /// <summary>The reject reason of one row, or null with the converted amount.</summary>
-    private string? Convert(int day, int currency, decimal? amount, out RateTable.Entry? entry, out decimal converted)
+    private string? Convert(int day, int currency, decimal? amount, bool untyped, out RateTable.Entry? entry, out decimal converted)
     {
         entry = null;
         converted = 0;
@@ -129,6 +133,9 @@ public sealed class BatchNormalizer
         if (currency == UnknownCurrency)
             return RejectReason.UnknownCurrency;
         if (amount is not { } value)
+            return RejectReason.InvalidAmount;
+        // A text amount goes out as DECIMAL(38, 9): one with more decimals would be rounded.
+        if (untyped && decimal.Round(value, OutputSchema.TextAmountScale) != value)
             return RejectReason.InvalidAmount;
         entry = _rates.Lookup(DateOnly.FromDayNumber(day), currency);
         if (entry is null)
@@ -178,7 +185,7 @@ public sealed class BatchNormalizer
     /// within one window of <see cref="WindowRows"/> rows, so the scattered reads stay in the
     /// CPU cache instead of roaming the whole batch. A day gets one chunk per window.
     /// </summary>
-    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, RateTable.Entry?[] entries, decimal[] converted)
+    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, RateTable.Entry?[] entries, decimal[] converted, decimal?[] amounts)
     {
         var partitions = new List<(DateOnly, ColumnBatch)>();
         for (var start = 0; start < rows; start += WindowRows)
@@ -212,31 +219,50 @@ public sealed class BatchNormalizer
             {
                 var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
                 if (group.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, converted, entries, firstDay + d)));
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, converted, amounts, entries, firstDay + d)));
             }
         }
         return partitions;
     }
 
-    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, decimal[] converted, RateTable.Entry?[] entries, int day)
+    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
     {
-        var amounts = new decimal[rows.Length];
+        var targetAmounts = new decimal[rows.Length];
         var rates = new decimal[rows.Length];
         var rateDates = new DateOnly[rows.Length];
         var statuses = new string?[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
             var entry = entries[rows[i]]!;
-            amounts[i] = converted[rows[i]];
+            targetAmounts[i] = converted[rows[i]];
             rates[i] = entry.Rate;
             rateDates[i] = entry.RateDate;
             statuses[i] = entry.RateDate.DayNumber == day ? "exact" : "stale";
         }
-        return batch.Gather(rows).Append(
-            new Column.RequiredColumn<decimal>(_amountField, amounts),
+        var kept = batch.Untyped ? Typed(batch.Gather(rows), rows, amounts, day) : batch.Gather(rows);
+        return kept.Append(
+            new Column.RequiredColumn<decimal>(_amountField, targetAmounts),
             new Column.RequiredColumn<decimal>(_rateField, rates),
             new Column.RequiredColumn<DateOnly>(_rateDateField, rateDates),
             new Column.StringColumn(_statusField, statuses));
+    }
+
+    /// <summary>
+    /// Converted rows of an untyped (CSV) batch with their date column as DATE and amount
+    /// column as DECIMAL(38, 9), the values the conversion used; other columns stay text.
+    /// </summary>
+    private ColumnBatch Typed(ColumnBatch gathered, ReadOnlySpan<int> rows, decimal?[] amounts, int day)
+    {
+        var dates = new DateOnly?[rows.Length];
+        Array.Fill(dates, DateOnly.FromDayNumber(day));
+        var values = new decimal?[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+            values[i] = amounts[rows[i]];
+        var columns = gathered.Columns.Select(column =>
+            column.Field.Name == _columns.Date ? new Column.OptionalColumn<DateOnly>(_textDateField, dates)
+            : column.Field.Name == _columns.Amount ? new Column.OptionalColumn<decimal>(_textAmountField, values)
+            : column).ToList();
+        return new ColumnBatch(gathered.Origin, columns, untyped: true);
     }
 
     /// <summary>Per-currency totals in arrays indexed like the rate table, folded into stats once per batch.</summary>

@@ -13,14 +13,21 @@ internal static class KeyColumns
     /// <summary>The day number of a missing or unreadable date.</summary>
     public const int NoDay = int.MinValue;
 
+    /// <summary>
+    /// A text amount is a plain decimal: optional sign, digits, optional point. Money files write
+    /// amounts that way, so exponent notation (1e3) is more likely a spreadsheet's mangling of
+    /// an identifier or a float than an amount: it is rejected, never reinterpreted.
+    /// </summary>
     private const NumberStyles AmountStyle = NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite
-        | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
+        | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint;
 
     public delegate T TextMap<T>(ReadOnlySpan<char> text);
 
     /// <summary>Fails before any row is read when a key column has a type that cannot hold its meaning.</summary>
-    public static void Validate(Type type, string name, string role, string origin)
+    public static void Validate(Parquet.Schema.DataField field, string role, string origin)
     {
+        var type = field.ClrType;
+        var name = field.Name;
         var supported = role switch
         {
             "date" => type == typeof(DateOnly) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || Column.IsText(type),
@@ -36,7 +43,7 @@ internal static class KeyColumns
                 "currency" => "a string",
                 _ => "a decimal, an integer, a double or a string",
             };
-            throw new FxException($"{origin}: column '{name}' ({role}) has type {type.Name}; expected {expected}");
+            throw new FxException($"{origin}: column '{name}' ({role}) has type {Column.SqlType(field)}; expected {expected}");
         }
     }
 

@@ -51,6 +51,12 @@ internal static class Commands
         var dateColumn = new Option<string>("--date-column") { Description = "Transaction date column", DefaultValueFactory = _ => "txn_date" };
         var currencyColumn = new Option<string>("--currency-column") { Description = "Currency code column", DefaultValueFactory = _ => "currency" };
         var amountColumn = new Option<string>("--amount-column") { Description = "Amount column", DefaultValueFactory = _ => "amount" };
+        var csvDelimiter = new Option<char>("--csv-delimiter")
+        {
+            Description = "Field separator of CSV input: one character, or \\t (or tab) for a tab",
+            DefaultValueFactory = _ => ',',
+            CustomParser = result => ParseDelimiter(result.Tokens.Single().Value, result),
+        };
         var engine = new Option<string>("--engine") { Description = "Executor: engine (in-process, any location) or duckdb (the rendered SQL in DuckDB, local folders)", DefaultValueFactory = _ => "engine" };
         engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
@@ -58,7 +64,7 @@ internal static class Commands
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, engine, wait,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, engine, wait,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -68,6 +74,7 @@ internal static class Commands
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
                 Wait = parse.GetValue(wait),
+                CsvDelimiter = parse.GetValue(csvDelimiter),
             };
             using var progress = new ProgressPrinter();
             var result = parse.GetValue(engine) == "duckdb"
@@ -221,14 +228,22 @@ internal static class Commands
         return new Command("emr", "Spark on Amazon EMR") { plan };
     }
 
-    /// <summary>The real API when OXR_APP_ID is set, the synthetic source otherwise.</summary>
+    /// <summary>The real API (or the compatible server OXR_BASE_URL names) when OXR_APP_ID is set, the synthetic source otherwise.</summary>
     private static IRatesSource RatesSource(HttpClient http)
     {
         var oxr = OpenExchangeRatesOptions.FromEnvironment();
+        var baseUrl = Environment.GetEnvironmentVariable("OXR_BASE_URL");
         if (string.IsNullOrWhiteSpace(oxr.AppId))
+        {
+            if (!string.IsNullOrWhiteSpace(baseUrl))
+                throw new FxException("OXR_BASE_URL is set but OXR_APP_ID is not: export OXR_APP_ID (any value a local stub accepts), or unset OXR_BASE_URL for synthetic rates");
             return new SyntheticRatesSource();
-        Console.Error.WriteLine("rates from Open Exchange Rates (OXR_APP_ID is set)");
-        return new OpenExchangeRatesSource(http, oxr);
+        }
+        if (!string.IsNullOrWhiteSpace(baseUrl))
+            oxr.UseBaseUrl(baseUrl);
+        var source = new OpenExchangeRatesSource(http, oxr);
+        Console.Error.WriteLine($"rates from Open Exchange Rates at {source.Endpoint} (OXR_APP_ID is set)");
+        return source;
     }
 
     private static (Option<string?> Bootstrap, Option<string> Topic) KafkaOptions() =>
@@ -263,6 +278,16 @@ internal static class Commands
         Description = "When another run is writing the same output: wait up to this long (30s, 10m) for it to finish; default: fail at once naming it",
         CustomParser = result => ParseInterval("--wait", result.Tokens.Single().Value, result),
     };
+
+    private static char ParseDelimiter(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (text is "\\t" or "tab")
+            return '\t';
+        if (text.Length == 1)
+            return text[0];
+        result.AddError($"--csv-delimiter '{text}' is not one character; use one like ',', ';', '|' or \\t for a tab");
+        return ',';
+    }
 
     private static (Option<string> Target, Option<int> Stale, Option<int> Workers) CommonOptions() =>
     (

@@ -134,6 +134,6 @@ public class BatchNormalizerTests
             new Column.RequiredColumn<bool>(new DataField<bool>("amount", nullable: false), [true]),
         ]);
         var error = Assert.Throws<FxException>(() => normalizer.Normalize(batch));
-        Assert.Equal("bad.parquet row group 0: column 'amount' (amount) has type Boolean; expected a decimal, an integer, a double or a string", error.Message);
+        Assert.Equal("bad.parquet row group 0: column 'amount' (amount) has type BOOLEAN NOT NULL; expected a decimal, an integer, a double or a string", error.Message);
     }
 }

@@ -8,9 +8,10 @@ internal static class Cli
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
-        RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+        RunWithEnvironmentAsync(workingDirectory, new Dictionary<string, string?>(), args);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>Runs with environment variables set (a null value removes the variable).</summary>
+    public static async Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         using var process = Start(workingDirectory, environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -29,7 +30,7 @@ internal static class Cli
     }
 
     /// <summary>Starts the CLI and leaves it running (output redirected, for the caller to read), to signal or kill it.</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,9 +41,15 @@ internal static class Cli
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
         // The scenarios choose their own rates source and broker, whatever the developer's shell says.
         start.Environment.Remove("OXR_APP_ID");
+        start.Environment.Remove("OXR_BASE_URL");
         start.Environment.Remove("KAFKA_BOOTSTRAP_SERVERS");
         foreach (var (name, value) in environment)
-            start.Environment[name] = value;
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         return Process.Start(start)!;

@@ -5,9 +5,12 @@ namespace FxEngine.Tests;
 /// <summary>Bad input through the real CLI: one clear line on stderr, no stack trace, exit code 1.</summary>
 public class CliErrorScenarioTests
 {
-    private static async Task<string> FailsWith(TempDir dir, params string[] args)
+    private static Task<string> FailsWith(TempDir dir, params string[] args) =>
+        FailsWith(dir, new Dictionary<string, string?>(), args);
+
+    private static async Task<string> FailsWith(TempDir dir, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var result = await Cli.RunAsync(dir.Path, args);
+        var result = await Cli.RunWithEnvironmentAsync(dir.Path, environment, args);
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", line);
@@ -97,5 +100,60 @@ public class CliErrorScenarioTests
         var result = await Cli.RunAsync(dir.Path, "generate", "--rows", "10", "--out", "x", "--from", "2024-02-30");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--from '2024-02-30' is not a date; use YYYY-MM-DD", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Normalize_S3WithNoRegionOrEndpoint_SaysHowToSetThem()
+    {
+        using var dir = new TempDir();
+        // Nothing in the AWS chain can supply a region: no variables, no config files, no instance metadata.
+        var environment = new Dictionary<string, string?>
+        {
+            ["AWS_REGION"] = null, ["AWS_DEFAULT_REGION"] = null, ["AWS_PROFILE"] = null, ["AWS_DEFAULT_PROFILE"] = null,
+            ["AWS_ENDPOINT_URL"] = null, ["AWS_ENDPOINT_URL_S3"] = null,
+            ["AWS_CONFIG_FILE"] = dir.Sub("no-aws-config"), ["AWS_SHARED_CREDENTIALS_FILE"] = dir.Sub("no-aws-credentials"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        var line = await FailsWith(dir, environment, "normalize", "--rates", "s3://my-bucket/exchange_rates/", "--input", "in", "--output", "out");
+        Assert.StartsWith("error: s3://my-bucket/exchange_rates/: ", line);
+        Assert.Contains("set AWS_REGION", line);
+        Assert.Contains("AWS_ENDPOINT_URL_S3", line);
+    }
+
+    [Fact]
+    public async Task Generate_FolderWithInputFiles_RefusesAndKeepsThem()
+    {
+        using var dir = new TempDir();
+        var first = await Cli.RunAsync(dir.Path, "generate", "--rows", "30", "--out", "raw", "--from", "2024-01-01", "--to", "2024-01-02");
+        Assert.Equal(0, first.ExitCode);
+        var before = File.ReadAllBytes(dir.Sub("raw/transactions-00000.parquet"));
+
+        var line = await FailsWith(dir, "generate", "--rows", "10", "--out", "raw", "--seed", "7");
+        Assert.Contains($"{dir.Sub("raw")}: already holds 1 Parquet/CSV input file(s) (transactions-00000.parquet)", line);
+        Assert.Contains("choose an empty folder for --out, or delete those files first", line);
+        Assert.Equal(before, File.ReadAllBytes(dir.Sub("raw/transactions-00000.parquet")));
+    }
+
+    [Theory]
+    [InlineData("http://rates.example.com/api/", "OXR_BASE_URL http://rates.example.com/api/: use https (plain http is allowed only for a loopback host")]
+    [InlineData("https://rates.example.com/api/?app_id=secret-app-id-77", "OXR_BASE_URL https://rates.example.com/api/: give the API root without credentials, query or fragment")]
+    [InlineData("https://user:secret-app-id-77@rates.example.com/api/", "OXR_BASE_URL https://rates.example.com/api/: give the API root without credentials")]
+    [InlineData("rates.example.com/api?app_id=secret-app-id-77", "OXR_BASE_URL 'rates.example.com/api?app_id=[app_id]' is not an http(s) URL")]
+    public async Task Produce_UnsafeOrInvalidOxrBaseUrl_RefusedWithoutEchoingAppId(string baseUrl, string message)
+    {
+        using var dir = new TempDir();
+        var environment = new Dictionary<string, string?> { ["OXR_APP_ID"] = "secret-app-id-77", ["OXR_BASE_URL"] = baseUrl };
+        var line = await FailsWith(dir, environment, "produce", "--date", "2024-01-01", "--bootstrap-servers", "127.0.0.1:9");
+        Assert.Contains(message, line);
+        Assert.DoesNotContain("secret-app-id-77", line);
+    }
+
+    [Fact]
+    public async Task Produce_OxrBaseUrlWithoutAppId_SaysToSetIt()
+    {
+        using var dir = new TempDir();
+        var line = await FailsWith(dir, new Dictionary<string, string?> { ["OXR_BASE_URL"] = "http://127.0.0.1:1/api/" },
+            "produce", "--date", "2024-01-01", "--bootstrap-servers", "127.0.0.1:9");
+        Assert.Equal("error: OXR_BASE_URL is set but OXR_APP_ID is not: export OXR_APP_ID (any value a local stub accepts), or unset OXR_BASE_URL for synthetic rates", line);
     }
 }

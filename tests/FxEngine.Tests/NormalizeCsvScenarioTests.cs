@@ -3,7 +3,11 @@ using static FxEngine.Tests.TestData;
 
 namespace FxEngine.Tests;
 
-/// <summary>CSV in (quoted fields, custom column names), Parquet out with the CSV's columns kept as text.</summary>
+/// <summary>
+/// CSV in (quoted fields, custom column names, other delimiters), Parquet out: the date and
+/// amount columns typed DATE and DECIMAL(38,9) as Parquet input would have them, the others
+/// text; rejects keep the CSV's text as read.
+/// </summary>
 public class NormalizeCsvScenarioTests
 {
     [Fact]
@@ -18,7 +22,9 @@ public class NormalizeCsvScenarioTests
             "2,2024-05-01,kwd,1.000,\"comma, inside\"\r\n" +
             "3,2024-05-01T22:15:00+02:00,JPY,157,\"quote \"\"inside\"\"\"\r\n" +
             "4,2024-05-01,EUR,,\"line\nbreak\"\r\n" +
-            "5,2024-05-01,EUR,1e2,\r\n");
+            "5,2024-05-01,EUR,1e2,\r\n" +
+            "6,2024-05-01,EUR,1.0000000001,\r\n" +
+            "7,2024-05-01,EUR,-2.5000000000,\r\n");
 
         var result = await NormalizeJob.RunAsync(new NormalizeOptions
         {
@@ -26,21 +32,89 @@ public class NormalizeCsvScenarioTests
             Columns = new Transforms.ColumnMapping("day", "ccy", "value"),
         });
 
-        Assert.Equal(5, result.Stats.RowsIn);
-        var rows = Query($"SELECT id, note, amount_sgd, fx_status FROM read_parquet('{Glob(dir.Sub("out"))}') ORDER BY id")
+        Assert.Equal(7, result.Stats.RowsIn);
+        var output = Glob(dir.Sub("out"));
+        var types = Query($"DESCRIBE SELECT id, day, ccy, value, note FROM read_parquet('{output}')")
+            .ToDictionary(r => (string)r["column_name"]!, r => (string)r["column_type"]!);
+        Assert.Equal("VARCHAR", types["id"]);
+        Assert.Equal("DATE", types["day"]);
+        Assert.Equal("VARCHAR", types["ccy"]);
+        Assert.Equal("DECIMAL(38,9)", types["value"]);
+        Assert.Equal("VARCHAR", types["note"]);
+
+        var rows = Query($"SELECT id, day, value, note, amount_sgd, fx_status FROM read_parquet('{output}') ORDER BY id")
             .ToDictionary(r => (string)r["id"]!);
+        Assert.Equal(["1", "2", "3", "7"], rows.Keys.Order().ToArray());
         Assert.Equal(135.00m, rows["1"]["amount_sgd"]);
+        Assert.Equal(93.00m, rows["1"]["value"]);
         Assert.Equal(4.39m, rows["2"]["amount_sgd"]);   // 1.000 KWD * 1.35 / 0.3075 = 4.390...
         Assert.Equal(1.35m, rows["3"]["amount_sgd"]);   // 22:15 at +02:00 is still 2024-05-01 in UTC
-        Assert.Equal(145.16m, rows["5"]["amount_sgd"]);  // 1e2 EUR
+        Assert.Equal(new DateOnly(2024, 5, 1), rows["3"]["day"]); // the UTC date
+        Assert.Equal(-2.5m, rows["7"]["value"]);        // ten decimals, but the tenth is a trailing zero: exact in 9
+        Assert.Equal(-3.63m, rows["7"]["amount_sgd"]);
         Assert.Equal("comma, inside", rows["2"]["note"]);
         Assert.Equal("quote \"inside\"", rows["3"]["note"]);
 
-        var rejects = Query($"SELECT id, note, reject_reason FROM read_parquet('{Glob(dir.Sub("out_rejects"))}')");
-        var reject = Assert.Single(rejects);
-        Assert.Equal("4", reject["id"]);
-        Assert.Equal("line\nbreak", reject["note"]);
+        // Rejects keep the text as read, so the bad value can be seen.
+        var rejects = Query($"SELECT id, value, note, reject_reason FROM read_parquet('{Glob(dir.Sub("out_rejects"))}') ORDER BY id");
+        Assert.Equal(["4", "5", "6"], rejects.Select(r => (string)r["id"]!).ToArray());
+        Assert.All(rejects, r => Assert.Equal("invalid_amount", r["reject_reason"]));
+        Assert.Equal("line\nbreak", rejects[0]["note"]);
+        Assert.Null(rejects[0]["value"]);
+        Assert.Equal("1e2", rejects[1]["value"]);          // exponent notation is not a money amount
+        Assert.Equal("1.0000000001", rejects[2]["value"]); // more decimals than DECIMAL(38,9) holds: never rounded
+    }
+
+    [Fact]
+    public async Task Normalize_SemicolonCsv_FailsWithHintThenConvertsWithDelimiterOption()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.93"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/eu.csv"), "txn_date;currency;amount;note\n2024-05-01;EUR;9,30;\"a;b\"\n");
+
+        var refused = await Cli.RunAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal($"error: {dir.Sub("in/eu.csv")} line 2: 2 fields where the header has 1 (the header contains ';': if that separates the fields, pass --csv-delimiter ';')",
+            refused.Stderr.Trim());
+
+        var converted = await Cli.RunAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out", "--csv-delimiter", ";");
+        Assert.True(converted.ExitCode == 0, converted.Stderr);
+        // A decimal comma is not a decimal point: the row is rejected, not read as 930.
+        var reject = Assert.Single(Query($"SELECT amount, note, reject_reason FROM read_parquet('{Glob(dir.Sub("out_rejects"))}')"));
+        Assert.Equal("9,30", reject["amount"]);
+        Assert.Equal("a;b", reject["note"]);
         Assert.Equal("invalid_amount", reject["reject_reason"]);
+    }
+
+    [Fact]
+    public async Task Normalize_CsvOneDataLineMissingColumn_SaysLineNotRange()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,value\n2024-05-01,USD,1\n");
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(new NormalizeOptions
+        {
+            Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out"),
+        }));
+        Assert.EndsWith("t.csv line 2: amount column 'amount' not found (columns: txn_date, currency, value); name it with --amount-column", error.Message);
+    }
+
+    [Fact]
+    public async Task Normalize_CsvAndParquetTogether_SchemaMismatchInSqlTypes()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"));
+        await WriteParquetAsync(dir.Sub("in/a.parquet"), [Dates("txn_date", D("2024-05-01")), Strings("currency", "USD"), Amounts("amount", 1m)]);
+        File.WriteAllText(dir.Sub("in/b.csv"), "txn_date,currency,amount\n2024-05-01,USD,1\n");
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(new NormalizeOptions
+        {
+            Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out"), Workers = 1,
+        }));
+        Assert.Contains("txn_date DATE NOT NULL, currency VARCHAR, amount DECIMAL(18,4), amount_sgd DECIMAL(18,2) NOT NULL, fx_rate DECIMAL(18,", error.Message);
+        Assert.Contains("txn_date DATE, currency VARCHAR, amount DECIMAL(38,9), amount_sgd DECIMAL(18,2) NOT NULL", error.Message);
+        Assert.DoesNotContain("`1", error.Message);
     }
 
     [Fact]

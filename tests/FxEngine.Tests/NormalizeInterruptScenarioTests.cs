@@ -19,7 +19,7 @@ public class NormalizeInterruptScenarioTests
         Assert.Equal(0, (await Cli.RunAsync(dir.Path, Args)).ExitCode);
         var before = Files(dir.Sub("out"));
 
-        using var run = Cli.Start(dir.Path, new Dictionary<string, string>(), Args);
+        using var run = Cli.Start(dir.Path, new Dictionary<string, string?>(), Args);
         var stderr = run.StandardError.ReadToEndAsync();
         await StagingStartedAsync(dir, run);
         Cli.Signal(run, signal);
@@ -36,7 +36,7 @@ public class NormalizeInterruptScenarioTests
     public async Task Normalize_KilledMidRunThenRerun_NoLeftoversAndCompleteOutput()
     {
         using var dir = await LakeAsync();
-        using var run = Cli.Start(dir.Path, new Dictionary<string, string>(), Args);
+        using var run = Cli.Start(dir.Path, new Dictionary<string, string?>(), Args);
         await StagingStartedAsync(dir, run);
         run.Kill();
         await run.WaitForExitAsync();

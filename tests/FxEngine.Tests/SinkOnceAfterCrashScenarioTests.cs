@@ -21,7 +21,7 @@ public class SinkOnceAfterCrashScenarioTests
         await ProduceJob.RunAsync(new ProduceOptions { From = D("2024-10-01"), To = D("2024-10-03") }, new SyntheticRatesSource(), kafka, _ => { }, default);
         string[] args = ["sink", "--lake", "lake", "--bootstrap-servers", broker.BootstrapServers, "--topic", "rates-crash", "--group", "crash-group"];
 
-        using (var sink = Cli.Start(dir.Path, new Dictionary<string, string>
+        using (var sink = Cli.Start(dir.Path, new Dictionary<string, string?>
         {
             ["FXENGINE_KAFKA_SESSION_TIMEOUT_MS"] = "20000",
             ["FXENGINE_KAFKA_HEARTBEAT_INTERVAL_MS"] = "1000",

@@ -20,7 +20,7 @@ public class SinkSignalScenarioTests
         await ProduceJob.RunAsync(new ProduceOptions { From = D("2024-11-01"), To = D("2024-11-02") }, new SyntheticRatesSource(), kafka, _ => { }, default);
         string[] args = ["sink", "--lake", "lake", "--bootstrap-servers", broker.BootstrapServers, "--topic", "rates-sigterm", "--group", "sigterm-group"];
 
-        using var sink = Cli.Start(dir.Path, new Dictionary<string, string>(), args);
+        using var sink = Cli.Start(dir.Path, new Dictionary<string, string?>(), args);
         var landed = 0;
         await Cli.WaitForLineAsync(sink, line => line.Contains(": wrote ", StringComparison.Ordinal) && ++landed == 2, TimeSpan.FromMinutes(1));
         Cli.Signal(sink, 15);

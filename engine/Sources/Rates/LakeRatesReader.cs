@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using FxEngine.Storage;
 
 namespace FxEngine.Sources.Rates;
@@ -7,9 +8,10 @@ namespace FxEngine.Sources.Rates;
 /// Loads every rate snapshot under a location: <c>YYYY-MM-DD.json</c> objects (the lake's
 /// <c>exchange_rates/</c> layout, one snapshot each) and Kafka Connect S3 Sink output
 /// (<c>topics/&lt;topic&gt;/partition=N/&lt;topic&gt;+N+&lt;offset&gt;.json</c>, one snapshot per line,
-/// dated by its timestamp).
+/// dated by its timestamp). Any other .json name fails the load, naming the file: a guess
+/// at its layout would either misread it or hide it.
 /// </summary>
-public static class LakeRatesReader
+public static partial class LakeRatesReader
 {
     public static async Task<IReadOnlyList<RateSnapshot>> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
@@ -19,15 +21,26 @@ public static class LakeRatesReader
             var name = info.Key[(info.Key.LastIndexOf('/') + 1)..];
             if (!name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || name.StartsWith('_') || name.StartsWith('.'))
                 continue;
-            var content = await ReadAllAsync(store, info.Key, cancellationToken).ConfigureAwait(false);
             var origin = store.Describe(info.Key);
-            if (DateOnly.TryParseExact(name[..^5], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-                snapshots.Add(RateSnapshotParser.Parse(content, origin, date));
+            var stem = name[..^".json".Length];
+            if (DateOnly.TryParseExact(stem, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                snapshots.Add(RateSnapshotParser.Parse(await ReadAllAsync(store, info.Key, cancellationToken).ConfigureAwait(false), origin, date));
+            else if (ConnectName().IsMatch(stem))
+                snapshots.AddRange(ParseLines(await ReadAllAsync(store, info.Key, cancellationToken).ConfigureAwait(false), origin));
             else
-                snapshots.AddRange(ParseLines(content, origin));
+                throw new FxException(DateShape().IsMatch(stem)
+                    ? $"{origin}: '{stem}' in the file name is not a valid date; name a snapshot YYYY-MM-DD.json after its UTC date"
+                    : $"{origin}: not a rate snapshot file name; expected YYYY-MM-DD.json (one snapshot) or Kafka Connect S3 Sink output <topic>+<partition>+<offset>.json (one snapshot per line); move other files out of the rates location");
         }
         return snapshots;
     }
+
+    /// <summary>Kafka Connect S3 Sink's object name, <c>&lt;topic&gt;+&lt;partition&gt;+&lt;startOffset&gt;</c>, which it cannot change.</summary>
+    [GeneratedRegex(@"^.+\+[0-9]+\+[0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectName();
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DateShape();
 
     private static IEnumerable<RateSnapshot> ParseLines(byte[] content, string origin)
     {

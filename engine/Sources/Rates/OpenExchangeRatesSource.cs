@@ -9,7 +9,11 @@ public sealed class OpenExchangeRatesOptions
     /// <summary>The app_id, a secret: from OXR_APP_ID or configuration; never logged.</summary>
     public string AppId { get; set; } = "";
 
-    /// <summary>API root. Default https://openexchangerates.org/api/.</summary>
+    /// <summary>
+    /// API root: a proxy, a compatible provider or a local stub (the CLI reads OXR_BASE_URL).
+    /// Must be https unless the host is loopback, since every request carries the app_id.
+    /// Default https://openexchangerates.org/api/.
+    /// </summary>
     public Uri BaseAddress { get; set; } = new("https://openexchangerates.org/api/");
 
     /// <summary>Base currency. Default USD; any other needs a paid plan.</summary>
@@ -29,10 +33,40 @@ public sealed class OpenExchangeRatesOptions
 
     public static OpenExchangeRatesOptions FromEnvironment() => new() { AppId = Environment.GetEnvironmentVariable("OXR_APP_ID") ?? "" };
 
+    /// <summary>Sets <see cref="BaseAddress"/> from text, failing with a message that names <paramref name="setting"/>.</summary>
+    public void UseBaseUrl(string text, string setting = "OXR_BASE_URL")
+    {
+        // The text is echoed only with the app_id blanked, in case it was pasted in.
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            throw new FxException($"{setting} '{Scrub(text)}' is not an http(s) URL; use the API root, like https://openexchangerates.org/api/");
+        CheckBaseAddress(uri, setting);
+        BaseAddress = uri;
+    }
+
+    /// <summary>Text with the app_id replaced, for anything that goes into a message.</summary>
+    internal string Scrub(string text) =>
+        AppId.Length == 0 ? text : text.Replace(AppId, "[app_id]", StringComparison.Ordinal);
+
+    /// <summary>The API root as messages may show it: no credentials, query or fragment.</summary>
+    internal static string Describe(Uri uri) =>
+        uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    private static void CheckBaseAddress(Uri uri, string setting)
+    {
+        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            throw new FxException($"{setting} must be an absolute http(s) URL");
+        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            throw new FxException($"{setting} {Describe(uri)}: give the API root without credentials, query or fragment (the app_id comes from OXR_APP_ID)");
+        // Every request carries the app_id in its query: plain http only where it never leaves the machine.
+        if (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
+            throw new FxException($"{setting} {Describe(uri)}: use https (plain http is allowed only for a loopback host such as localhost or 127.0.0.1), so the app_id is never sent in clear");
+    }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(AppId))
             throw new FxException("OXR_APP_ID is not set: get an app_id at openexchangerates.org and export OXR_APP_ID");
+        CheckBaseAddress(BaseAddress, "OpenExchangeRates:BaseAddress");
         if (MaxAttempts < 1)
             throw new FxException("OpenExchangeRates:MaxAttempts must be at least 1");
         if (!string.Equals(Base, "USD", StringComparison.Ordinal) && Base.Length != 3)
@@ -52,6 +86,7 @@ public sealed class OpenExchangeRatesSource : IRatesSource
     private readonly HttpClient _http;
     private readonly OpenExchangeRatesOptions _options;
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+    private readonly Uri _root;
 
     public OpenExchangeRatesSource(HttpClient http, OpenExchangeRatesOptions options, Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
@@ -59,9 +94,14 @@ public sealed class OpenExchangeRatesSource : IRatesSource
         _http = http;
         _options = options;
         _delay = delay ?? Task.Delay;
+        // Relative paths resolve under the root only when it ends with '/' (…/api, not …/historical).
+        _root = options.BaseAddress.AbsolutePath.EndsWith('/') ? options.BaseAddress : new Uri(options.BaseAddress.AbsoluteUri + "/");
     }
 
     public string Name => "openexchangerates";
+
+    /// <summary>The API root, safe to print.</summary>
+    public string Endpoint => OpenExchangeRatesOptions.Describe(_root);
 
     public Task<RatesMessage> FetchAsync(DateOnly date, CancellationToken cancellationToken) =>
         FetchAsync($"historical/{date:yyyy-MM-dd}.json", date, cancellationToken);
@@ -73,7 +113,7 @@ public sealed class OpenExchangeRatesSource : IRatesSource
     {
         var query = $"app_id={Uri.EscapeDataString(_options.AppId)}"
             + (_options.Base == "USD" ? "" : $"&base={Uri.EscapeDataString(_options.Base)}");
-        var uri = new Uri(_options.BaseAddress, $"{path}?{query}");
+        var uri = new Uri(_root, $"{path}?{query}");
         var label = $"Open Exchange Rates {path}"; // what messages name: never the URI, which holds the app_id
 
         for (var attempt = 1; ; attempt++)
@@ -158,8 +198,7 @@ public sealed class OpenExchangeRatesSource : IRatesSource
         }
     }
 
-    private string? Scrub(string? text) =>
-        text?.Replace(_options.AppId, "[app_id]", StringComparison.Ordinal);
+    private string? Scrub(string? text) => text is null ? null : _options.Scrub(text);
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {

@@ -14,10 +14,11 @@ public static class BatchReader
 {
     public const int CsvBatchRows = 65_536;
 
-    public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken) =>
+    /// <summary>Reads a unit; <paramref name="csvDelimiter"/> separates the fields of CSV files.</summary>
+    public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken, char csvDelimiter = ',') =>
         unit.Format == InputFormat.Parquet
             ? ReadRowGroupAsync(store, unit, output, cancellationToken)
-            : ReadCsvAsync(store, unit, output, cancellationToken);
+            : ReadCsvAsync(store, unit, output, csvDelimiter, cancellationToken);
 
     private static async Task ReadRowGroupAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
     {
@@ -44,15 +45,16 @@ public static class BatchReader
     }
 
     /// <summary>
-    /// CSV with a header row. Every column is a nullable string (an empty field is null);
-    /// the normalizer parses dates and amounts with the invariant culture.
+    /// CSV with a header row. Every column is a nullable string (an empty field is null) in an
+    /// untyped batch: the normalizer parses dates and amounts with the invariant culture and
+    /// types them in its output.
     /// </summary>
-    private static async Task ReadCsvAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
+    private static async Task ReadCsvAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, char delimiter, CancellationToken cancellationToken)
     {
         var origin = store.Describe(unit.Key);
         await using var stream = await store.OpenReadAsync(unit.Key, cancellationToken).ConfigureAwait(false);
         using var text = new StreamReader(stream, bufferSize: 1 << 16);
-        var csv = new CsvRecordReader(text);
+        var csv = new CsvRecordReader(text, delimiter);
         try
         {
             var header = csv.Read() ?? throw new FxException($"{origin}: the CSV file is empty (expected a header row)");
@@ -67,19 +69,20 @@ public static class BatchReader
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (record.Count != fields.Length)
-                    throw new FxException($"{origin} line {csv.RecordLine}: {record.Count} fields where the header has {fields.Length}");
+                    throw new FxException($"{origin} line {csv.RecordLine}: {record.Count} fields where the header has {fields.Length}{DelimiterHint(header, delimiter)}");
+                if (values[0].Count == 0)
+                    firstLine = csv.RecordLine; // not the last line + 1: a quoted field may span lines
                 for (var c = 0; c < fields.Length; c++)
                     values[c].Add(record[c].Length == 0 ? null : record[c]);
                 lastLine = csv.RecordLine;
                 if (values[0].Count == CsvBatchRows)
                 {
-                    await output.WriteAsync(ToBatch($"{origin} lines {firstLine}-{lastLine}", fields, values), cancellationToken).ConfigureAwait(false);
-                    firstLine = lastLine + 1;
+                    await output.WriteAsync(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
                     values = NewBuffers(fields.Length);
                 }
             }
             if (values[0].Count > 0)
-                await output.WriteAsync(ToBatch($"{origin} lines {firstLine}-{lastLine}", fields, values), cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
         }
         catch (FormatException ex)
         {
@@ -87,9 +90,20 @@ public static class BatchReader
         }
     }
 
+    private static string Lines(long first, long last) => first == last ? $"line {first}" : $"lines {first}-{last}";
+
+    /// <summary>A header naming its columns with another usual separator points at the wrong --csv-delimiter.</summary>
+    private static string DelimiterHint(List<string> header, char delimiter)
+    {
+        foreach (var (candidate, shown) in new[] { (';', ";"), ('\t', "\\t"), ('|', "|"), (',', ",") })
+            if (candidate != delimiter && header.Any(name => name.Contains(candidate, StringComparison.Ordinal)))
+                return $" (the header contains '{shown}': if that separates the fields, pass --csv-delimiter '{shown}')";
+        return "";
+    }
+
     private static List<string?>[] NewBuffers(int columns) =>
         Enumerable.Range(0, columns).Select(_ => new List<string?>(CsvBatchRows)).ToArray();
 
     private static ColumnBatch ToBatch(string origin, DataField[] fields, List<string?>[] values) =>
-        new(origin, fields.Select((field, c) => (Column)new Column.StringColumn(field, values[c].ToArray())).ToList());
+        new(origin, fields.Select((field, c) => (Column)new Column.StringColumn(field, values[c].ToArray())).ToList(), untyped: true);
 }

@@ -3,11 +3,12 @@ using System.Text;
 namespace FxEngine.Sources.Transactions;
 
 /// <summary>
-/// Reads RFC 4180 records: comma-separated, fields optionally in double quotes, a quote
-/// inside a quoted field doubled, line breaks allowed inside quotes, CRLF or LF endings.
-/// Tracks the line number a record starts on, for error messages.
+/// Reads RFC 4180 records: fields separated by <paramref name="delimiter"/> (a comma unless
+/// the file uses another), optionally in double quotes, a quote inside a quoted field doubled,
+/// line breaks allowed inside quotes, CRLF or LF endings. Tracks the line number a record
+/// starts on, for error messages.
 /// </summary>
-internal sealed class CsvRecordReader(TextReader reader)
+internal sealed class CsvRecordReader(TextReader reader, char delimiter = ',')
 {
     private readonly StringBuilder _field = new();
     private long _line = 1;
@@ -54,7 +55,7 @@ internal sealed class CsvRecordReader(TextReader reader)
             {
                 quoted = wasQuoted = true;
             }
-            else if (ch == ',')
+            else if (ch == delimiter)
             {
                 fields.Add(_field.ToString());
                 _field.Clear();

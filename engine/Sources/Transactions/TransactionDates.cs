@@ -43,7 +43,7 @@ public static class TransactionDates
             {
                 throw new FxException($"{unit.Describe(store)}: cannot read column '{field.Name}' ({ex.Message})", ex);
             }
-            KeyColumns.Validate(field.ClrType, field.Name, "date", unit.Describe(store));
+            KeyColumns.Validate(field, "date", unit.Describe(store));
             var dayNumbers = new int[column.Length];
             KeyColumns.DayNumbers(column, dayNumbers);
             column.Release();
@@ -72,7 +72,7 @@ public static class TransactionDates
             await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
-                KeyColumns.Validate(column.Field.ClrType, column.Field.Name, "date", batch.Origin);
+                KeyColumns.Validate(column.Field, "date", batch.Origin);
                 var batchDays = new int[column.Length];
                 KeyColumns.DayNumbers(column, batchDays);
                 days.AddRange(batchDays);

@@ -79,6 +79,7 @@ public static class TransactionGenerator
     {
         options.Validate();
         var store = ObjectStore.Open(options.Output);
+        await RefuseExistingInputAsync(store, cancellationToken).ConfigureAwait(false);
         var random = new Random(options.Seed);
         var days = options.LastDate.DayNumber - options.FirstDate.DayNumber + 1;
         var totalWeight = Mix.Sum(m => m.Weight);
@@ -105,6 +106,21 @@ public static class TransactionGenerator
             files.Add(store.Describe(key));
         }
         return files;
+    }
+
+    /// <summary>
+    /// Normalization reads every input file in a folder, so writing a data set next to another
+    /// (a larger earlier run leaves files this one does not overwrite) would silently mix them.
+    /// </summary>
+    private static async Task RefuseExistingInputAsync(IObjectStore store, CancellationToken cancellationToken)
+    {
+        var existing = new List<string>();
+        await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+            if (InputDiscovery.FormatOf(info.Key) is not null)
+                existing.Add(info.Key);
+        if (existing.Count > 0)
+            throw new FxException($"{store.Root}: already holds {existing.Count} Parquet/CSV input file(s) ({string.Join(", ", existing.Take(3))}{(existing.Count > 3 ? ", ..." : "")}), "
+                + "which would mix with the generated ones; choose an empty folder for --out, or delete those files first");
     }
 
     private static async Task WriteRowGroupAsync(ParquetWriter writer, Random random, long firstId, int rows,
