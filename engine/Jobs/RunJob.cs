@@ -141,6 +141,7 @@ public static class RunJob
             // A group of its own: on a shared cluster the run must not take (and commit) messages
             // that belong to the deployed lake sink's group.
             kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
+            log($"rates: landing them in the lake (lake sink, consumer group {kafka.GroupId})");
             var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
             if (landed.DeadLettered > 0)
                 log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");

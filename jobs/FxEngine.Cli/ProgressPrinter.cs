@@ -20,6 +20,7 @@ internal sealed class ProgressPrinter : IProgress<PhaseProgress>, IProgress<Norm
     private readonly Lock _lock = new();
     private readonly Timer? _redraw;
     private PhaseProgress? _current;
+    private string? _ended;
     private TimeSpan _phaseStarted;
     private TimeSpan _lastPrinted;
     private int _drawn; // length of the line on screen, to blank what a shorter one leaves
@@ -41,16 +42,26 @@ internal sealed class ProgressPrinter : IProgress<PhaseProgress>, IProgress<Norm
     {
         lock (_lock)
         {
+            if (value.Phase == _ended)
+                return; // a late report of a phase already shown complete
             if (_current is { } current && current.Phase != value.Phase)
                 EndPhase();
+            _ended = null;
             if (_current is null)
                 _lastPrinted = _phaseStarted = _clock.Elapsed;
             else if (value.Done < _current.Value.Done)
                 return; // parallel workers can report out of order: keep the furthest
             _current = value;
             var now = _clock.Elapsed;
-            if (now - _lastPrinted >= (_terminal ? RedrawEvery : _plainEvery))
+            if (value.Total >= 0 && value.Done >= value.Total)
+            {
+                EndPhase();
+                _ended = value.Phase;
+            }
+            else if (now - _lastPrinted >= (_terminal ? RedrawEvery : _plainEvery))
+            {
                 Print(now, final: false);
+            }
         }
     }
 

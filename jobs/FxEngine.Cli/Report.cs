@@ -22,7 +22,7 @@ internal static class Report
         foreach (var reason in RejectReason.All)
             if (stats.RejectedByReason.GetValueOrDefault(reason) is var count and > 0)
                 Console.WriteLine(string.Create(culture, $"    {reason,-18}{count,10:N0}   ({stats.RejectedPercent(reason):0.00}%)"));
-        Console.WriteLine(string.Create(culture, $"  {amountTarget + " total",-15}{stats.AmountTarget,14:N2}"));
+        Console.WriteLine(string.Create(culture, $"  {"total " + result.Target,-15}{stats.AmountTarget,14:N2}   (all converted rows)"));
         if (stats.FirstRateDate is { } first && stats.LastRateDate is { } last)
             Console.WriteLine(string.Create(culture, $"  rate dates     {first:yyyy-MM-dd} to {last:yyyy-MM-dd}"));
         Console.WriteLine(string.Create(culture, $"  files written  {result.OutputFiles,14:N0}"));

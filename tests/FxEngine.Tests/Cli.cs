@@ -11,7 +11,7 @@ internal static class Cli
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
-        ExecAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "fxengine.dll"), .. args], workingDirectory);
+        ExecAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"), .. args], workingDirectory);
 
     /// <summary>Runs a program to its end (killed after <paramref name="minutes"/>) with stdout and stderr captured.</summary>
     public static async Task<Result> ExecAsync(string program, IEnumerable<string> args, string workingDirectory,

@@ -12,7 +12,7 @@ public class CliBrokerScenarioTests
     {
         using var dir = new TempDir();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fxengine.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
         start.ArgumentList.Add("broker");
         using var broker = Process.Start(start)!;
         try
