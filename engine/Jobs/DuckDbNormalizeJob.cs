@@ -107,6 +107,9 @@ public static class DuckDbNormalizeJob
         foreach (var (reason, rows) in Rows(connection, $"SELECT {OutputSchema.ReasonColumn}, count(*) FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NOT NULL GROUP BY 1"))
             stats.CountReject((string)reason!, Convert.ToInt64(rows, CultureInfo.InvariantCulture));
         stats.CountStale(Scalar(connection, $"SELECT count(*) FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NULL AND fx_rate_date_ <> fx_day"));
+        var (firstRate, lastRate) = Rows(connection, $"SELECT strftime(min(fx_rate_date_), '%Y-%m-%d'), strftime(max(fx_rate_date_), '%Y-%m-%d') FROM {SqlRenderer.Classified} WHERE {OutputSchema.ReasonColumn} IS NULL").Single();
+        if (firstRate is string first && lastRate is string last)
+            stats.CountRateDates(DateOnly.ParseExact(first, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateOnly.ParseExact(last, "yyyy-MM-dd", CultureInfo.InvariantCulture));
 
         var amount = SqlRenderer.Quote(SqlDialect.DuckDb, plan.Columns.Amount);
         var scale = (decimal)Math.Pow(10, plan.TargetScale);

@@ -165,11 +165,25 @@ public static class NormalizeJob
             json.WriteNumber("rows_in", stats.RowsIn);
             json.WriteNumber("rows_out", stats.RowsOut);
             json.WriteNumber("rows_rejected", stats.RowsRejected);
+            json.WriteNumber("rejected_percent", Math.Round(stats.RejectedPercent(), 4));
             json.WriteStartObject("rejected_by_reason");
             foreach (var reason in RejectReason.All)
                 json.WriteNumber(reason, stats.RejectedByReason.GetValueOrDefault(reason));
             json.WriteEndObject();
+            json.WriteStartObject("rejected_percent_by_reason");
+            foreach (var reason in RejectReason.All)
+                json.WriteNumber(reason, Math.Round(stats.RejectedPercent(reason), 4));
+            json.WriteEndObject();
             json.WriteNumber("stale_rows", stats.StaleRows);
+            // The rate dates that converted rows, which can differ from the snapshots loaded above.
+            json.WriteStartObject("rate_dates_used");
+            if (stats.FirstRateDate is { } firstRate && stats.LastRateDate is { } lastRate)
+            {
+                json.WriteString("first", firstRate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                json.WriteString("last", lastRate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            }
+            json.WriteEndObject();
+            json.WriteNumber($"amount_{rates.Target.ToLowerInvariant()}_total", stats.AmountTarget);
             json.WriteStartObject("currencies");
             foreach (var (code, totals) in stats.Currencies)
             {

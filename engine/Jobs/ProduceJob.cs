@@ -47,10 +47,23 @@ public sealed record ProduceResult(int Published, int Skipped);
 /// </summary>
 public static class ProduceJob
 {
-    public static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, KafkaSettings kafka, Action<string> log, CancellationToken cancellationToken)
+    public static Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, KafkaSettings kafka, Action<string> log,
+        CancellationToken cancellationToken, IProgress<PhaseProgress>? progress = null)
     {
         options.Validate();
-        using var publisher = new KafkaRatesPublisher(kafka);
+        kafka.Validate();
+        return RunAsync(options, source, () => kafka, log, progress, cancellationToken);
+    }
+
+    /// <param name="connect">
+    /// Called once, when the first snapshot is ready to publish and not before: a local run
+    /// starts its embedded broker there, so a run with nothing to publish starts none.
+    /// </param>
+    public static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
+        IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var publisher = new Lazy<KafkaRatesPublisher>(() => new KafkaRatesPublisher(connect()));
         var published = 0;
         var skipped = 0;
         try
@@ -61,7 +74,7 @@ public static class ProduceJob
                 {
                     var round = options.Latest
                         ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
-                        : await BackfillAsync(options, source, publisher, log, cancellationToken).ConfigureAwait(false);
+                        : await BackfillAsync(options, source, publisher, log, progress, cancellationToken).ConfigureAwait(false);
                     published += round.Published;
                     skipped += round.Skipped;
                 }
@@ -79,20 +92,27 @@ public static class ProduceJob
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && options.Every is not null)
         {
             log("stopping: flushing the producer");
-            publisher.Flush(TimeSpan.FromSeconds(30));
+            if (publisher.IsValueCreated)
+                publisher.Value.Flush(TimeSpan.FromSeconds(30));
             return new ProduceResult(published, skipped);
+        }
+        finally
+        {
+            if (publisher.IsValueCreated)
+                publisher.Value.Dispose();
         }
     }
 
-    private static async Task<ProduceResult> PublishLatestAsync(IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<ProduceResult> PublishLatestAsync(IRatesSource source, Lazy<KafkaRatesPublisher> publisher, Action<string> log, CancellationToken cancellationToken)
     {
         var message = await source.FetchLatestAsync(cancellationToken).ConfigureAwait(false);
-        var at = await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        var at = await publisher.Value.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         log($"published {message.Key} from {source.Name} to {at}");
         return new ProduceResult(1, 0);
     }
 
-    private static async Task<ProduceResult> BackfillAsync(ProduceOptions options, IRatesSource source, KafkaRatesPublisher publisher, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<ProduceResult> BackfillAsync(ProduceOptions options, IRatesSource source, Lazy<KafkaRatesPublisher> publisher, Action<string> log,
+        IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
         var lake = options.Lake is null ? null : ObjectStore.Open(options.Lake);
         var days = new List<DateOnly>();
@@ -105,6 +125,8 @@ public static class ProduceJob
         }
 
         var published = 0;
+        if (days.Count > 0)
+            progress?.Report(new PhaseProgress("fetching rates", 0, days.Count, "days"));
         using var pipeline = new Pipeline.Pipeline(cancellationToken);
         var dates = pipeline.Source<DateOnly>("dates", options.Concurrency, async (writer, token) =>
         {
@@ -117,9 +139,10 @@ public static class ProduceJob
         {
             await foreach (var message in messages.ConfigureAwait(false))
             {
-                var at = await publisher.PublishAsync(message, token).ConfigureAwait(false);
+                var at = await publisher.Value.PublishAsync(message, token).ConfigureAwait(false);
                 published++;
                 log($"published {message.Key} from {source.Name} to {at}");
+                progress?.Report(new PhaseProgress("fetching rates", published, days.Count, "days"));
             }
         });
         await pipeline.RunAsync().ConfigureAwait(false);

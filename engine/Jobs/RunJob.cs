@@ -47,10 +47,31 @@ public sealed class RunOptions
     public string ProcessedData => ObjectStore.Child(Lake, "processed_data");
     public string RejectedData => ObjectStore.Child(Lake, "rejected_data");
     public string ExchangeRates => ObjectStore.Child(Lake, LakeRatesWriter.Folder.TrimEnd('/'));
+
+    /// <summary>The sample generator's settings, used when the lake has no transactions.</summary>
+    public GenerateOptions Sample() => new() { Rows = SampleRows, Output = Transactions, Seed = Seed, From = From, To = To };
+
+    /// <summary>The normalization step's settings.</summary>
+    public NormalizeOptions Normalization() => new()
+    {
+        Rates = ExchangeRates, Input = Transactions, Output = ProcessedData, Rejects = RejectedData,
+        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait,
+    };
+
+    /// <summary>Every step's settings, checked before the run does anything.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Lake))
+            throw new FxException("--lake is empty: name the lake root (a folder or s3://bucket/prefix)");
+        Sample().Validate();
+        Normalization().Validate();
+        new ProduceOptions { Concurrency = FetchConcurrency }.Validate();
+    }
 }
 
-/// <summary>What <see cref="RunJob"/> did.</summary>
-public sealed record RunResult(int RatesFetched, int RatesSkipped, bool GeneratedSample, NormalizeResult Normalize);
+/// <summary>What <see cref="RunJob"/> did, and how long the whole run and each step took.</summary>
+public sealed record RunResult(int RatesFetched, int RatesSkipped, bool GeneratedSample, NormalizeResult Normalize,
+    TimeSpan Elapsed, TimeSpan GenerateTime, TimeSpan RatesTime);
 
 /// <summary>
 /// The whole flow on one machine: sample transactions when the lake has none; a snapshot
@@ -61,8 +82,10 @@ public sealed record RunResult(int RatesFetched, int RatesSkipped, bool Generate
 public static class RunJob
 {
     public static async Task<RunResult> RunAsync(RunOptions options, IRatesSource source, Action<string> log,
-        IProgress<NormalizeProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<PhaseProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        options.Validate();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var lake = ObjectStore.Open(options.Lake);
         var transactions = ObjectStore.Open(options.Transactions);
 
@@ -70,63 +93,67 @@ public static class RunJob
         if (!await HasInputAsync(transactions, cancellationToken).ConfigureAwait(false))
         {
             log($"no transactions in {transactions.Root}: generating {options.SampleRows:N0} sample rows");
-            await TransactionGenerator.WriteAsync(new GenerateOptions
-            {
-                Rows = options.SampleRows, Output = options.Transactions, Seed = options.Seed, From = options.From, To = options.To,
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TransactionGenerator.WriteAsync(options.Sample(), progress, cancellationToken).ConfigureAwait(false);
             generated = true;
         }
+        var generateTime = clock.Elapsed;
 
         var range = await TransactionDates.RangeAsync(transactions, "txn_date", cancellationToken).ConfigureAwait(false)
             ?? throw new FxException($"{transactions.Root}: no row has a valid txn_date, so there are no days to fetch rates for");
         log($"transactions span {range.First:yyyy-MM-dd} to {range.Last:yyyy-MM-dd}; fetching {source.Name} rates");
-        var (fetched, skipped) = await FetchRatesAsync(lake, source, range.First, range.Last, options, log, cancellationToken).ConfigureAwait(false);
+        var (fetched, skipped) = await FetchRatesAsync(lake, source, range.First, range.Last, options, log, progress, cancellationToken).ConfigureAwait(false);
         log($"rates: {fetched} snapshots landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
+        var ratesTime = clock.Elapsed - generateTime;
 
         log("normalizing");
-        var result = await NormalizeJob.RunAsync(new NormalizeOptions
-        {
-            Rates = options.ExchangeRates,
-            Input = options.Transactions,
-            Output = options.ProcessedData,
-            Rejects = options.RejectedData,
-            Target = options.Target,
-            MaxStaleDays = options.MaxStaleDays,
-            Workers = options.Workers,
-            Wait = options.Wait,
-        }, progress, cancellationToken, log).ConfigureAwait(false);
-        return new RunResult(fetched, skipped, generated, result);
+        var normalizing = progress is null ? null
+            : new ProgressRelay<NormalizeProgress>(p => progress.Report(new PhaseProgress("normalizing", p.RowsDone, p.RowsTotal, "rows")));
+        var result = await NormalizeJob.RunAsync(options.Normalization(), normalizing, cancellationToken, log).ConfigureAwait(false);
+        return new RunResult(fetched, skipped, generated, result, clock.Elapsed, generateTime, ratesTime);
     }
 
     /// <summary>
     /// produce (fetch with bounded concurrency, skip days the lake has) → topic → lake sink
-    /// (drain once). The embedded broker lives only for this step.
+    /// (drain once). The embedded broker starts only once a snapshot is ready to publish, and
+    /// lives only for this step.
     /// </summary>
     private static async Task<(int Fetched, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
-        DateOnly first, DateOnly last, RunOptions options, Action<string> log, CancellationToken cancellationToken)
+        DateOnly first, DateOnly last, RunOptions options, Action<string> log, IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
         var kafka = options.Kafka;
-        using var broker = string.IsNullOrWhiteSpace(kafka.BootstrapServers) ? new EmbeddedBroker() : null;
-        if (broker is not null)
+        EmbeddedBroker? broker = null;
+        try
         {
-            kafka.BootstrapServers = broker.BootstrapServers;
-            log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
-        }
-        var produced = await ProduceJob.RunAsync(new ProduceOptions
-        {
-            From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
-        }, source, kafka, _ => { }, cancellationToken).ConfigureAwait(false);
-        if (produced.Published == 0)
-            return (0, produced.Skipped);
-        log($"rates: {produced.Published} snapshots published to {kafka.Topic}");
+            var produced = await ProduceJob.RunAsync(new ProduceOptions
+            {
+                From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
+            }, source, () =>
+            {
+                if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+                {
+                    broker = new EmbeddedBroker();
+                    kafka.BootstrapServers = broker.BootstrapServers;
+                    log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
+                }
+                return kafka;
+            }, _ => { }, progress, cancellationToken).ConfigureAwait(false);
+            if (produced.Published == 0)
+                return (0, produced.Skipped);
+            log($"rates: {produced.Published} snapshots published to {kafka.Topic}");
 
-        // A group of its own: on a shared cluster the run must not take (and commit) messages
-        // that belong to the deployed lake sink's group.
-        kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
-        var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
-        if (landed.DeadLettered > 0)
-            log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");
-        return (landed.Written, produced.Skipped);
+            // A group of its own: on a shared cluster the run must not take (and commit) messages
+            // that belong to the deployed lake sink's group.
+            kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
+            log($"rates: landing them in the lake (lake sink, consumer group {kafka.GroupId})");
+            var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
+            if (landed.DeadLettered > 0)
+                log($"rates: {landed.DeadLettered} messages went to {kafka.DeadLetter}");
+            return (landed.Written, produced.Skipped);
+        }
+        finally
+        {
+            broker?.Dispose();
+        }
     }
 
     private static async Task<bool> HasInputAsync(IObjectStore store, CancellationToken cancellationToken)

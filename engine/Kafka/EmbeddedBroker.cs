@@ -17,6 +17,8 @@ public sealed class EmbeddedBroker : IDisposable
     {
         var config = new ProducerConfig();
         config.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Warnings and errors only: librdkafka announces every mock cluster with a notice (level 5).
+        config.Set("log_level", "4");
         _owner = new ProducerBuilder<Null, Null>(config).Build();
         using var admin = new DependentAdminClientBuilder(_owner.Handle).Build();
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));

@@ -99,7 +99,7 @@ public sealed class BatchNormalizer
                     rejected.Add(i);
                     continue;
                 }
-                totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber != days[i]);
+                totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber, days[i]);
             }
 
             var stats = totals.ToStats(_rates.Currencies, rows);
@@ -272,14 +272,18 @@ public sealed class BatchNormalizer
         private readonly decimal[] _amounts = new decimal[currencies];
         private readonly decimal[] _converted = new decimal[currencies];
         private long _stale;
+        private int _firstRateDay = int.MaxValue;
+        private int _lastRateDay = int.MinValue;
 
-        public void Add(int currency, decimal amount, decimal converted, bool stale)
+        public void Add(int currency, decimal amount, decimal converted, int rateDay, int day)
         {
             _rows[currency]++;
             _amounts[currency] += amount;
             _converted[currency] += converted;
-            if (stale)
+            if (rateDay != day)
                 _stale++;
+            _firstRateDay = Math.Min(_firstRateDay, rateDay);
+            _lastRateDay = Math.Max(_lastRateDay, rateDay);
         }
 
         public NormalizeStats ToStats(IReadOnlyList<string> codes, int rowsIn)
@@ -290,6 +294,8 @@ public sealed class BatchNormalizer
                 if (_rows[c] > 0)
                     stats.CountOut(codes[c], _rows[c], _amounts[c], _converted[c]);
             stats.CountStale(_stale);
+            if (_firstRateDay <= _lastRateDay)
+                stats.CountRateDates(DateOnly.FromDayNumber(_firstRateDay), DateOnly.FromDayNumber(_lastRateDay));
             return stats;
         }
     }

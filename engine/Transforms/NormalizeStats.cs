@@ -9,7 +9,24 @@ public sealed class NormalizeStats
     public SortedDictionary<string, long> RejectedByReason { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, CurrencyTotals> Currencies { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The earliest and latest rate dates that converted a row (null when none did).</summary>
+    public DateOnly? FirstRateDate { get; private set; }
+    public DateOnly? LastRateDate { get; private set; }
+
     public long RowsRejected => RejectedByReason.Values.Sum();
+
+    /// <summary>The sum of every converted amount, in the target currency.</summary>
+    public decimal AmountTarget => Currencies.Values.Sum(c => c.AmountTarget);
+
+    /// <summary>Rows rejected for a reason (or for any reason when null), as a percentage of rows in.</summary>
+    public double RejectedPercent(string? reason = null) =>
+        RowsIn == 0 ? 0 : 100.0 * (reason is null ? RowsRejected : RejectedByReason.GetValueOrDefault(reason)) / RowsIn;
+
+    internal void CountRateDates(DateOnly first, DateOnly last)
+    {
+        FirstRateDate = FirstRateDate is { } mine && mine < first ? mine : first;
+        LastRateDate = LastRateDate is { } theirs && theirs > last ? theirs : last;
+    }
 
     internal void CountIn(int rows) => RowsIn += rows;
 
@@ -31,6 +48,8 @@ public sealed class NormalizeStats
         RowsIn += other.RowsIn;
         RowsOut += other.RowsOut;
         StaleRows += other.StaleRows;
+        if (other.FirstRateDate is { } first && other.LastRateDate is { } last)
+            CountRateDates(first, last);
         foreach (var (reason, count) in other.RejectedByReason)
             RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + count;
         foreach (var (currency, totals) in other.Currencies)

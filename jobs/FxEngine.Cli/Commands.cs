@@ -14,7 +14,7 @@ internal static class Commands
 {
     public static Command Run()
     {
-        var lake = new Option<string>("--lake") { Description = "Lake root folder", DefaultValueFactory = _ => "lake" };
+        var lake = new Option<string>("--lake") { Description = "Lake root: a folder or s3://bucket/prefix", DefaultValueFactory = _ => "lake" };
         var rows = new Option<long>("--rows") { Description = "Sample rows to generate when the lake has no transactions", DefaultValueFactory = _ => 1_000_000 };
         var from = DateOption("--from", "First date of generated sample transactions (default: 90 days before --to)");
         var to = DateOption("--to", "Last date of generated sample transactions (default: yesterday, UTC)");
@@ -30,13 +30,13 @@ internal static class Commands
             {
                 Lake = parse.GetValue(lake)!, SampleRows = parse.GetValue(rows), From = parse.GetValue(from), To = parse.GetValue(to),
                 Seed = parse.GetValue(seed), Force = parse.GetValue(force), Target = parse.GetValue(target)!,
-                MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers), Wait = parse.GetValue(wait),
+                MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount, Wait = parse.GetValue(wait),
             };
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
-            var result = await RunJob.RunAsync(options, RatesSource(http), line => Console.Error.WriteLine(line), progress, token);
+            var result = await RunJob.RunAsync(options, RatesSource(http, progress.WriteLine), progress.WriteLine, progress, token);
             progress.Finish();
-            Report.Print(result.Normalize, options.ProcessedData, options.RejectedData);
+            Report.Print(result.Normalize, options.ProcessedData, options.RejectedData, result);
             return 0;
         });
         return command;
@@ -71,7 +71,7 @@ internal static class Commands
             var options = new NormalizeOptions
             {
                 Rates = parse.GetValue(rates)!, Input = parse.GetValue(input)!, Output = parse.GetValue(output)!, Rejects = parse.GetValue(rejects),
-                Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers),
+                Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
                 Wait = parse.GetValue(wait),
                 CsvDelimiter = parse.GetValue(csvDelimiter),
@@ -102,7 +102,9 @@ internal static class Commands
             {
                 Rows = parse.GetValue(rows), Output = parse.GetValue(output)!, From = parse.GetValue(from), To = parse.GetValue(to), Seed = parse.GetValue(seed),
             };
-            var files = await TransactionGenerator.WriteAsync(options, cancellationToken: token);
+            using var progress = new ProgressPrinter();
+            var files = await TransactionGenerator.WriteAsync(options, progress, token);
+            progress.Finish();
             Console.WriteLine($"wrote {options.Rows:N0} rows ({options.FirstDate:yyyy-MM-dd} to {options.LastDate:yyyy-MM-dd}) in {files.Count} file(s) under {Path.GetFullPath(options.Output)}");
             return 0;
         });
@@ -141,7 +143,9 @@ internal static class Commands
                 Lake = parse.GetValue(lake), Force = parse.GetValue(force),
             };
             using var http = new HttpClient();
-            var result = await ProduceJob.RunAsync(options, RatesSource(http), Kafka(parse, bootstrap, topic), Console.Error.WriteLine, token);
+            using var progress = new ProgressPrinter();
+            var result = await ProduceJob.RunAsync(options, RatesSource(http, progress.WriteLine), Kafka(parse, bootstrap, topic), progress.WriteLine, token, progress);
+            progress.Finish();
             Console.WriteLine($"published {result.Published} snapshot(s), skipped {result.Skipped} already in the lake");
             token.ThrowIfCancellationRequested(); // stopped by a signal: exit 130 after the flush
             return 0;
@@ -229,7 +233,7 @@ internal static class Commands
     }
 
     /// <summary>The real API (or the compatible server OXR_BASE_URL names) when OXR_APP_ID is set, the synthetic source otherwise.</summary>
-    private static IRatesSource RatesSource(HttpClient http)
+    private static IRatesSource RatesSource(HttpClient http, Action<string> log)
     {
         var oxr = OpenExchangeRatesOptions.FromEnvironment();
         var baseUrl = Environment.GetEnvironmentVariable("OXR_BASE_URL");
@@ -241,8 +245,8 @@ internal static class Commands
         }
         if (!string.IsNullOrWhiteSpace(baseUrl))
             oxr.UseBaseUrl(baseUrl);
-        var source = new OpenExchangeRatesSource(http, oxr);
-        Console.Error.WriteLine($"rates from Open Exchange Rates at {source.Endpoint} (OXR_APP_ID is set)");
+        var source = new OpenExchangeRatesSource(http, oxr, log: log);
+        log($"rates from Open Exchange Rates at {source.Endpoint} (OXR_APP_ID is set)");
         return source;
     }
 
@@ -289,11 +293,12 @@ internal static class Commands
         return ',';
     }
 
-    private static (Option<string> Target, Option<int> Stale, Option<int> Workers) CommonOptions() =>
+    private static (Option<string> Target, Option<int> Stale, Option<int?> Workers) CommonOptions() =>
     (
         new Option<string>("--target") { Description = "Reporting currency (ISO 4217)", DefaultValueFactory = _ => "SGD" },
         new Option<int>("--max-stale-days") { Description = "How many days back a rate may come from", DefaultValueFactory = _ => 7 },
-        new Option<int>("--workers") { Description = "Concurrent workers per stage", DefaultValueFactory = _ => Environment.ProcessorCount }
+        // No default value here: help would print this machine's core count as if it were fixed.
+        new Option<int?>("--workers") { Description = "Concurrent workers per stage (default: the number of cores)" }
     );
 
     private static Option<DateOnly?> DateOption(string name, string description) => new(name)

@@ -3,8 +3,11 @@ using System.Runtime.InteropServices;
 using FxEngine;
 using FxEngine.Cli;
 
-var root = new RootCommand("FxEngine: converts transactions in many currencies into one reporting currency with daily exchange rates.")
+// Named for the launcher users type; RootCommand would take the dll's name (FxEngine.Cli).
+var root = new Command("fxengine", "FxEngine: converts transactions in many currencies into one reporting currency with daily exchange rates.")
 {
+    new System.CommandLine.Help.HelpOption(),
+    new VersionOption(),
     Commands.Run(),
     Commands.Normalize(),
     Commands.Generate(),

@@ -2,21 +2,31 @@ using System.Diagnostics;
 
 namespace FxEngine.Tests;
 
-/// <summary>Runs the real fxengine CLI in its own process, as a user would.</summary>
+/// <summary>Runs the real fxengine CLI (or another program) in its own process, as a user would.</summary>
 internal static class Cli
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
-        RunWithEnvironmentAsync(workingDirectory, new Dictionary<string, string?>(), args);
+    /// <summary>The clone the tests were built from (the folder holding FxEngine.sln).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>Runs with environment variables set (a null value removes the variable).</summary>
-    public static async Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll");
+
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
+        ExecAsync("dotnet", [CliDll, .. args], workingDirectory);
+
+    /// <summary>Runs the CLI with environment variables set (a null value removes the variable).</summary>
+    public static Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        ExecAsync("dotnet", [CliDll, .. args], workingDirectory, environment);
+
+    /// <summary>Runs a program to its end (killed after <paramref name="minutes"/>) with stdout and stderr captured.</summary>
+    public static async Task<Result> ExecAsync(string program, IEnumerable<string> args, string workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment = null, int minutes = 3)
     {
-        using var process = Start(workingDirectory, environment, args);
+        using var process = Launch(program, args, workingDirectory, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -24,36 +34,14 @@ internal static class Cli
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"fxengine {string.Join(' ', args)} did not finish within 3 minutes");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {minutes} minutes");
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>Starts the CLI and leaves it running (output redirected, for the caller to read), to signal or kill it.</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
-        // The scenarios choose their own rates source and broker, whatever the developer's shell says.
-        start.Environment.Remove("OXR_APP_ID");
-        start.Environment.Remove("OXR_BASE_URL");
-        start.Environment.Remove("KAFKA_BOOTSTRAP_SERVERS");
-        foreach (var (name, value) in environment)
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Launch("dotnet", [CliDll, .. args], workingDirectory, environment);
 
     /// <summary>Sends a POSIX signal (SIGTERM 15, SIGINT 2, SIGKILL 9) to a process.</summary>
     public static void Signal(Process process, int signal)
@@ -74,5 +62,37 @@ internal static class Cli
                 return lines;
         }
         throw new InvalidOperationException($"the process ended before the awaited line; it said: {string.Join(" | ", lines)}");
+    }
+
+    private static Process Launch(string program, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // The scenarios choose their own rates source and broker, whatever the developer's shell says.
+        start.Environment.Remove("OXR_APP_ID");
+        start.Environment.Remove("OXR_BASE_URL");
+        start.Environment.Remove("KAFKA_BOOTSTRAP_SERVERS");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FxEngine.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"no FxEngine.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -93,6 +93,18 @@ public class CliErrorScenarioTests
         Assert.True(File.Exists(dir.Sub("rates/2024-01-01.json")));
     }
 
+    [Theory]
+    [InlineData("--rows", "-5", "--rows -5 must be at least 1")]
+    [InlineData("--workers", "0", "--workers 0 is out of range")]
+    [InlineData("--target", "XXQ", "--target 'XXQ' is not an ISO 4217 currency code")]
+    public async Task Run_BadOption_FailsBeforeAnyWork(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var line = await FailsWith(dir, "run", option, value);
+        Assert.Contains(message, line);
+        Assert.False(Directory.Exists(dir.Sub("lake")), "the run wrote to the lake before validating its options");
+    }
+
     [Fact]
     public async Task Generate_BadDate_IsAUsageError()
     {

@@ -11,6 +11,7 @@ public class OpenExchangeRatesSourceTests : IDisposable
     private readonly OxrServer _server = new();
     private readonly HttpClient _http = new();
     private readonly List<TimeSpan> _waits = [];
+    private readonly List<string> _log = [];
 
     public void Dispose()
     {
@@ -20,7 +21,7 @@ public class OpenExchangeRatesSourceTests : IDisposable
 
     private OpenExchangeRatesSource Source(string @base = "USD") => new(_http,
         new OpenExchangeRatesOptions { AppId = AppId, BaseAddress = _server.BaseAddress, Base = @base, MaxAttempts = 4 },
-        (wait, _) => { _waits.Add(wait); return Task.CompletedTask; });
+        (wait, _) => { _waits.Add(wait); return Task.CompletedTask; }, _log.Add);
 
     private static string Body(string date) => SnapshotJson(D(date), ("SGD", "1.3412"), ("EUR", "0.9213"));
 
@@ -105,6 +106,21 @@ public class OpenExchangeRatesSourceTests : IDisposable
         Assert.Contains("HTTP 502 bad_gateway; gave up after 4 attempts", error.Message);
         Assert.Equal(4, _server.Requests.Count);
         Assert.DoesNotContain(AppId, error.ToString());
+    }
+
+    [Fact]
+    public async Task FetchAsync_Transient_LogsEachRetryAndItsWaitWithoutSecret()
+    {
+        _server.Script("historical/2024-01-04.json",
+            OxrServer.Error(503, "server_error", "Try later."),
+            OxrServer.Error(429, "too_many_requests", "Slow down.") with { RetryAfter = "7" },
+            new OxrServer.Reply(200, Body("2024-01-04")));
+        await Source().FetchAsync(D("2024-01-04"), default);
+        Assert.Equal(2, _log.Count);
+        Assert.StartsWith("Open Exchange Rates historical/2024-01-04.json: HTTP 503", _log[0]);
+        Assert.EndsWith("(attempt 2 of 4)", _log[0]);
+        Assert.Contains("retrying in 7.0 s (attempt 3 of 4)", _log[1]);
+        Assert.All(_log, line => Assert.DoesNotContain(AppId, line));
     }
 
     [Theory]

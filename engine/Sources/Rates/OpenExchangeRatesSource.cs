@@ -87,8 +87,10 @@ public sealed class OpenExchangeRatesSource : IRatesSource
     private readonly OpenExchangeRatesOptions _options;
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
     private readonly Uri _root;
+    private readonly Action<string> _log;
 
-    public OpenExchangeRatesSource(HttpClient http, OpenExchangeRatesOptions options, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    /// <param name="log">Told of each retry and its wait, so that backoff is never silent.</param>
+    public OpenExchangeRatesSource(HttpClient http, OpenExchangeRatesOptions options, Func<TimeSpan, CancellationToken, Task>? delay = null, Action<string>? log = null)
     {
         options.Validate();
         _http = http;
@@ -96,6 +98,7 @@ public sealed class OpenExchangeRatesSource : IRatesSource
         _delay = delay ?? Task.Delay;
         // Relative paths resolve under the root only when it ends with '/' (…/api, not …/historical).
         _root = options.BaseAddress.AbsolutePath.EndsWith('/') ? options.BaseAddress : new Uri(options.BaseAddress.AbsoluteUri + "/");
+        _log = log ?? (_ => { });
     }
 
     public string Name => "openexchangerates";
@@ -126,7 +129,10 @@ public sealed class OpenExchangeRatesSource : IRatesSource
             }
             if (attempt >= _options.MaxAttempts)
                 throw new FxException($"{label}: {problem}; gave up after {attempt} attempts");
-            await _delay(Backoff(attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+            var wait = Backoff(attempt, retryAfter);
+            _log(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{label}: {problem}; retrying in {wait.TotalSeconds:0.0} s (attempt {attempt + 1} of {_options.MaxAttempts})"));
+            await _delay(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -61,6 +61,8 @@ public static class TransactionGenerator
         ("KWD", 1, 20m), ("BHD", 1, 22m),
     ];
 
+    private const string Phase = "generating";
+
     private static readonly string[] Unknown = ["ZZZ", "ABC", "XYZ"];
     private static readonly string[] Malformed = ["US$", "EURO", "", "S G"];
     private static readonly string[] Merchants = ["GrabFood", "Shopee", "Lazada", "Amazon", "Uniqlo", "Starbucks", "Apple", "Agoda", "Singapore Airlines", "IKEA"];
@@ -75,7 +77,7 @@ public static class TransactionGenerator
         new DataField<string>("channel", nullable: true));
 
     /// <summary>Writes the files and returns their paths.</summary>
-    public static async Task<IReadOnlyList<string>> WriteAsync(GenerateOptions options, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> WriteAsync(GenerateOptions options, IProgress<Jobs.PhaseProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var store = ObjectStore.Open(options.Output);
@@ -95,9 +97,9 @@ public static class TransactionGenerator
                 for (long done = 0; done < fileRows;)
                 {
                     var rows = (int)Math.Min(options.RowGroupRows, fileRows - done);
-                    await WriteRowGroupAsync(writer, random, written + done, rows, options.FirstDate, days, totalWeight, cancellationToken).ConfigureAwait(false);
+                    await WriteRowGroupAsync(writer, random, written + done, rows, options.FirstDate, days, totalWeight, progress, options.Rows, cancellationToken).ConfigureAwait(false);
                     done += rows;
-                    progress?.Report(written + done);
+                    progress?.Report(new Jobs.PhaseProgress(Phase, written + done, options.Rows, "rows"));
                 }
                 written += fileRows;
             }
@@ -124,7 +126,7 @@ public static class TransactionGenerator
     }
 
     private static async Task WriteRowGroupAsync(ParquetWriter writer, Random random, long firstId, int rows,
-        DateOnly firstDate, int days, int totalWeight, CancellationToken cancellationToken)
+        DateOnly firstDate, int days, int totalWeight, IProgress<Jobs.PhaseProgress>? progress, long totalRows, CancellationToken cancellationToken)
     {
         var ids = new string[rows];
         var dates = new DateOnly[rows];
@@ -153,6 +155,9 @@ public static class TransactionGenerator
             amounts[i] = random.NextDouble() < 0.002 ? null : (random.NextDouble() < 0.03 ? -amount : amount);
             merchants[i] = Merchants[random.Next(Merchants.Length)];
             channels[i] = Channels[random.Next(Channels.Length)];
+            // A row group takes a while to build: report within it, not only once it is written.
+            if ((i & 0xFFFF) == 0xFFFF)
+                progress?.Report(new Jobs.PhaseProgress(Phase, firstId + i + 1, totalRows, "rows"));
         }
 
         using var group = writer.CreateRowGroup();

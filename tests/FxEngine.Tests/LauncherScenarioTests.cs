@@ -1,0 +1,24 @@
+namespace FxEngine.Tests;
+
+/// <summary>The ./fxengine launcher: it builds the CLI once, says so on stderr, then runs the built CLI directly.</summary>
+public class LauncherScenarioTests
+{
+    [Fact]
+    public async Task Launcher_SecondCallNothingChanged_RunsBuiltCliWithoutBuilding()
+    {
+        using var dir = new TempDir();
+        var launcher = Path.Combine(Cli.RepoRoot, "fxengine");
+        var environment = new Dictionary<string, string?> { ["FXENGINE_BUILD_DIR"] = dir.Sub("build") };
+
+        var first = await Cli.ExecAsync("bash", [launcher, "--help"], dir.Path, environment, minutes: 10);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("fxengine: building the CLI", first.Stderr);
+        Assert.Contains("fxengine [command] [options]", first.Stdout);
+        Assert.DoesNotContain("Build succeeded", first.Stdout); // build output stays off stdout
+
+        var second = await Cli.ExecAsync("bash", [launcher, "--help"], dir.Path, environment);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal("", second.Stderr);
+        Assert.Equal(first.Stdout, second.Stdout);
+    }
+}
