@@ -21,7 +21,7 @@ public class NormalizeInterruptScenarioTests
 
         using var run = Cli.Start(dir.Path, new Dictionary<string, string?>(), Args);
         var stderr = run.StandardError.ReadToEndAsync();
-        await StagingStartedAsync(dir, run);
+        await RunningAsync(dir, run);
         Cli.Signal(run, signal);
         await run.WaitForExitAsync();
 
@@ -32,15 +32,19 @@ public class NormalizeInterruptScenarioTests
         Assert.Equal(before, Files(dir.Sub("out")));
     }
 
-    [Fact]
-    public async Task Normalize_KilledMidRunThenRerun_NoLeftoversAndCompleteOutput()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(700)]
+    [InlineData(1500)]
+    public async Task Normalize_KilledMidRunThenRerun_NoLeftoversAndCompleteOutput(int afterMs)
     {
         using var dir = await LakeAsync();
+        Assert.Equal(0, (await Cli.RunAsync(dir.Path, Args)).ExitCode);
         using var run = Cli.Start(dir.Path, new Dictionary<string, string?>(), Args);
-        await StagingStartedAsync(dir, run);
+        await RunningAsync(dir, run);
+        await Task.Delay(afterMs);
         run.Kill();
         await run.WaitForExitAsync();
-        Assert.True(Directory.Exists(dir.Sub("out/_temporary")), "the kill should land while the run is staging");
 
         var rerun = await Cli.RunAsync(dir.Path, Args);
 
@@ -63,15 +67,15 @@ public class NormalizeInterruptScenarioTests
         return dir;
     }
 
-    /// <summary>Waits until the run has staged its first file: from then on it is mid-write.</summary>
-    private static async Task StagingStartedAsync(TempDir dir, System.Diagnostics.Process run)
+    /// <summary>Waits until the run holds its output's lock: from then on it is working on the output.</summary>
+    private static async Task RunningAsync(TempDir dir, System.Diagnostics.Process run)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!(Directory.Exists(dir.Sub("out/_temporary")) && Directory.EnumerateFiles(dir.Sub("out/_temporary"), "*", SearchOption.AllDirectories).Any()))
+        while (!File.Exists(dir.Sub("out/_fxengine/lock.json")))
         {
-            Assert.False(run.HasExited, "the run ended before it staged anything");
-            Assert.True(DateTime.UtcNow < deadline, "the run staged nothing within a minute");
-            await Task.Delay(20);
+            Assert.False(run.HasExited, "the run ended before it took its lock");
+            Assert.True(DateTime.UtcNow < deadline, "the run took no lock within a minute");
+            await Task.Delay(10);
         }
     }
 
