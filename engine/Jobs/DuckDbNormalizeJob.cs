@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using FxEngine.Plan;
@@ -19,19 +18,12 @@ public static class DuckDbNormalizeJob
 {
     public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, CancellationToken cancellationToken = default, Action<string>? log = null)
     {
-        options.Validate();
         foreach (var (name, location) in new[] { ("--input", options.Input), ("--output", options.Output), ("--rejects", options.RejectsLocation) })
             if (ObjectStore.IsS3(location))
                 throw new FxException($"{name} {location}: the DuckDB executor works on local folders; use the engine executor for S3");
 
-        var clock = Stopwatch.StartNew();
-        var started = DateTimeOffset.UtcNow;
-        var runId = NormalizeJob.RunId(started);
-        await using var outputs = await RunOutputs.OpenAsync(runId, options.Output, options.RejectsLocation, options.Wait, log, cancellationToken).ConfigureAwait(false);
-        var (output, rejects) = (outputs.Output, outputs.Rejects);
-        var rates = await NormalizeJob.LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
-        var ratesLoaded = clock.Elapsed;
-
+        await using var run = await NormalizeRun.StartAsync(options, log, cancellationToken).ConfigureAwait(false);
+        var (output, rejects, rates, runId) = (run.Outputs.Output, run.Outputs.Rejects, run.Rates, run.Id);
         LocalSpool.SweepDead("duckdb");
         var work = ObjectStore.Open(LocalSpool.NewPath("duckdb"));
         try
@@ -63,15 +55,11 @@ public static class DuckDbNormalizeJob
                     $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({partitionColumn}), WRITE_PARTITION_COLUMNS {(keepColumn ? "true" : "false")}, FILENAME_PATTERN 'part-{runId}-{{i}}')");
             if (stats.RowsRejected > 0)
                 Execute(connection, $"COPY ({SqlRenderer.Rejects(plan, SqlDialect.DuckDb)}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, rejects.Store.Describe($"{rejects.StagingPrefix}part-{runId}.parquet"))} (FORMAT parquet, COMPRESSION snappy)");
-            var processed = clock.Elapsed;
 
             var filesWritten = 0;
             foreach (var committer in new[] { output, rejects })
-                await foreach (var _ in committer.Store.ListAsync(committer.StagingPrefix, cancellationToken).ConfigureAwait(false))
-                    filesWritten++;
-            var summary = NormalizeJob.Summary(runId, started, options, rates, stats, filesWritten, ratesLoaded, processed - ratesLoaded, clock.Elapsed);
-            await outputs.CommitAsync(summary).ConfigureAwait(false);
-            return new NormalizeResult(runId, rates.Target, stats, filesWritten, clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
+                filesWritten += (await committer.StagedAsync(cancellationToken).ConfigureAwait(false)).Count;
+            return await run.CommitAsync(stats, filesWritten).ConfigureAwait(false);
         }
         catch (DuckDBException ex)
         {

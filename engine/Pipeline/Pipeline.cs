@@ -58,6 +58,26 @@ public sealed class Pipeline : IDisposable
     }
 
     /// <summary>
+    /// A single-worker stage for a step that keeps state across items (rows buffered by
+    /// partition): it sees every item in arrival order with no locks, may emit any number of
+    /// items for each, and runs <paramref name="finish"/> once the input is exhausted.
+    /// </summary>
+    public ChannelReader<TOut> Serial<TIn, TOut>(
+        string name, ChannelReader<TIn> input, int capacity,
+        Func<TIn, ChannelWriter<TOut>, CancellationToken, ValueTask> step,
+        Func<ChannelWriter<TOut>, CancellationToken, ValueTask> finish)
+    {
+        var output = NewChannel<TOut>(capacity);
+        Start(name, output.Writer, async () =>
+        {
+            await foreach (var item in input.ReadAllAsync(Token).ConfigureAwait(false))
+                await step(item, output.Writer, Token).ConfigureAwait(false);
+            await finish(output.Writer, Token).ConfigureAwait(false);
+        });
+        return output.Reader;
+    }
+
+    /// <summary>
     /// A terminal stage of <paramref name="parallelism"/> workers, each given its index so it
     /// can own per-worker state (an open file, counters) without locks.
     /// </summary>

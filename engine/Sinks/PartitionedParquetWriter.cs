@@ -1,20 +1,20 @@
 using FxEngine.Data;
 using FxEngine.Storage;
+using FxEngine.Transforms;
 using Parquet;
 using Parquet.Schema;
 
 namespace FxEngine.Sinks;
 
 /// <summary>
-/// Parquet output in partition folders, one file per partition. It has two sides:
-/// <list type="bullet">
-/// <item><see cref="Add"/> and <see cref="Drain"/> (one caller) buffer small chunks of rows
-/// and hand back a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when
-/// all partitions together hold <c>maxBufferedRows</c> (the largest goes): memory stays bounded
-/// whatever the input size.</item>
-/// <item><see cref="WriteAsync"/> (any number of callers) encodes and writes a row group;
-/// different partitions write in parallel, one partition's row groups one at a time.</item>
-/// </list>
+/// Parquet output in date partition folders (<c>txn_date=YYYY-MM-DD/</c>, or the root for
+/// rows without a partition), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
+/// (one caller: the pipeline's single buffering worker) gather rows per partition and hand back
+/// a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when all partitions
+/// together hold <c>maxBufferedRows</c> (the largest goes), so memory stays bounded whatever the
+/// input size. Row groups are encoded by any number of callers of <see cref="RowGroup.WriteAsync"/>:
+/// different partitions in parallel, one partition's row groups one at a time.
+/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing.
 /// </summary>
 internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, int maxBufferedRows) : IAsyncDisposable
 {
@@ -22,32 +22,44 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     // unique column (txn_id) first; Snappy is what Spark and DuckDB write by default.
     private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
-    private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<DateOnly, Partition> _partitions = [];
+    private Partition? _unpartitioned;
     private int _bufferedRows;
 
     /// <summary>Rows held in memory now, across partitions.</summary>
     public int BufferedRows => _bufferedRows;
 
-    /// <summary>Rows of one partition ready to be written as a row group.</summary>
-    public sealed record RowGroup(Partition Target, IReadOnlyList<ColumnBatch> Chunks);
-
     /// <summary>Keys of the files written.</summary>
-    public IEnumerable<string> Files => _partitions.Values.Where(p => p.Written).Select(p => p.Key);
+    public IReadOnlyList<string> Files => All.Where(p => p.Written).Select(p => p.Key).ToList();
 
-    /// <summary>Buffers rows for a partition folder (<c>txn_date=2024-01-05</c>, or "" for none); returns the row groups now due.</summary>
-    public IReadOnlyList<RowGroup> Add(string partition, ColumnBatch rows)
+    /// <summary>Rows of one partition, due to be encoded as a row group of its file.</summary>
+    public sealed class RowGroup
+    {
+        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks) => (Target, Chunks) = (target, chunks);
+
+        internal Partition Target { get; }
+
+        public IReadOnlyList<ColumnBatch> Chunks { get; }
+
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, cancellationToken);
+    }
+
+    private IEnumerable<Partition> All => _unpartitioned is null ? _partitions.Values : _partitions.Values.Append(_unpartitioned);
+
+    /// <summary>Buffers rows for a date partition (null: the root); returns the row groups now due.</summary>
+    public IReadOnlyList<RowGroup> Add(DateOnly? partition, ColumnBatch rows)
     {
         if (rows.RowCount == 0)
             return [];
-        if (!_partitions.TryGetValue(partition, out var target))
-        {
-            var key = partition.Length == 0 ? $"{prefix}{fileName}" : $"{prefix}{partition}/{fileName}";
-            _partitions[partition] = target = new Partition(store, key, new ParquetSchema(rows.Fields.ToArray()));
-        }
-        else if (!target.Schema.Equals(new ParquetSchema(rows.Fields.ToArray())))
-        {
-            throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Schema.GetDataFields())}); normalize files with different schemas in separate runs");
-        }
+        var target = partition is { } date
+            ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionColumn}={date:yyyy-MM-dd}/{fileName}", rows)
+            : _unpartitioned ??= NewPartition($"{prefix}{fileName}", rows);
+        if (!target.Fields.SequenceEqual(rows.Fields))
+            throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Fields)}); normalize files with different schemas in separate runs");
+        // Parquet.Net writes a column only through a field attached to a schema, and chunks from
+        // other readers or batches carry field objects of their own: a schema over them attaches them.
+        if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
+            _ = new ParquetSchema(rows.Fields.ToArray());
 
         target.Pending.Add(rows);
         target.PendingRows += rows.RowCount;
@@ -57,55 +69,28 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         if (target.PendingRows >= rowGroupRows)
             due.Add(Take(target));
         while (_bufferedRows > maxBufferedRows)
-            due.Add(Take(_partitions.Values.MaxBy(p => p.PendingRows)!));
+            due.Add(Take(All.MaxBy(p => p.PendingRows)!));
         return due;
     }
 
     /// <summary>Every buffered row, as row groups; called once the input is exhausted.</summary>
-    public IReadOnlyList<RowGroup> Drain() =>
-        _partitions.Values.Where(p => p.PendingRows > 0).Select(Take).ToList();
-
-    /// <summary>Encodes and appends one row group to its partition's file.</summary>
-    public static async Task WriteAsync(RowGroup group, CancellationToken cancellationToken)
-    {
-        var target = group.Target;
-        await target.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (target.Writer is null)
-            {
-                target.Upload = await target.Store.CreateAsync(target.Key, cancellationToken).ConfigureAwait(false);
-                target.Writer = await ParquetWriter.CreateAsync(target.Schema, target.Upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
-                target.Written = true;
-            }
-            using var rowGroup = target.Writer.CreateRowGroup();
-            var chunks = group.Chunks;
-            for (var c = 0; c < chunks[0].Columns.Count; c++)
-            {
-                var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
-                await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
-            }
-            rowGroup.CompleteValidate();
-        }
-        finally
-        {
-            target.Gate.Release();
-        }
-    }
+    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows > 0).Select(Take).ToList();
 
     /// <summary>Writes every file's footer and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        foreach (var partition in _partitions.Values)
+        foreach (var partition in All)
             await partition.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops whatever was not completed: nothing half-written is published.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var partition in _partitions.Values)
+        foreach (var partition in All)
             await partition.DiscardAsync().ConfigureAwait(false);
     }
+
+    private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray());
 
     private RowGroup Take(Partition partition)
     {
@@ -118,44 +103,72 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
 
-    internal sealed class Partition(IObjectStore store, string key, ParquetSchema schema)
+    /// <summary>One partition's file: its pending rows, and its writer once the first row group is due.</summary>
+    internal sealed class Partition(IObjectStore store, string key, DataField[] fields)
     {
-        public IObjectStore Store { get; } = store;
+        private readonly ParquetSchema _schema = new(fields);
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private IObjectUpload? _upload;
+        private ParquetWriter? _writer;
+
         public string Key { get; } = key;
-        public ParquetSchema Schema { get; } = schema;
+        public IReadOnlyList<DataField> Fields { get; } = fields;
         public List<ColumnBatch> Pending { get; } = [];
         public int PendingRows { get; set; }
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-        public IObjectUpload? Upload { get; set; }
-        public ParquetWriter? Writer { get; set; }
-        public bool Written { get; set; }
+        public bool Written { get; private set; }
+
+        /// <summary>Encodes rows as one row group appended to this partition's file.</summary>
+        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_writer is null)
+                {
+                    _upload = await store.CreateAsync(Key, cancellationToken).ConfigureAwait(false);
+                    _writer = await ParquetWriter.CreateAsync(_schema, _upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    Written = true;
+                }
+                using var rowGroup = _writer.CreateRowGroup();
+                for (var c = 0; c < chunks[0].Columns.Count; c++)
+                {
+                    var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
+                    await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                }
+                rowGroup.CompleteValidate();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
 
         public async Task CompleteAsync(CancellationToken cancellationToken)
         {
-            if (Writer is null || Upload is null)
+            if (_writer is null || _upload is null)
                 return;
-            await Writer.DisposeAsync().ConfigureAwait(false); // the footer
-            Writer = null;
-            await Upload.CommitAsync(cancellationToken).ConfigureAwait(false);
-            await Upload.DisposeAsync().ConfigureAwait(false);
-            Upload = null;
+            await _writer.DisposeAsync().ConfigureAwait(false); // the footer
+            _writer = null;
+            await _upload.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await _upload.DisposeAsync().ConfigureAwait(false);
+            _upload = null;
         }
 
         public async Task DiscardAsync()
         {
             try
             {
-                if (Writer is not null)
-                    await Writer.DisposeAsync().ConfigureAwait(false);
+                if (_writer is not null)
+                    await _writer.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception)
             {
                 // The file is being thrown away: a footer that cannot be written does not matter.
             }
-            Writer = null;
-            if (Upload is not null)
-                await Upload.DisposeAsync().ConfigureAwait(false);
-            Upload = null;
+            _writer = null;
+            if (_upload is not null)
+                await _upload.DisposeAsync().ConfigureAwait(false);
+            _upload = null;
         }
     }
 }

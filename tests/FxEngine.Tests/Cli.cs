@@ -39,9 +39,13 @@ internal static class Cli
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts the CLI and leaves it running (output redirected, for the caller to read), to signal or kill it.</summary>
+    /// <summary>
+    /// Starts the CLI and leaves it running (output redirected, for the caller to read), to signal
+    /// or kill it. SIGINT is reset to its default first: a test run started in the background
+    /// inherits it ignored, and .NET, like any Unix program, leaves an ignored SIGINT ignored.
+    /// </summary>
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        Launch("dotnet", [CliDll, .. args], workingDirectory, environment);
+        Launch("env", ["--default-signal=INT", "dotnet", CliDll, .. args], workingDirectory, environment);
 
     /// <summary>Sends a POSIX signal (SIGTERM 15, SIGINT 2, SIGKILL 9) to a process.</summary>
     public static void Signal(Process process, int signal)

@@ -18,15 +18,15 @@ public class PartitionedParquetWriterTests
         for (var batch = 0; batch < 200; batch++)
         {
             var size = random.Next(1, 60);
-            var partition = $"txn_date=2024-01-{random.Next(1, 29):D2}";
+            var partition = new DateOnly(2024, 1, random.Next(1, 29));
             var chunk = new ColumnBatch("test", [Strings("id", Enumerable.Range(written, size).Select(i => $"row{i}").ToArray())]);
             foreach (var group in writer.Add(partition, chunk))
-                await PartitionedParquetWriter.WriteAsync(group, default);
+                await group.WriteAsync(default);
             written += size;
             Assert.InRange(writer.BufferedRows, 0, 1_000);
         }
-        foreach (var group in writer.Drain())
-            await PartitionedParquetWriter.WriteAsync(group, default);
+        foreach (var group in writer.Flush())
+            await group.WriteAsync(default);
         Assert.Equal(0, writer.BufferedRows);
         await writer.CompleteAsync(default);
 
@@ -42,8 +42,8 @@ public class PartitionedParquetWriterTests
         using var dir = new TempDir();
         await using (var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Path), "", "part-x.parquet", 10, 100))
         {
-            foreach (var group in writer.Add("txn_date=2024-01-01", new ColumnBatch("t", [Strings("id", Enumerable.Range(0, 25).Select(i => $"r{i}").ToArray())])))
-                await PartitionedParquetWriter.WriteAsync(group, default);
+            foreach (var group in writer.Add(new DateOnly(2024, 1, 1), new ColumnBatch("t", [Strings("id", Enumerable.Range(0, 25).Select(i => $"r{i}").ToArray())])))
+                await group.WriteAsync(default);
         }
         Assert.Empty(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories));
     }
