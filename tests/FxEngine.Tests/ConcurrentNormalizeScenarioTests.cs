@@ -54,7 +54,7 @@ public class ConcurrentNormalizeScenarioTests
     private static async Task<TempDir> InputAsync()
     {
         var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 120_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-20"), RowGroupRows = 10_000 });
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 500_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-20"), RowGroupRows = 50_000 });
         WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-20"));
         return dir;
     }
