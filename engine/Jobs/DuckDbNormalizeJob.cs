@@ -4,6 +4,7 @@ using FxEngine.Plan;
 using FxEngine.Sinks;
 using FxEngine.Sources.Transactions;
 using FxEngine.Storage;
+using FxEngine.Table;
 using FxEngine.Transforms;
 
 namespace FxEngine.Jobs;
@@ -31,7 +32,10 @@ public static class DuckDbNormalizeJob
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
             var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
-            var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
+            var inputs = await InputDiscovery.ListFilesAsync(input, only, cancellationToken).ConfigureAwait(false);
+            // One statement over every input: this executor always recomputes the whole table.
+            await run.PlanAsync(input, inputs, cancellationToken, full: true).ConfigureAwait(false);
+            var units = await InputDiscovery.UnitsAsync(input, inputs, cancellationToken).ConfigureAwait(false);
             if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
                 throw new FxException($"{input.Describe(csv.Key)}: the DuckDB executor reads Parquet only; use the engine executor for CSV input");
             var files = units.Select(u => input.Describe(u.Key)).Distinct().ToList();
@@ -59,7 +63,7 @@ public static class DuckDbNormalizeJob
             var filesWritten = 0;
             foreach (var committer in new[] { output, rejects })
                 filesWritten += (await committer.StagedAsync(cancellationToken).ConfigureAwait(false)).Count;
-            return await run.CommitAsync(stats, filesWritten).ConfigureAwait(false);
+            return await run.CommitAsync(stats, filesWritten, Counts(connection)).ConfigureAwait(false);
         }
         catch (DuckDBException ex)
         {
@@ -109,6 +113,21 @@ public static class DuckDbNormalizeJob
             stats.CountOut(reader.GetString(0), reader.GetInt64(1), reader.GetDecimal(2),
                 decimal.Parse(reader.GetString(3), CultureInfo.InvariantCulture) / scale);
         return stats;
+    }
+
+    /// <summary>Rows per partition by outcome, for the table state.</summary>
+    private static PartitionCounts Counts(DuckDBConnection connection)
+    {
+        var counts = new PartitionCounts();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT fx_day, count(*) FILTER (WHERE {OutputSchema.ReasonColumn} IS NULL), " +
+            $"count(*) FILTER (WHERE {OutputSchema.ReasonColumn} IS NULL AND fx_rate_date_ <> fx_day), count(*) FILTER (WHERE {OutputSchema.ReasonColumn} IS NOT NULL) " +
+            $"FROM {SqlRenderer.Classified} GROUP BY 1";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            counts.Add(reader.IsDBNull(0) ? TableState.Undated : TableState.PartitionOf(DateOnly.FromDateTime(reader.GetDateTime(0))),
+                reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return counts;
     }
 
     private static void Execute(DuckDBConnection connection, string sql)

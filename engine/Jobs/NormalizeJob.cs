@@ -6,6 +6,7 @@ using FxEngine.Sinks;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using FxEngine.Storage;
+using FxEngine.Table;
 using FxEngine.Transforms;
 
 namespace FxEngine.Jobs;
@@ -14,7 +15,11 @@ namespace FxEngine.Jobs;
 public readonly record struct NormalizeProgress(long RowsDone, long RowsTotal);
 
 /// <summary>What a run did.</summary>
-public sealed record NormalizeResult(string RunId, string Target, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson);
+public sealed record NormalizeResult(string RunId, string Target, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson)
+{
+    /// <summary>Which partitions the run recomputed and why, and how rows changed status.</summary>
+    public Table.TableChanges Changes { get; init; } = Table.TableChanges.None;
+}
 
 /// <summary>
 /// The in-process executor: a <see cref="NormalizeRun"/> (lock, rates, commit) around a channel
@@ -28,10 +33,21 @@ public static class NormalizeJob
     {
         await using var run = await NormalizeRun.StartAsync(options, log, cancellationToken).ConfigureAwait(false);
         var input = OpenInput(options.Input);
-        var units = await InputDiscovery.FindAsync(input.Store, cancellationToken, input.Key).ConfigureAwait(false);
-        var normalizer = new BatchNormalizer(run.Rates, options.Columns);
-        var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
+        var plan = await run.PlanAsync(input.Store, await InputDiscovery.ListFilesAsync(input.Store, input.Key, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
         var stats = new NormalizeStats();
+        var counts = new PartitionCounts();
+        if (plan.UpToDate && plan.Previous is { } last && await run.LastCommitCompleteAsync(cancellationToken).ConfigureAwait(false))
+        {
+            log?.Invoke($"{options.Output}: up to date, nothing to recompute ({last.Partitions.Count} partitions)");
+            return new NormalizeResult(last.RunId, run.Rates.Target, stats, 0, TimeSpan.Zero, "") { Changes = TableChanges.UpToDate(last.Partitions.Count) };
+        }
+        if (!plan.Full)
+            log?.Invoke($"{options.Output}: recomputing {plan.Reasons.Count} partition(s) from {plan.FilesToRead.Count} input file(s)");
+        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, cancellationToken).ConfigureAwait(false);
+        var normalizer = new BatchNormalizer(run.Rates, options.Columns);
+        var filter = new PartitionFilter(plan, options.Columns.Date);
+        var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
         var (output, rejects) = (run.Outputs.Output, run.Outputs.Rejects);
         await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
@@ -47,20 +63,24 @@ public static class NormalizeJob
             });
             var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
                 (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter));
-            var normalized = pipeline.Transform<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
-                (batch, _) =>
+            var normalized = pipeline.Expand<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
+                async (read, output, token) =>
                 {
+                    var rowsRead = read.RowCount;
+                    if (filter.Select(read) is not { } batch)
+                        return; // no row of a partition this run recomputes
+                    NormalizedBatch result;
                     try
                     {
-                        var result = normalizer.Normalize(batch);
-                        progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, batch.RowCount), totalRows));
-                        return ValueTask.FromResult(result);
+                        result = normalizer.Normalize(batch);
                     }
                     finally
                     {
                         // What moves on is gathered copies: the input's pooled buffers go back now.
                         batch.Release();
                     }
+                    progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
+                    await output.WriteAsync(result, token).ConfigureAwait(false);
                 });
             // Buffering rows by partition is cheap and stateful, so one worker does it without
             // locks; encoding the row groups it hands out is the expensive part, done in parallel.
@@ -69,11 +89,17 @@ public static class NormalizeJob
                 {
                     stats.Merge(item.Stats);
                     foreach (var (date, partition) in item.Partitions)
+                    {
+                        counts.Converted(date, partition);
                         foreach (var group in rows.Add(date, partition))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
+                    }
                     if (item.Rejects is not null)
+                    {
+                        counts.Rejected(TableState.Undated, item.Rejects.RowCount);
                         foreach (var group in rejected.Add(null, item.Rejects))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
+                    }
                 },
                 async (groups, token) =>
                 {
@@ -90,7 +116,7 @@ public static class NormalizeJob
             await rejected.CompleteAsync(token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
-        return await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count).ConfigureAwait(false);
+        return await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
     }
 
     /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>

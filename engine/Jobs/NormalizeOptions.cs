@@ -50,6 +50,12 @@ public sealed class NormalizeOptions
     /// </summary>
     public TimeSpan? Wait { get; set; }
 
+    /// <summary>
+    /// Recompute and replace every partition, whatever the table state says. Default false: only
+    /// the partitions whose inputs, rates or settings changed since the last commit.
+    /// </summary>
+    public bool Full { get; set; }
+
     public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
         : Rejects;

@@ -1,13 +1,18 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using FxEngine.Sinks;
+using FxEngine.Storage;
+using FxEngine.Table;
 using FxEngine.Transforms;
 
 namespace FxEngine.Jobs;
 
 /// <summary>
 /// One normalize run, whichever executor does the work: its id and clock, the run lock and
-/// staging of output and rejects, the broadcast rate table, and the summary and commit at the
-/// end. Disposing a run that did not commit removes what it staged and frees the lock.
+/// staging of output and rejects, the broadcast rate table, the table state and the plan of
+/// which partitions to recompute, and the summary and commit at the end. Disposing a run that
+/// did not commit removes what it staged and frees the lock.
 /// </summary>
 internal sealed class NormalizeRun : IAsyncDisposable
 {
@@ -36,6 +41,9 @@ internal sealed class NormalizeRun : IAsyncDisposable
 
     public TimeSpan RatesLoaded { get; }
 
+    /// <summary>The partitions this run recomputes; set by <see cref="PlanAsync"/>.</summary>
+    public ChangePlan Plan { get; private set; } = null!;
+
     /// <summary>The run's data file name, the same in every partition folder.</summary>
     public string FileName => $"part-{Id}.parquet";
 
@@ -60,6 +68,27 @@ internal sealed class NormalizeRun : IAsyncDisposable
     }
 
     /// <summary>
+    /// Compares the table state with the inputs and rates there now: which partitions are out
+    /// of date, and which input files hold their rows.
+    /// </summary>
+    public async Task<ChangePlan> PlanAsync(IObjectStore input, IReadOnlyList<ObjectInfo> files, CancellationToken cancellationToken, bool full = false)
+    {
+        var previous = await TableState.LoadAsync(Outputs.Output.Store, cancellationToken).ConfigureAwait(false);
+        var settings = string.Create(CultureInfo.InvariantCulture,
+            $"{Rates.Target}|{Rates.MaxStaleDays}|{Options.Columns.Date}|{Options.Columns.Currency}|{Options.Columns.Amount}|{(int)Options.CsvDelimiter}|{Options.RejectsLocation}");
+        Plan = await ChangePlan.BuildAsync(previous, input, files, Rates, settings, full || Options.Full, Options.Columns.Date, Options.CsvDelimiter, cancellationToken)
+            .ConfigureAwait(false);
+        return Plan;
+    }
+
+    /// <summary>
+    /// When nothing is out of date: true if the last commit finished (nothing to do at all);
+    /// false if it was interrupted after its data, so this run must still finish it.
+    /// </summary>
+    public async Task<bool> LastCommitCompleteAsync(CancellationToken cancellationToken) =>
+        Plan.Previous is { } previous && await Outputs.Output.MarkerRunAsync(cancellationToken).ConfigureAwait(false) == previous.RunId;
+
+    /// <summary>
     /// Runs the executor's work with the run's token (the caller's, or a lost lock), turning a
     /// stop caused by a lost lock into the error it is.
     /// </summary>
@@ -75,13 +104,26 @@ internal sealed class NormalizeRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the summary and publishes output and rejects together.</summary>
-    public async Task<NormalizeResult> CommitAsync(NormalizeStats stats, int files)
+    /// <summary>
+    /// Publishes the recomputed partitions of output and rejects together, with the table state
+    /// that now describes every partition and a summary of what changed.
+    /// </summary>
+    public async Task<NormalizeResult> CommitAsync(NormalizeStats stats, int files, PartitionCounts counts)
     {
         var processed = _clock.Elapsed;
-        var summary = RunSummary.Build(Id, Started, Options, Rates, stats, files, RatesLoaded, processed - RatesLoaded, processed);
-        await Outputs.CommitAsync(summary).ConfigureAwait(false);
-        return new NormalizeResult(Id, Rates.Target, stats, files, _clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary));
+        var partitions = new SortedDictionary<string, PartitionState>(StringComparer.Ordinal);
+        if (!Plan.Full)
+            foreach (var (key, kept) in Plan.Previous!.Partitions)
+                if (!Plan.Reasons.ContainsKey(key))
+                    partitions[key] = kept;
+        foreach (var (key, (converted, stale, rejected)) in counts.All)
+            partitions[key] = new PartitionState { Rates = Plan.RatesOf(key), RunId = Id, RowsOut = converted, StaleRows = stale, RowsRejected = rejected };
+        var state = new TableState { RunId = Id, Settings = Plan.Settings, Files = Plan.Files, Partitions = partitions };
+
+        var changes = TableChanges.Of(Plan, counts);
+        var summary = RunSummary.Build(Id, Started, Options, Rates, stats, files, RatesLoaded, processed - RatesLoaded, processed, changes.Write);
+        await Outputs.CommitAsync(summary, Plan.Folders, state.ToJson()).ConfigureAwait(false);
+        return new NormalizeResult(Id, Rates.Target, stats, files, _clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary)) { Changes = changes };
     }
 
     public async ValueTask DisposeAsync()

@@ -11,7 +11,7 @@ namespace FxEngine.Jobs;
 internal static class RunSummary
 {
     public static byte[] Build(string runId, DateTimeOffset started, NormalizeOptions options, RateTable rates,
-        NormalizeStats stats, int files, TimeSpan loadRates, TimeSpan normalize, TimeSpan total)
+        NormalizeStats stats, int files, TimeSpan loadRates, TimeSpan normalize, TimeSpan total, Action<Utf8JsonWriter>? table = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -62,6 +62,7 @@ internal static class RunSummary
             }
             json.WriteEndObject();
             json.WriteNumber("files", files);
+            table?.Invoke(json);
             json.WriteStartObject("timings_ms");
             json.WriteNumber("load_rates", (long)loadRates.TotalMilliseconds);
             json.WriteNumber("normalize", (long)normalize.TotalMilliseconds);

@@ -41,29 +41,60 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
 
     public Task RemoveMarkerAsync(CancellationToken cancellationToken) => store.DeleteAsync(SuccessMarker, cancellationToken);
 
-    /// <summary>Puts this run's staged files in place of the previous run's, then checks the result.</summary>
-    public async Task ReplaceAsync(IReadOnlyList<ObjectInfo> staged, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts this run's staged files in place of the previous runs' in the partitions it
+    /// recomputed (<paramref name="partitions"/>, folder names like <c>txn_date=2024-01-05</c>;
+    /// null: the whole location), then checks that those partitions hold exactly its files.
+    /// Every other partition is left as it was, byte for byte.
+    /// </summary>
+    public async Task ReplaceAsync(IReadOnlyList<ObjectInfo> staged, IReadOnlySet<string>? partitions, CancellationToken cancellationToken)
     {
+        bool Replaced(string key) => !key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(key) && key != SummaryName
+            && (partitions is null || partitions.Contains(PartitionOf(key)));
+        var stray = staged.FirstOrDefault(file => !Replaced(file.Key));
+        if (stray is not null)
+            throw new FxException($"{store.Describe(StagingPrefix + stray.Key)}: staged outside the partitions this run recomputes; nothing was committed");
+
         var ours = staged.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var key in await KeysAsync("", cancellationToken).ConfigureAwait(false))
-            if (!key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(key) && !ours.Contains(key))
+            if (Replaced(key) && !ours.Contains(key))
                 await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         foreach (var file in staged)
             await store.MoveAsync(StagingPrefix + file.Key, file.Key, cancellationToken).ConfigureAwait(false);
 
         var found = new List<ObjectInfo>();
         await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))
-            if (!info.Key.StartsWith(StagingRoot, StringComparison.Ordinal) && WrittenByARun(info.Key) && info.Key != SummaryName)
+            if (Replaced(info.Key))
                 found.Add(info);
-        var expected = staged.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
-        if (!found.OrderBy(f => f.Key, StringComparer.Ordinal).SequenceEqual(expected))
-            throw new FxException($"{store.Root}: after the commit the location holds {found.Count} data file(s), not the {expected.Count} this run wrote " +
+        var expected = staged.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => (s.Key, s.Size)).ToList();
+        if (!found.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => (f.Key, f.Size)).SequenceEqual(expected))
+            throw new FxException($"{store.Root}: after the commit the replaced partitions hold {found.Count} data file(s), not the {expected.Count} this run wrote " +
                 $"(first difference: {found.Select(f => f.Key).Except(expected.Select(e => e.Key)).Concat(expected.Select(e => e.Key).Except(found.Select(f => f.Key))).FirstOrDefault() ?? "a size"}); " +
                 $"it has no {SuccessMarker}: run again");
     }
 
+    /// <summary>The partition folder of a data file's key (<c>txn_date=2024-01-05</c>), or "" for the root.</summary>
+    public static string PartitionOf(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash < 0 ? "" : key[..slash];
+    }
+
     public Task WriteSummaryAsync(ReadOnlyMemory<byte> summary, CancellationToken cancellationToken) =>
         store.WriteAllAsync(SummaryName, summary, cancellationToken);
+
+    public Task WriteStateAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken) =>
+        store.WriteAllAsync(Table.TableState.Key, state, cancellationToken);
+
+    /// <summary>The run the location's marker names, or null when it has none (never committed, or mid-commit).</summary>
+    public async Task<string?> MarkerRunAsync(CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(SuccessMarker, cancellationToken).ConfigureAwait(false))
+            return null;
+        await using var stream = await store.OpenReadAsync(SuccessMarker, cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        return (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
+    }
 
     /// <summary>The marker names the run, so a reader can tell which run it is looking at.</summary>
     public Task WriteMarkerAsync(CancellationToken cancellationToken) =>

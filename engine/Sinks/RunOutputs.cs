@@ -50,10 +50,13 @@ internal sealed class RunOutputs : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes both locations. Once started it runs to the end whatever the caller's token
-    /// says: stopping halfway would leave an output with no marker.
+    /// Publishes both locations: the partitions the run recomputed (<paramref name="partitions"/>,
+    /// folder names; null: everything), then the table state that describes them, the summaries
+    /// and the markers. Once started it runs to the end whatever the caller's token says:
+    /// stopping halfway would leave an output with no marker. A commit killed before the state
+    /// is written is redone by the next run, which finds the same partitions out of date.
     /// </summary>
-    public async Task CommitAsync(ReadOnlyMemory<byte> summary)
+    public async Task CommitAsync(ReadOnlyMemory<byte> summary, IReadOnlySet<string>? partitions, ReadOnlyMemory<byte> state)
     {
         var none = CancellationToken.None;
         await _lock.EnsureHeldAsync(none).ConfigureAwait(false);
@@ -63,18 +66,26 @@ internal sealed class RunOutputs : IAsyncDisposable
             var rejects = await Rejects.StagedAsync(none).ConfigureAwait(false);
             await Output.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.RemoveMarkerAsync(none).ConfigureAwait(false);
-            await Rejects.ReplaceAsync(rejects, none).ConfigureAwait(false);
-            await Output.ReplaceAsync(output, none).ConfigureAwait(false);
-            await Rejects.WriteSummaryAsync(summary, none).ConfigureAwait(false);
-            await Output.WriteSummaryAsync(summary, none).ConfigureAwait(false);
-            await Rejects.WriteMarkerAsync(none).ConfigureAwait(false);
-            await Output.WriteMarkerAsync(none).ConfigureAwait(false);
+            await Rejects.ReplaceAsync(rejects, partitions, none).ConfigureAwait(false);
+            await Output.ReplaceAsync(output, partitions, none).ConfigureAwait(false);
+            await Output.WriteStateAsync(state, none).ConfigureAwait(false);
+            await FinishAsync(summary).ConfigureAwait(false);
             _committed = true;
         }
         catch (Exception ex) when (ex is not FxException)
         {
             throw new FxException($"{Output.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {OutputCommitter.SuccessMarker} until a rerun succeeds", ex);
         }
+    }
+
+    /// <summary>The summaries, then the rejects' marker and last the output's: the end of a commit.</summary>
+    public async Task FinishAsync(ReadOnlyMemory<byte> summary)
+    {
+        var none = CancellationToken.None;
+        await Rejects.WriteSummaryAsync(summary, none).ConfigureAwait(false);
+        await Output.WriteSummaryAsync(summary, none).ConfigureAwait(false);
+        await Rejects.WriteMarkerAsync(none).ConfigureAwait(false);
+        await Output.WriteMarkerAsync(none).ConfigureAwait(false);
     }
 
     /// <summary>Removes what an uncommitted run staged (best effort: the next run sweeps it too), then frees the lock.</summary>

@@ -1,7 +1,10 @@
 namespace FxEngine.Storage;
 
-/// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
-public sealed record ObjectInfo(string Key, long Size);
+/// <summary>
+/// An object in a store: its key relative to the store's root, its size, and a version that
+/// changes whenever the object is rewritten (an S3 ETag, a local modification time).
+/// </summary>
+public sealed record ObjectInfo(string Key, long Size, string Version = "");
 
 /// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
 public interface IObjectUpload : IAsyncDisposable

@@ -35,7 +35,7 @@ public class ConcurrentNormalizeScenarioTests
     }
 
     [Fact]
-    public async Task Normalize_TwoRunsWithWait_BothCommitOneAfterTheOther()
+    public async Task Normalize_TwoRunsWithWait_SecondWaitsThenFindsTableUpToDate()
     {
         using var dir = await InputAsync();
         var options = Options(dir, wait: TimeSpan.FromMinutes(2));
@@ -43,12 +43,12 @@ public class ConcurrentNormalizeScenarioTests
 
         var results = await Task.WhenAll(Task.Run(() => NormalizeJob.RunAsync(options)), Task.Run(() => NormalizeJob.RunAsync(options)));
 
-        Assert.NotEqual(results[0].RunId, results[1].RunId);
-        var last = File.ReadAllText(dir.Sub("out/_SUCCESS")).Trim();
-        Assert.Contains(last, results.Select(r => r.RunId));
+        // The second waited for the first's commit, then found nothing left to recompute.
+        var committed = Assert.Single(results, r => r.Changes.Mode == "full");
+        Assert.Single(results, r => r.Changes.Mode == "up_to_date");
+        Assert.Equal(committed.RunId, File.ReadAllText(dir.Sub("out/_SUCCESS")).Trim());
         Assert.Equal(reference, Rows(dir));
-        // Only the last committer's files remain.
-        Assert.All(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories), f => Assert.Contains(last, f));
+        Assert.All(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories), f => Assert.Contains(committed.RunId, f));
     }
 
     private static async Task<TempDir> InputAsync()

@@ -42,6 +42,32 @@ public static class InputDiscovery
         return units;
     }
 
+    /// <summary>Every input file under the store's root (or just <paramref name="only"/>), with its size and version.</summary>
+    public static async Task<IReadOnlyList<ObjectInfo>> ListFilesAsync(IObjectStore store, string? only, CancellationToken cancellationToken)
+    {
+        var files = new List<ObjectInfo>();
+        await foreach (var info in store.ListAsync(only ?? "", cancellationToken).ConfigureAwait(false))
+            if ((only is null || info.Key == only) && FormatOf(info.Key) is not null)
+                files.Add(info);
+        if (files.Count == 0)
+            throw new FxException($"{store.Root}: no .parquet or .csv input files found");
+        return files;
+    }
+
+    /// <summary>The units of the given input files.</summary>
+    public static async Task<IReadOnlyList<InputUnit>> UnitsAsync(IObjectStore store, IEnumerable<ObjectInfo> files, CancellationToken cancellationToken)
+    {
+        var units = new List<InputUnit>();
+        foreach (var file in files)
+        {
+            if (FormatOf(file.Key) == InputFormat.Csv)
+                units.Add(new InputUnit(file.Key, InputFormat.Csv, -1, -1));
+            else
+                units.AddRange(await RowGroupsAsync(store, file.Key, cancellationToken).ConfigureAwait(false));
+        }
+        return units;
+    }
+
     /// <summary>
     /// The format of an input key by its extension, or null when it is not input: another
     /// extension, or a name under '_' or '.' (Spark's and Hadoop's markers and staging folders).

@@ -14,7 +14,7 @@ public static class TransactionDates
         DateOnly? first = null, last = null;
         foreach (var unit in await InputDiscovery.FindAsync(store, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var day in await DayNumbersAsync(store, unit, dateColumn, cancellationToken).ConfigureAwait(false))
+            foreach (var day in await DayNumbersAsync(store, unit, dateColumn, ',', cancellationToken).ConfigureAwait(false))
             {
                 if (day == KeyColumns.NoDay)
                     continue;
@@ -26,7 +26,8 @@ public static class TransactionDates
         return first is null ? null : (first.Value, last!.Value);
     }
 
-    private static async Task<IEnumerable<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, CancellationToken cancellationToken)
+    /// <summary>Every row's day number (<see cref="KeyColumns.NoDay"/> for a missing or invalid date) in one input unit.</summary>
+    internal static async Task<IEnumerable<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         if (unit.Format == InputFormat.Parquet)
         {
@@ -58,7 +59,7 @@ public static class TransactionDates
         {
             try
             {
-                await BatchReader.ReadAsync(store, unit, batches.Writer, stop.Token).ConfigureAwait(false);
+                await BatchReader.ReadAsync(store, unit, batches.Writer, stop.Token, csvDelimiter).ConfigureAwait(false);
                 batches.Writer.Complete();
             }
             catch (Exception ex)

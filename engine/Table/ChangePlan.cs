@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using FxEngine.Storage;
+using FxEngine.Transforms;
+
+namespace FxEngine.Table;
+
+/// <summary>
+/// Which partitions of an output table a run recomputes, and why. Compares the table's state
+/// with the inputs and rates there now: a partition is out of date when an input file that
+/// holds (or held) rows for it is new, changed or deleted, when the rates its day resolves to
+/// changed, or when the settings or input schemas changed (then everything is).
+/// </summary>
+internal sealed class ChangePlan
+{
+    private ChangePlan(IReadOnlyDictionary<string, string> reasons, bool full, IReadOnlyList<ObjectInfo> toRead,
+        SortedDictionary<string, InputFileState> files, string settings, TableState? previous, RateTable rates)
+    {
+        Reasons = reasons;
+        Full = full;
+        FilesToRead = toRead;
+        Files = files;
+        Settings = settings;
+        Previous = previous;
+        _rates = rates;
+    }
+
+    private readonly RateTable _rates;
+
+    /// <summary>Out-of-date partitions (<c>YYYY-MM-DD</c> or <see cref="TableState.Undated"/>) and why each is.</summary>
+    public IReadOnlyDictionary<string, string> Reasons { get; }
+
+    /// <summary>The whole table is recomputed and replaced (no usable state, new settings, or --full).</summary>
+    public bool Full { get; }
+
+    /// <summary>The input files that hold rows of an out-of-date partition: the only ones the run reads.</summary>
+    public IReadOnlyList<ObjectInfo> FilesToRead { get; }
+
+    public SortedDictionary<string, InputFileState> Files { get; }
+
+    public string Settings { get; }
+
+    public TableState? Previous { get; }
+
+    public bool UpToDate => !Full && Reasons.Count == 0;
+
+    /// <summary>The partition folders the commit replaces (null: the whole location).</summary>
+    public IReadOnlySet<string>? Folders => Full ? null
+        : Reasons.Keys.Select(p => $"{OutputSchema.PartitionColumn}={p}").ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Whether rows of this day (<see cref="KeyColumns.NoDay"/> for undated rows) are recomputed.</summary>
+    public bool Recomputes(int day) => Full || Reasons.ContainsKey(day == KeyColumns.NoDay ? TableState.Undated : TableState.PartitionOf(DateOnly.FromDayNumber(day)));
+
+    public string RatesOf(string partition) =>
+        partition == TableState.Undated ? "none" : RateFingerprint.Of(_rates, DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+
+    public static async Task<ChangePlan> BuildAsync(TableState? previous, IObjectStore input, IReadOnlyList<ObjectInfo> inputs, RateTable rates,
+        string settingsText, bool full, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
+    {
+        var files = new SortedDictionary<string, InputFileState>(StringComparer.Ordinal);
+        var reasons = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        void Dirty(IEnumerable<string> partitions, string why)
+        {
+            foreach (var partition in partitions)
+                reasons.TryAdd(partition, why);
+        }
+
+        foreach (var file in inputs)
+        {
+            if (previous?.Files.GetValueOrDefault(file.Key) is { } known && known.Size == file.Size && known.Version == file.Version)
+            {
+                files[file.Key] = known;
+                continue;
+            }
+            var scanned = files[file.Key] = await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false);
+            var old = previous?.Files.GetValueOrDefault(file.Key);
+            Dirty(scanned.Partitions.Concat(old?.Partitions ?? []), old is null ? $"new input {file.Key}" : $"changed input {file.Key}");
+        }
+        foreach (var (key, gone) in previous?.Files ?? [])
+            if (!files.ContainsKey(key))
+                Dirty(gone.Partitions, $"deleted input {key}");
+
+        var settings = Fingerprint($"{TableState.CurrentVersion}|{settingsText}|{string.Join("|", files.Values.Select(f => f.Schema).Distinct().Order(StringComparer.Ordinal))}");
+        var wholeTable = full ? "--full"
+            : previous is null ? "no table state yet (first run, or an output written before incremental runs)"
+            : previous.Version != TableState.CurrentVersion ? "the table was written by another output layout version"
+            : previous.Settings != settings ? "the settings or the input schemas changed"
+            : null;
+
+        var now = files.Values.SelectMany(f => f.Partitions).ToHashSet(StringComparer.Ordinal);
+        if (wholeTable is not null)
+        {
+            reasons.Clear();
+            Dirty(now.Order(StringComparer.Ordinal), wholeTable);
+        }
+        else
+        {
+            foreach (var partition in now)
+                if (!reasons.ContainsKey(partition) && partition != TableState.Undated
+                    && previous!.Partitions.GetValueOrDefault(partition)?.Rates != RateFingerprint.Of(rates, DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture)))
+                    reasons[partition] = "the rates of its day changed";
+        }
+
+        var toRead = inputs.Where(f => files[f.Key].Partitions.Any(reasons.ContainsKey)).ToList();
+        return new ChangePlan(reasons, wholeTable is not null, toRead, files, settings, previous, rates);
+    }
+
+    private static string Fingerprint(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+}

@@ -1,0 +1,43 @@
+using FxEngine.Data;
+using FxEngine.Transforms;
+
+namespace FxEngine.Table;
+
+/// <summary>Rows written per partition, by outcome, for the table state and the summary's status changes. One writer.</summary>
+internal sealed class PartitionCounts
+{
+    private readonly SortedDictionary<string, (long Out, long Stale, long Rejected)> _counts = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, (long Out, long Stale, long Rejected)> All => _counts;
+
+    public void Converted(DateOnly day, ColumnBatch rows)
+    {
+        var key = TableState.PartitionOf(day);
+        var (converted, stale, rejected) = _counts.GetValueOrDefault(key);
+        _counts[key] = (converted + rows.RowCount, stale + Stale(rows), rejected);
+    }
+
+    /// <summary>Counts an executor computed itself (SQL).</summary>
+    public void Add(string partition, long converted, long stale, long rejected)
+    {
+        var (c, s, r) = _counts.GetValueOrDefault(partition);
+        _counts[partition] = (c + converted, s + stale, r + rejected);
+    }
+
+    public void Rejected(string partition, long rows)
+    {
+        var (converted, stale, rejected) = _counts.GetValueOrDefault(partition);
+        _counts[partition] = (converted, stale, rejected + rows);
+    }
+
+    private static long Stale(ColumnBatch rows)
+    {
+        if (rows.Find(OutputSchema.StatusColumn) is not Column.StringColumn status)
+            return 0;
+        var stale = 0L;
+        for (var i = 0; i < status.Length; i++)
+            if (status.Values[i] == "stale")
+                stale++;
+        return stale;
+    }
+}

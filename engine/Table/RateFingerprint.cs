@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using FxEngine.Transforms;
+
+namespace FxEngine.Table;
+
+/// <summary>
+/// What a day's conversions depend on: for every currency, the snapshot date the as-of rule
+/// picks and the two rates it divides. A late snapshot changes exactly the days it now serves;
+/// a day that still resolves to its own (or another) snapshot keeps its fingerprint.
+/// </summary>
+internal static class RateFingerprint
+{
+    public static string Of(RateTable rates, DateOnly day)
+    {
+        var snapshots = rates.Snapshots.ToDictionary(s => s.Date);
+        var text = new StringBuilder();
+        for (var c = 0; c < rates.Currencies.Count; c++)
+        {
+            if (rates.Lookup(day, c) is not { } entry)
+                continue;
+            var snapshot = snapshots[entry.RateDate];
+            var code = rates.Currencies[c];
+            text.Append(CultureInfo.InvariantCulture,
+                $"{code}@{entry.RateDate:yyyy-MM-dd}={Plain(snapshot.Rates[code])}/{Plain(snapshot.Rates[rates.Target])};");
+        }
+        return text.Length == 0 ? "none" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32];
+    }
+
+    /// <summary>The value without trailing zeros: 1.50 and 1.5 are the same rate.</summary>
+    private static string Plain(decimal value) => (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+}
