@@ -76,18 +76,22 @@ public static class LakeSinkJob
                 waitingSince = DateTime.UtcNow;
 
                 var origin = $"{result.Topic}[{result.Partition.Value}]@{result.Offset.Value}";
-                var (message, problem) = Decode(result, origin);
+                RatesMessage? message = null;
+                try
+                {
+                    message = Decode(result, origin);
+                }
+                catch (FxException problem)
+                {
+                    deadLetters.Send(result, problem.Code, problem.Detail, origin, cancellationToken);
+                    deadLettered++;
+                    log($"{origin}: sent to {kafka.DeadLetter}: {problem.Detail}");
+                }
                 if (message is not null)
                 {
                     var key = sink.WriteAsync(message, cancellationToken).GetAwaiter().GetResult();
                     written++;
                     log($"{origin}: wrote {lake.Describe(key)}");
-                }
-                else
-                {
-                    deadLetters.Send(result, problem!, origin, cancellationToken);
-                    deadLettered++;
-                    log($"{origin}: sent to {kafka.DeadLetter}: {problem}");
                 }
                 Commit(consumer, result, origin, log);
             }
@@ -128,28 +132,21 @@ public static class LakeSinkJob
         }
     }
 
-    /// <summary>The snapshot a message carries, or why it cannot be landed.</summary>
-    private static (RatesMessage? Message, string? Problem) Decode(ConsumeResult<byte[]?, byte[]?> result, string origin)
+    /// <summary>The snapshot a message carries (its body parsed once, here).</summary>
+    /// <exception cref="FxException">Why it cannot be landed: the code and detail its dead letter carries.</exception>
+    internal static RatesMessage Decode(ConsumeResult<byte[]?, byte[]?> result, string origin)
     {
         var keyText = result.Message.Key is null ? null : Encoding.UTF8.GetString(result.Message.Key);
         if (keyText is null || !DateOnly.TryParseExact(keyText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return (null, "key is not a date (YYYY-MM-DD)");
+            throw new FxException(FxErrorCode.InvalidKey, origin, "key is not a date (YYYY-MM-DD)");
         if (result.Message.Value is null)
-            return (null, "the message has no body");
-        RateSnapshot snapshot;
-        try
-        {
-            snapshot = RateSnapshotParser.Parse(result.Message.Value, origin);
-        }
-        catch (FxException ex)
-        {
-            return (null, ex.Message[(origin.Length + 2)..]);
-        }
-        if (snapshot.Date != date)
-            return (null, $"key {keyText} disagrees with the body's timestamp date {snapshot.Date:yyyy-MM-dd}");
-
+            throw new FxException(FxErrorCode.MissingBody, origin, "the message has no body");
         var source = RatesWire.Header(result.Message.Headers, RatesWire.SourceHeader) ?? "unknown";
-        return (new RatesMessage(date, result.Message.Value, source, result.Message.Timestamp.UtcDateTime), null);
+        // Dated by the body's timestamp, not the key: the key must agree with it.
+        var message = RatesMessage.Parse(result.Message.Value, source, result.Message.Timestamp.UtcDateTime, origin);
+        if (message.Date != date)
+            throw new FxException(FxErrorCode.DateMismatch, origin, $"key {keyText} disagrees with the body's timestamp date {message.Date:yyyy-MM-dd}");
+        return message;
     }
 
     private static string Describe(IEnumerable<TopicPartition> partitions) =>

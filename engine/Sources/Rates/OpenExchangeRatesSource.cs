@@ -123,10 +123,7 @@ public sealed class OpenExchangeRatesSource : IRatesSource
         {
             var (body, retryAfter, problem) = await TryOnceAsync(uri, label, cancellationToken).ConfigureAwait(false);
             if (body is not null)
-            {
-                var snapshot = RateSnapshotParser.Parse(body, label, date);
-                return new RatesMessage(date ?? snapshot.Date, body, Name, DateTimeOffset.UtcNow);
-            }
+                return RatesMessage.Parse(body, Name, DateTimeOffset.UtcNow, label, date);
             if (attempt >= _options.MaxAttempts)
                 throw new FxException($"{label}: {problem}; gave up after {attempt} attempts");
             var wait = Backoff(attempt, retryAfter);

@@ -26,7 +26,7 @@ public sealed class SyntheticRatesSource : IRatesSource
     public string Name => "synthetic";
 
     public Task<RatesMessage> FetchAsync(DateOnly date, CancellationToken cancellationToken) =>
-        Task.FromResult(new RatesMessage(date, Render(date), Name, DateTimeOffset.UtcNow));
+        Task.FromResult(RatesMessage.Parse(Render(date), Name, DateTimeOffset.UtcNow, $"{Name} snapshot {date:yyyy-MM-dd}", date));
 
     public Task<RatesMessage> FetchLatestAsync(CancellationToken cancellationToken) =>
         FetchAsync(DateOnly.FromDateTime(DateTime.UtcNow), cancellationToken);
