@@ -23,6 +23,9 @@ public sealed class FxException : Exception
         Detail = detail;
     }
 
+    /// <summary>A command-line option or setting that is missing, out of range, or contradicts another.</summary>
+    public static FxException InvalidOption(string detail) => new(FxErrorCode.InvalidOption, null, detail);
+
     public string Code { get; }
 
     public string? Location { get; }

@@ -37,7 +37,7 @@ public static class DuckDbNormalizeJob
         try
         {
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
-            var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
+            var plan = await PlanBuilder.BuildAsync((options.Input, options.Output, options.RejectsLocation), options.Columns, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
             var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
             if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)

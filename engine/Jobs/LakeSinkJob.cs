@@ -8,9 +8,6 @@ using FxEngine.Storage;
 
 namespace FxEngine.Jobs;
 
-/// <summary>What the sink did: snapshots landed and messages sent to the dead-letter topic.</summary>
-public sealed record LakeSinkResult(int Written, int DeadLettered);
-
 /// <summary>
 /// Kafka → lake: consumes the rates topic as a consumer group and writes each snapshot to
 /// <c>exchange_rates/YYYY-MM-DD.json</c>. The offset of a message is committed only after its

@@ -4,8 +4,6 @@ using FxEngine.Transforms;
 
 namespace FxEngine.Plan;
 
-public enum SqlDialect { DuckDb, Spark }
-
 /// <summary>
 /// Renders a <see cref="NormalizationPlan"/> as SQL over two views, <c>transactions</c> (the
 /// input) and <c>fx_rates</c> (the broadcast rate table). One SELECT classifies every row with
