@@ -15,14 +15,14 @@ namespace FxEngine.Jobs;
 /// </summary>
 public static class EmrPlanJob
 {
-    public const string RateTableName = "rates.parquet";
-    public const string PlanName = "plan.json";
-    public const string SparkSqlName = "normalize.sql";
-    public const string DuckDbSqlName = "normalize.duckdb.sql";
-    public const string DotnetStepsName = "steps-dotnet.json";
-    public const string SparkSqlStepsName = "steps-spark-sql.json";
-    public const string BootstrapName = "bootstrap-dotnet.sh";
-    public const string AppName = "FxEngine.Jobs.Spark";
+    internal const string RateTableName = "rates.parquet";
+    internal const string PlanName = "plan.json";
+    internal const string SparkSqlName = "normalize.sql";
+    internal const string DuckDbSqlName = "normalize.duckdb.sql";
+    internal const string DotnetStepsName = "steps-dotnet.json";
+    internal const string SparkSqlStepsName = "steps-spark-sql.json";
+    internal const string BootstrapName = "bootstrap-dotnet.sh";
+    internal const string AppName = "FxEngine.Jobs.Spark";
 
     public static async Task<IReadOnlyList<string>> RunAsync(EmrPlanOptions options, CancellationToken cancellationToken = default)
     {

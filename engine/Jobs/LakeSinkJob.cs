@@ -25,7 +25,12 @@ public static class LakeSinkJob
     /// </summary>
     public static readonly TimeSpan DefaultAssignmentTimeout = TimeSpan.FromSeconds(90);
 
-    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log,
+    /// <param name="lake">The lake root (a folder or s3://bucket/prefix); snapshots land in its <c>exchange_rates/</c>.</param>
+    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, string lake, bool once, Action<string> log,
+        CancellationToken cancellationToken, TimeSpan? assignmentTimeout = null) =>
+        RunAsync(kafka, ObjectStore.Open(lake), once, log, cancellationToken, assignmentTimeout);
+
+    internal static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log,
         CancellationToken cancellationToken, TimeSpan? assignmentTimeout = null) =>
         // librdkafka's consume call blocks a thread; keep it off the caller's.
         Task.Factory.StartNew(() => Run(kafka, lake, once, assignmentTimeout ?? DefaultAssignmentTimeout, log, cancellationToken),

@@ -24,7 +24,7 @@ public static class ProduceJob
     /// Called once, when the first snapshot is ready to publish and not before: a local run
     /// starts its embedded broker there, so a run with nothing to publish starts none.
     /// </param>
-    public static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
+    internal static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
         IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
         options.Validate();

@@ -6,7 +6,7 @@ using FxEngine.Sources.Rates;
 namespace FxEngine.Kafka;
 
 /// <summary>The rates message on the wire: key = date (YYYY-MM-DD), value = the provider's body, and its headers.</summary>
-public static class RatesWire
+internal static class RatesWire
 {
     public const string SourceHeader = "fx-source";
     public const string FetchedAtHeader = "fx-fetched-at";

@@ -9,7 +9,7 @@ namespace FxEngine.Plan;
 /// <see cref="SqlRenderer"/> turns into SQL for DuckDB and Spark. Serialized as the EMR job's
 /// settings.
 /// </summary>
-public sealed record NormalizationPlan
+internal sealed record NormalizationPlan
 {
     public required string Target { get; init; }
     public required int TargetScale { get; init; }

@@ -6,7 +6,7 @@ using Parquet.Schema;
 namespace FxEngine.Plan;
 
 /// <summary>Builds a <see cref="NormalizationPlan"/> from the run's locations and columns, its rate table and its input's schema.</summary>
-public static class PlanBuilder
+internal static class PlanBuilder
 {
     /// <param name="locations">The run's input, output and rejects locations.</param>
     /// <param name="rateTable">Where the broadcast rate table was written, for the executors to read.</param>

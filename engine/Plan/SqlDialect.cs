@@ -1,4 +1,4 @@
 namespace FxEngine.Plan;
 
 /// <summary>The SQL engines a plan renders for.</summary>
-public enum SqlDialect { DuckDb, Spark }
+internal enum SqlDialect { DuckDb, Spark }

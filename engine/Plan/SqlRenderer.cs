@@ -12,7 +12,7 @@ namespace FxEngine.Plan;
 /// half away from zero), so both dialects give the engine's rows to the last digit. What
 /// differs between DuckDB and Spark is confined to <see cref="Dialect"/>.
 /// </summary>
-public static class SqlRenderer
+internal static class SqlRenderer
 {
     /// <summary>Where the classified rows live once materialized.</summary>
     public const string Classified = "fx_classified";

@@ -9,7 +9,7 @@ namespace FxEngine.Sinks;
 /// <see cref="RatesWire"/>. Only valid snapshots reach the topic (a <see cref="RatesMessage"/>
 /// holds its parsed body); each publish waits for the broker's acknowledgement (acks=all, idempotent).
 /// </summary>
-public sealed class KafkaRatesPublisher : IDisposable
+internal sealed class KafkaRatesPublisher : IDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
     private readonly string _topic;

@@ -8,7 +8,7 @@ namespace FxEngine.Sinks;
 /// value byte for byte. The key comes from the validated snapshot date, never from raw
 /// message bytes; only valid snapshots arrive (a <see cref="RatesMessage"/> holds its parsed body).
 /// </summary>
-public sealed class LakeRatesWriter(IObjectStore lake)
+internal sealed class LakeRatesWriter(IObjectStore lake)
 {
     public const string Folder = "exchange_rates/";
 

@@ -1,10 +1,10 @@
 namespace FxEngine.Storage;
 
 /// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
-public sealed record ObjectInfo(string Key, long Size);
+internal sealed record ObjectInfo(string Key, long Size);
 
 /// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
-public interface IObjectUpload : IAsyncDisposable
+internal interface IObjectUpload : IAsyncDisposable
 {
     /// <summary>Where to write the object's bytes (a seekable local file).</summary>
     Stream Stream { get; }
@@ -17,7 +17,7 @@ public interface IObjectUpload : IAsyncDisposable
 /// A flat key space of immutable objects rooted at a location (a local folder or an S3 prefix).
 /// Keys use '/' separators and are relative to the root. Writes become visible whole or not at all.
 /// </summary>
-public interface IObjectStore
+internal interface IObjectStore
 {
     /// <summary>The root location, for messages (never includes credentials).</summary>
     string Root { get; }

@@ -43,7 +43,7 @@ public sealed class NormalizeStats
         totals.Add(rows, amount, converted);
     }
 
-    public void Merge(NormalizeStats other)
+    internal void Merge(NormalizeStats other)
     {
         RowsIn += other.RowsIn;
         RowsOut += other.RowsOut;

@@ -11,7 +11,7 @@ namespace FxEngine.Transforms;
 /// that holds both currencies. Built once, then shared read-only by every worker; lookups
 /// are two array indexings.
 /// </summary>
-public sealed class RateTable
+internal sealed class RateTable
 {
     private readonly Entry?[] _entries; // [day offset * currency count + currency index]
     private readonly FrozenDictionary<string, int> _currencyIndex;

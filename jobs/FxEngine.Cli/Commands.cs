@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FxEngine.Jobs;
 using FxEngine.Kafka;
-using FxEngine.Storage;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using FxEngine.Transforms;
@@ -167,7 +166,7 @@ internal static class Commands
         command.SetAction(async (parse, token) =>
         {
             var kafka = Kafka(parse, bootstrap, topic) with { GroupId = parse.GetValue(group)! };
-            var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(parse.GetValue(lake)!), parse.GetValue(once), Console.Error.WriteLine, token,
+            var result = await LakeSinkJob.RunAsync(kafka, parse.GetValue(lake)!, parse.GetValue(once), Console.Error.WriteLine, token,
                 parse.GetValue(assignmentTimeout));
             Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}");
             token.ThrowIfCancellationRequested(); // stopped by a signal, after leaving the group: exit 130

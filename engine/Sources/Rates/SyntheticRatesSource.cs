@@ -32,7 +32,7 @@ public sealed class SyntheticRatesSource : IRatesSource
         FetchAsync(DateOnly.FromDateTime(DateTime.UtcNow), cancellationToken);
 
     /// <summary>The snapshot body of one day.</summary>
-    public static byte[] Render(DateOnly date)
+    internal static byte[] Render(DateOnly date)
     {
         var day = date.DayNumber;
         // Historical files carry the last update of the day.

@@ -28,7 +28,7 @@ public static class TransactionGenerator
     private static readonly string[] Merchants = ["GrabFood", "Shopee", "Lazada", "Amazon", "Uniqlo", "Starbucks", "Apple", "Agoda", "Singapore Airlines", "IKEA"];
     private static readonly string[] Channels = ["card", "online", "bank_transfer", "wallet"];
 
-    public static ParquetSchema Schema { get; } = new(
+    internal static ParquetSchema Schema { get; } = new(
         new DataField<string>("txn_id", nullable: false),
         new DataField<DateOnly>("txn_date", nullable: false),
         new DataField<string>("currency", nullable: true),
