@@ -11,7 +11,10 @@ public sealed record EmrPlanOptions
     /// <summary>Where the submission's files go, next to the data (s3://bucket/jobs/name/). Required.</summary>
     public string Staging { get; init; } = "";
 
-    /// <summary>Microsoft.Spark version of the .NET route. Default 2.3.1, whose launcher lists Spark 3.5.0 to 3.5.3 (later patches need spark.dotnet.ignoreSparkPatchVersionCheck).</summary>
+    /// <summary>
+    /// Microsoft.Spark version of the .NET route. Default 2.3.1, whose launcher lists Spark 3.5.0
+    /// to 3.5.3 (later patches need spark.dotnet.ignoreSparkPatchVersionCheck).
+    /// </summary>
     public string MicrosoftSparkVersion { get; init; } = "2.3.1";
 
     /// <summary>Spark minor version of the cluster, for the DotnetRunner jar. Default 3.5.</summary>

@@ -36,7 +36,8 @@ public static class LakeSinkJob
         Task.Factory.StartNew(() => Run(kafka, lake, once, assignmentTimeout ?? DefaultAssignmentTimeout, log, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, TimeSpan assignmentTimeout, Action<string> log, CancellationToken cancellationToken)
+    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, TimeSpan assignmentTimeout, Action<string> log,
+        CancellationToken cancellationToken)
     {
         kafka.Validate();
         var sink = new LakeRatesWriter(lake);

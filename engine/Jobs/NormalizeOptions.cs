@@ -77,7 +77,8 @@ public sealed record NormalizeOptions
             throw FxException.InvalidOption("row group rows must be positive and no more than the buffered rows");
         if (CsvDelimiter is '"' or '\r' or '\n')
             throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
-        foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
+        var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };
+        foreach (var (name, value) in keyColumns)
             if (string.IsNullOrWhiteSpace(value))
                 throw FxException.InvalidOption($"{name} is empty; name the input column");
         // Each run replaces what it finds at the output and rejects locations, so neither may
@@ -85,7 +86,8 @@ public sealed record NormalizeOptions
         foreach (var (name, written) in new[] { ("--output", Output), ("--rejects", RejectsLocation) })
             foreach (var (otherName, other) in new[] { ("--input", Input), ("--rates", Rates), ("--output", Output), ("--rejects", RejectsLocation) })
                 if (name != otherName && ObjectStore.Overlap(written, other))
-                    throw FxException.InvalidOption($"{name} {written} overlaps {otherName} {other}: use separate folders (e.g. lake/processed_data next to lake/raw_transactions)");
+                    throw FxException.InvalidOption($"{name} {written} overlaps {otherName} {other}: " +
+                        "use separate folders (e.g. lake/processed_data next to lake/raw_transactions)");
     }
 
     private static void Require(string value, string option, string what)

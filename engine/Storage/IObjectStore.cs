@@ -1,21 +1,9 @@
 namespace FxEngine.Storage;
 
-/// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
-internal sealed record ObjectInfo(string Key, long Size);
-
-/// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
-internal interface IObjectUpload : IAsyncDisposable
-{
-    /// <summary>Where to write the object's bytes (a seekable local file).</summary>
-    Stream Stream { get; }
-
-    /// <summary>Publishes the object whole; until then readers see the previous object or none.</summary>
-    Task CommitAsync(CancellationToken cancellationToken = default);
-}
-
 /// <summary>
-/// A flat key space of immutable objects rooted at a location (a local folder or an S3 prefix).
-/// Keys use '/' separators and are relative to the root. Writes become visible whole or not at all.
+/// A flat key space of objects rooted at a location (a local folder or an S3 prefix). Keys use
+/// '/' separators and are relative to the root. An object is written whole and never changed in
+/// place: a write becomes visible whole or not at all, replacing any earlier object of its key.
 /// </summary>
 internal interface IObjectStore
 {
@@ -56,8 +44,9 @@ internal interface IObjectStore
     Task<Locks.LockAttempt> TryLockAsync(Locks.LockHolder holder, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes the partial objects interrupted writers left (hidden from <see cref="ListAsync"/>):
-    /// local temporary files, local upload spools of dead processes. Only under the run lock.
+    /// Removes what interrupted writers left, which <see cref="ListAsync"/> never shows: in a local
+    /// folder its temporary files and the empty folders left behind; for S3, the upload spools
+    /// that dead processes left on this machine. Call it only while holding the run lock.
     /// </summary>
     Task SweepAsync(CancellationToken cancellationToken = default);
 }

@@ -26,7 +26,8 @@ public class LakeSinkDecodeTests
     [Theory]
     [InlineData("yesterday", "{}", FxErrorCode.InvalidKey, "key is not a date (YYYY-MM-DD)")]
     [InlineData("2024-07-02", null, FxErrorCode.MissingBody, "the message has no body")]
-    [InlineData("2024-07-02", "{\"timestamp\":1719792000,\"rates\":{\"SGD\":1.3}}", FxErrorCode.InvalidSnapshot, "invalid rate snapshot: the snapshot has no 'base'")]
+    [InlineData("2024-07-02", "{\"timestamp\":1719792000,\"rates\":{\"SGD\":1.3}}", FxErrorCode.InvalidSnapshot,
+        "invalid rate snapshot: the snapshot has no 'base'")]
     [InlineData("2024-07-02", "{\"timestamp\":1719792000,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", FxErrorCode.DateMismatch,
         "key 2024-07-02 disagrees with the body's timestamp date 2024-07-01")]
     public void Decode_PoisonMessage_ThrowsCodeAndDetail(string key, string? body, string code, string detail)
@@ -51,7 +52,8 @@ public class LakeSinkDecodeTests
     [Fact]
     public void RatesMessageParse_InvalidBody_ThrowsInvalidSnapshotAtTheOrigin()
     {
-        var error = Assert.Throws<FxException>(() => RatesMessage.Parse("{\"error\":true}"u8.ToArray(), "test", DateTimeOffset.UnixEpoch, "feed 2024-01-01"));
+        var body = "{\"error\":true}"u8.ToArray();
+        var error = Assert.Throws<FxException>(() => RatesMessage.Parse(body, "test", DateTimeOffset.UnixEpoch, "feed 2024-01-01"));
         Assert.Equal(FxErrorCode.InvalidSnapshot, error.Code);
         Assert.Equal("feed 2024-01-01", error.Location);
         Assert.Equal("feed 2024-01-01: the body is an API error response, not a snapshot", error.Message);

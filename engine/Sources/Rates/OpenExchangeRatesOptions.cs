@@ -33,7 +33,8 @@ public sealed record OpenExchangeRatesOptions
     {
         // The text is echoed only with the app_id blanked, in case it was pasted in.
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-            throw FxException.InvalidOption($"{setting} '{Scrub(text)}' is not an http(s) URL; use the API root, like https://openexchangerates.org/api/");
+            throw FxException.InvalidOption(
+                $"{setting} '{Scrub(text)}' is not an http(s) URL; use the API root, like https://openexchangerates.org/api/");
         CheckBaseAddress(uri, setting);
         return this with { BaseAddress = uri };
     }
@@ -51,10 +52,12 @@ public sealed record OpenExchangeRatesOptions
         if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             throw FxException.InvalidOption($"{setting} must be an absolute http(s) URL");
         if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
-            throw FxException.InvalidOption($"{setting} {Describe(uri)}: give the API root without credentials, query or fragment (the app_id comes from OXR_APP_ID)");
+            throw FxException.InvalidOption(
+                $"{setting} {Describe(uri)}: give the API root without credentials, query or fragment (the app_id comes from OXR_APP_ID)");
         // Every request carries the app_id in its query: plain http only where it never leaves the machine.
         if (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
-            throw FxException.InvalidOption($"{setting} {Describe(uri)}: use https (plain http is allowed only for a loopback host such as localhost or 127.0.0.1), so the app_id is never sent in clear");
+            throw FxException.InvalidOption($"{setting} {Describe(uri)}: use https (plain http is allowed only for a loopback host " +
+                "such as localhost or 127.0.0.1), so the app_id is never sent in clear");
     }
 
     public void Validate()
