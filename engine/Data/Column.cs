@@ -7,7 +7,7 @@ namespace FxEngine.Data;
 /// One column of a batch: a Parquet field and its values in a plain array, so rows can be
 /// gathered into partitions and written back without knowing the column's type.
 /// </summary>
-public abstract class Column
+internal abstract class Column
 {
     protected Column(DataField field) => Field = field;
 

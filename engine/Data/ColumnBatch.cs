@@ -6,7 +6,7 @@ namespace FxEngine.Data;
 /// A batch of rows in columns, with where it came from (file and row group, or CSV line
 /// range) so any error about it can name its location.
 /// </summary>
-public sealed class ColumnBatch
+internal sealed class ColumnBatch
 {
     public ColumnBatch(string origin, IReadOnlyList<Column> columns, bool untyped = false)
     {

@@ -30,7 +30,7 @@ public static class DuckDbNormalizeJob
         try
         {
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
-            var plan = await PlanBuilder.BuildAsync(options, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
+            var plan = await PlanBuilder.BuildAsync((options.Input, options.Output, options.RejectsLocation), options.Columns, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
             var inputs = await InputDiscovery.ListFilesAsync(input, only, cancellationToken).ConfigureAwait(false);
             // One statement over every input: this executor always recomputes the whole table.

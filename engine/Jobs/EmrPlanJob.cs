@@ -3,36 +3,9 @@ using System.Text.Json;
 using FxEngine.Plan;
 using FxEngine.Sinks;
 using FxEngine.Storage;
+using FxEngine.Transforms;
 
 namespace FxEngine.Jobs;
-
-/// <summary>Settings of <c>fxengine emr plan</c>.</summary>
-public sealed class EmrPlanOptions
-{
-    /// <summary>The run: rates, input, output, rejects, target, stale days, columns.</summary>
-    public NormalizeOptions Normalize { get; set; } = new();
-
-    /// <summary>Where the submission's files go, next to the data (s3://bucket/jobs/name/). Required.</summary>
-    public string Staging { get; set; } = "";
-
-    /// <summary>Microsoft.Spark version of the .NET route. Default 2.3.1, whose launcher lists Spark 3.5.0 to 3.5.3 (later patches need spark.dotnet.ignoreSparkPatchVersionCheck).</summary>
-    public string MicrosoftSparkVersion { get; set; } = "2.3.1";
-
-    /// <summary>Spark minor version of the cluster, for the DotnetRunner jar. Default 3.5.</summary>
-    public string SparkVersion { get; set; } = "3.5";
-
-    /// <summary>Prefix of the Spark SQL route's table names. Default fxengine.</summary>
-    public string TablePrefix { get; set; } = "fxengine";
-
-    public void Validate()
-    {
-        Normalize.Validate();
-        if (string.IsNullOrWhiteSpace(Staging))
-            throw new FxException("--staging is required: where to write the plan, SQL and step definitions (s3://bucket/jobs/name/)");
-        if (!System.Text.RegularExpressions.Regex.IsMatch(TablePrefix, "^[a-z][a-z0-9_]*$"))
-            throw new FxException($"--table-prefix '{TablePrefix}' must be lower-case letters, digits and underscores");
-    }
-}
 
 /// <summary>
 /// Writes everything an EMR submission needs next to the data: the broadcast rate table, the
@@ -42,22 +15,24 @@ public sealed class EmrPlanOptions
 /// </summary>
 public static class EmrPlanJob
 {
-    public const string RateTableName = "rates.parquet";
-    public const string PlanName = "plan.json";
-    public const string SparkSqlName = "normalize.sql";
-    public const string DuckDbSqlName = "normalize.duckdb.sql";
-    public const string DotnetStepsName = "steps-dotnet.json";
-    public const string SparkSqlStepsName = "steps-spark-sql.json";
-    public const string BootstrapName = "bootstrap-dotnet.sh";
-    public const string AppName = "FxEngine.Jobs.Spark";
+    internal const string RateTableName = "rates.parquet";
+    internal const string PlanName = "plan.json";
+    internal const string SparkSqlName = "normalize.sql";
+    internal const string DuckDbSqlName = "normalize.duckdb.sql";
+    internal const string DotnetStepsName = "steps-dotnet.json";
+    internal const string SparkSqlStepsName = "steps-spark-sql.json";
+    internal const string BootstrapName = "bootstrap-dotnet.sh";
+    internal const string AppName = "FxEngine.Jobs.Spark";
 
     public static async Task<IReadOnlyList<string>> RunAsync(EmrPlanOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var rates = await NormalizeJob.LoadRatesAsync(options.Normalize, cancellationToken).ConfigureAwait(false);
+        var run = options.Normalize;
+        var rates = await RateTable.LoadAsync(run.Rates, run.TargetCode, run.MaxStaleDays, cancellationToken).ConfigureAwait(false);
         var staging = ObjectStore.Open(options.Staging);
         await RateTableWriter.WriteAsync(rates, staging, RateTableName, cancellationToken).ConfigureAwait(false);
-        var plan = await PlanBuilder.BuildAsync(options.Normalize, rates, staging.Describe(RateTableName), cancellationToken).ConfigureAwait(false);
+        var plan = await PlanBuilder.BuildAsync((run.Input, run.Output, run.RejectsLocation), run.Columns, rates, staging.Describe(RateTableName),
+            cancellationToken).ConfigureAwait(false);
 
         var files = new Dictionary<string, string>
         {

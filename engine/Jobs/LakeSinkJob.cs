@@ -8,9 +8,6 @@ using FxEngine.Storage;
 
 namespace FxEngine.Jobs;
 
-/// <summary>What the sink did: snapshots landed and messages sent to the dead-letter topic.</summary>
-public sealed record LakeSinkResult(int Written, int DeadLettered);
-
 /// <summary>
 /// Kafka → lake: consumes the rates topic as a consumer group and writes each snapshot to
 /// <c>exchange_rates/YYYY-MM-DD.json</c>. The offset of a message is committed only after its
@@ -28,13 +25,19 @@ public static class LakeSinkJob
     /// </summary>
     public static readonly TimeSpan DefaultAssignmentTimeout = TimeSpan.FromSeconds(90);
 
-    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log,
+    /// <param name="lake">The lake root (a folder or s3://bucket/prefix); snapshots land in its <c>exchange_rates/</c>.</param>
+    public static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, string lake, bool once, Action<string> log,
+        CancellationToken cancellationToken, TimeSpan? assignmentTimeout = null) =>
+        RunAsync(kafka, ObjectStore.Open(lake), once, log, cancellationToken, assignmentTimeout);
+
+    internal static Task<LakeSinkResult> RunAsync(KafkaSettings kafka, IObjectStore lake, bool once, Action<string> log,
         CancellationToken cancellationToken, TimeSpan? assignmentTimeout = null) =>
         // librdkafka's consume call blocks a thread; keep it off the caller's.
         Task.Factory.StartNew(() => Run(kafka, lake, once, assignmentTimeout ?? DefaultAssignmentTimeout, log, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, TimeSpan assignmentTimeout, Action<string> log, CancellationToken cancellationToken)
+    private static LakeSinkResult Run(KafkaSettings kafka, IObjectStore lake, bool once, TimeSpan assignmentTimeout, Action<string> log,
+        CancellationToken cancellationToken)
     {
         kafka.Validate();
         var sink = new LakeRatesWriter(lake);
@@ -76,18 +79,22 @@ public static class LakeSinkJob
                 waitingSince = DateTime.UtcNow;
 
                 var origin = $"{result.Topic}[{result.Partition.Value}]@{result.Offset.Value}";
-                var (message, problem) = Decode(result, origin);
+                RatesMessage? message = null;
+                try
+                {
+                    message = Decode(result, origin);
+                }
+                catch (FxException problem)
+                {
+                    deadLetters.Send(result, problem.Code, problem.Detail, origin, cancellationToken);
+                    deadLettered++;
+                    log($"{origin}: sent to {kafka.DeadLetter}: {problem.Detail}");
+                }
                 if (message is not null)
                 {
                     var key = sink.WriteAsync(message, cancellationToken).GetAwaiter().GetResult();
                     written++;
                     log($"{origin}: wrote {lake.Describe(key)}");
-                }
-                else
-                {
-                    deadLetters.Send(result, problem!, origin, cancellationToken);
-                    deadLettered++;
-                    log($"{origin}: sent to {kafka.DeadLetter}: {problem}");
                 }
                 Commit(consumer, result, origin, log);
             }
@@ -128,28 +135,21 @@ public static class LakeSinkJob
         }
     }
 
-    /// <summary>The snapshot a message carries, or why it cannot be landed.</summary>
-    private static (RatesMessage? Message, string? Problem) Decode(ConsumeResult<byte[]?, byte[]?> result, string origin)
+    /// <summary>The snapshot a message carries (its body parsed once, here).</summary>
+    /// <exception cref="FxException">Why it cannot be landed: the code and detail its dead letter carries.</exception>
+    internal static RatesMessage Decode(ConsumeResult<byte[]?, byte[]?> result, string origin)
     {
         var keyText = result.Message.Key is null ? null : Encoding.UTF8.GetString(result.Message.Key);
         if (keyText is null || !DateOnly.TryParseExact(keyText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return (null, "key is not a date (YYYY-MM-DD)");
+            throw new FxException(FxErrorCode.InvalidKey, origin, "key is not a date (YYYY-MM-DD)");
         if (result.Message.Value is null)
-            return (null, "the message has no body");
-        RateSnapshot snapshot;
-        try
-        {
-            snapshot = RateSnapshotParser.Parse(result.Message.Value, origin);
-        }
-        catch (FxException ex)
-        {
-            return (null, ex.Message[(origin.Length + 2)..]);
-        }
-        if (snapshot.Date != date)
-            return (null, $"key {keyText} disagrees with the body's timestamp date {snapshot.Date:yyyy-MM-dd}");
-
+            throw new FxException(FxErrorCode.MissingBody, origin, "the message has no body");
         var source = RatesWire.Header(result.Message.Headers, RatesWire.SourceHeader) ?? "unknown";
-        return (new RatesMessage(date, result.Message.Value, source, result.Message.Timestamp.UtcDateTime), null);
+        // Dated by the body's timestamp, not the key: the key must agree with it.
+        var message = RatesMessage.Parse(result.Message.Value, source, result.Message.Timestamp.UtcDateTime, origin);
+        if (message.Date != date)
+            throw new FxException(FxErrorCode.DateMismatch, origin, $"key {keyText} disagrees with the body's timestamp date {message.Date:yyyy-MM-dd}");
+        return message;
     }
 
     private static string Describe(IEnumerable<TopicPartition> partitions) =>

@@ -120,32 +120,9 @@ public static class NormalizeJob
     }
 
     /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>
-    internal static async Task<RateTable> LoadRatesAsync(NormalizeOptions options, CancellationToken cancellationToken)
-    {
-        var ratesStore = ObjectStore.Open(options.Rates);
-        var snapshots = await LakeRatesReader.LoadAsync(ratesStore, cancellationToken).ConfigureAwait(false);
-        if (snapshots.Count == 0)
-            throw new FxException($"{ratesStore.Root}: no rate snapshots (*.json) found; fetch rates first");
-        return new RateTable(snapshots, options.Target, options.MaxStaleDays);
-    }
+    internal static Task<RateTable> LoadRatesAsync(NormalizeOptions options, CancellationToken cancellationToken) =>
+        RateTable.LoadAsync(options.Rates, options.TargetCode, options.MaxStaleDays, cancellationToken);
 
     /// <summary>The input as a store and, when the location names one file, that file's key.</summary>
-    internal static (IObjectStore Store, string? Key) OpenInput(string location)
-    {
-        var trimmed = location.TrimEnd('/');
-        var isFile = InputDiscovery.FormatOf(trimmed[(trimmed.LastIndexOf('/') + 1)..]) is not null;
-        if (ObjectStore.IsS3(location))
-        {
-            if (!isFile)
-                return (ObjectStore.Open(location), null);
-            var cut = trimmed.LastIndexOf('/');
-            return (ObjectStore.Open(trimmed[..cut]), trimmed[(cut + 1)..]);
-        }
-        var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location;
-        if (File.Exists(path))
-            return (ObjectStore.Open(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileName(path));
-        if (!Directory.Exists(path))
-            throw new FxException($"{Path.GetFullPath(path)}: input location does not exist");
-        return (ObjectStore.Open(path), null);
-    }
+    internal static (IObjectStore Store, string? Key) OpenInput(string location) => InputLocation.Open(location);
 }

@@ -4,57 +4,63 @@ using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Jobs;
 
-/// <summary>Settings of a normalization run; <see cref="Validate"/> runs before any I/O.</summary>
-public sealed class NormalizeOptions
+/// <summary>
+/// Settings of a normalization run, immutable; <see cref="Validate"/> checks them before any I/O
+/// and changes nothing (a normalized value such as <see cref="TargetCode"/> is computed).
+/// </summary>
+public sealed record NormalizeOptions
 {
     /// <summary>Where the rate snapshots are (a lake's <c>exchange_rates/</c> or Kafka Connect output). Required.</summary>
-    public string Rates { get; set; } = "";
+    public string Rates { get; init; } = "";
 
     /// <summary>Raw transactions: a folder of Parquet and CSV files (Hive partitions allowed) or one file. Required.</summary>
-    public string Input { get; set; } = "";
+    public string Input { get; init; } = "";
 
     /// <summary>Where converted rows go, partitioned by <c>txn_date=YYYY-MM-DD/</c>. Replaced by each run. Required.</summary>
-    public string Output { get; set; } = "";
+    public string Output { get; init; } = "";
 
     /// <summary>Where rejected rows go. Default: a sibling of the output named <c>&lt;output&gt;_rejects</c>.</summary>
-    public string? Rejects { get; set; }
+    public string? Rejects { get; init; }
 
     /// <summary>The reporting currency. Default SGD.</summary>
-    public string Target { get; set; } = "SGD";
+    public string Target { get; init; } = "SGD";
 
     /// <summary>How many days back a rate may come from when its day has none. Default 7.</summary>
-    public int MaxStaleDays { get; set; } = 7;
+    public int MaxStaleDays { get; init; } = 7;
 
     /// <summary>Concurrent workers per stage. Default: the number of cores.</summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
+    public int Workers { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Input column names of the join keys. Default txn_date, currency, amount.</summary>
-    public ColumnMapping Columns { get; set; } = new();
+    public ColumnMapping Columns { get; init; } = new();
 
     /// <summary>The character between the fields of CSV input (<c>;</c> and tab are common). Default ','.</summary>
-    public char CsvDelimiter { get; set; } = ',';
+    public char CsvDelimiter { get; init; } = ',';
 
     /// <summary>Rows per output row group, at most. Default 500,000.</summary>
-    public int RowGroupRows { get; set; } = 500_000;
+    public int RowGroupRows { get; init; } = 500_000;
 
     /// <summary>
     /// Converted rows held in memory before writing, across all partitions; when full, the
     /// largest partition is written out. With P date partitions, row groups hold about
     /// MaxBufferedRows / P rows. Default 1,000,000.
     /// </summary>
-    public int MaxBufferedRows { get; set; } = 1_000_000;
+    public int MaxBufferedRows { get; init; } = 1_000_000;
 
     /// <summary>
     /// How long to wait for another run writing the same output or rejects to finish. Default
     /// null: fail at once, naming that run.
     /// </summary>
-    public TimeSpan? Wait { get; set; }
+    public TimeSpan? Wait { get; init; }
+
+    /// <summary>The target as a code: <see cref="Target"/> trimmed and upper-cased.</summary>
+    public string TargetCode => Target.Trim().ToUpperInvariant();
 
     /// <summary>
     /// Recompute and replace every partition, whatever the table state says. Default false: only
     /// the partitions whose inputs, rates or settings changed since the last commit.
     /// </summary>
-    public bool Full { get; set; }
+    public bool Full { get; init; }
 
     public string RejectsLocation => string.IsNullOrWhiteSpace(Rejects)
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
@@ -65,34 +71,35 @@ public sealed class NormalizeOptions
         Require(Rates, "--rates", "the rate snapshots");
         Require(Input, "--input", "the raw transactions");
         Require(Output, "--output", "the converted output");
-        Target = Target.Trim().ToUpperInvariant();
-        if (Iso4217.MinorUnits(Target) is null)
-            throw new FxException($"--target '{Target}' is not an ISO 4217 currency code; use one like SGD, USD or EUR");
+        if (Iso4217.MinorUnits(TargetCode) is null)
+            throw FxException.InvalidOption($"--target '{TargetCode}' is not an ISO 4217 currency code; use one like SGD, USD or EUR");
         if (MaxStaleDays is < 0 or > 366)
-            throw new FxException($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
+            throw FxException.InvalidOption($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
         if (Workers is < 1 or > 256)
-            throw new FxException($"--workers {Workers} is out of range; use 1 to 256");
+            throw FxException.InvalidOption($"--workers {Workers} is out of range; use 1 to 256");
         if (Wait is { } wait && (wait < TimeSpan.Zero || wait > TimeSpan.FromDays(1)))
-            throw new FxException($"--wait {wait} is out of range; use 0s to 1d");
+            throw FxException.InvalidOption($"--wait {wait} is out of range; use 0s to 1d");
         if (RowGroupRows < 1 || MaxBufferedRows < RowGroupRows)
-            throw new FxException("row group rows must be positive and no more than the buffered rows");
+            throw FxException.InvalidOption("row group rows must be positive and no more than the buffered rows");
         if (CsvDelimiter is '"' or '\r' or '\n')
-            throw new FxException("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
-        foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
+            throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
+        var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };
+        foreach (var (name, value) in keyColumns)
             if (string.IsNullOrWhiteSpace(value))
-                throw new FxException($"{name} is empty; name the input column");
+                throw FxException.InvalidOption($"{name} is empty; name the input column");
         // Each run replaces what it finds at the output and rejects locations, so neither may
         // hold, or sit inside, anything the run reads or the other writes.
         foreach (var (name, written) in new[] { ("--output", Output), ("--rejects", RejectsLocation) })
             foreach (var (otherName, other) in new[] { ("--input", Input), ("--rates", Rates), ("--output", Output), ("--rejects", RejectsLocation) })
                 if (name != otherName && ObjectStore.Overlap(written, other))
-                    throw new FxException($"{name} {written} overlaps {otherName} {other}: use separate folders (e.g. lake/processed_data next to lake/raw_transactions)");
+                    throw FxException.InvalidOption($"{name} {written} overlaps {otherName} {other}: " +
+                        "use separate folders (e.g. lake/processed_data next to lake/raw_transactions)");
     }
 
     private static void Require(string value, string option, string what)
     {
         if (string.IsNullOrWhiteSpace(value))
-            throw new FxException($"{option} is required: the location of {what}");
+            throw FxException.InvalidOption($"{option} is required: the location of {what}");
     }
 
     private static string LastSegment(string location)

@@ -5,41 +5,6 @@ using FxEngine.Storage;
 
 namespace FxEngine.Jobs;
 
-/// <summary>Which snapshots to publish, and how often.</summary>
-public sealed class ProduceOptions
-{
-    /// <summary>One day (--date), a range (--from/--to), or the latest snapshot (--latest, the default).</summary>
-    public DateOnly? From { get; set; }
-    public DateOnly? To { get; set; }
-    public bool Latest => From is null;
-
-    /// <summary>Repeat every interval until stopped (--every 1h); null: publish once.</summary>
-    public TimeSpan? Every { get; set; }
-
-    /// <summary>Concurrent fetches in a backfill. Default 4.</summary>
-    public int Concurrency { get; set; } = 4;
-
-    /// <summary>A lake whose <c>exchange_rates/</c> days are skipped in a backfill (unless <see cref="Force"/>).</summary>
-    public string? Lake { get; set; }
-
-    public bool Force { get; set; }
-
-    public void Validate()
-    {
-        if (From is { } from && To is { } to && from > to)
-            throw new FxException($"--from {from:yyyy-MM-dd} is after --to {to:yyyy-MM-dd}");
-        if ((From is null) != (To is null))
-            throw new FxException("--from and --to go together (or use --date for one day)");
-        if (Every is { } every && every < TimeSpan.FromSeconds(1))
-            throw new FxException("--every must be at least 1s");
-        if (Concurrency is < 1 or > 64)
-            throw new FxException($"fetch concurrency {Concurrency} is out of range; use 1 to 64");
-    }
-}
-
-/// <summary>What a produce run did: snapshots published, and backfill days skipped because the lake had them.</summary>
-public sealed record ProduceResult(int Published, int Skipped);
-
 /// <summary>
 /// Fetches snapshots (bounded concurrency) and publishes them to the rates topic, each
 /// delivery confirmed before the next round; with --every it loops until cancelled and
@@ -59,7 +24,7 @@ public static class ProduceJob
     /// Called once, when the first snapshot is ready to publish and not before: a local run
     /// starts its embedded broker there, so a run with nothing to publish starts none.
     /// </param>
-    public static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
+    internal static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
         IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
         options.Validate();
@@ -72,7 +37,7 @@ public static class ProduceJob
             {
                 try
                 {
-                    var round = options.Latest
+                    var round = options.PublishesLatest
                         ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
                         : await BackfillAsync(options, source, publisher, log, progress, cancellationToken).ConfigureAwait(false);
                     published += round.Published;
@@ -116,7 +81,7 @@ public static class ProduceJob
     {
         var lake = options.Lake is null ? null : ObjectStore.Open(options.Lake);
         var days = new List<DateOnly>();
-        for (var day = options.From!.Value; day <= options.To!.Value; day = day.AddDays(1))
+        for (var day = options.FirstDay!.Value; day <= options.LastDay!.Value; day = day.AddDays(1))
         {
             if (!options.Force && lake is not null && await lake.ExistsAsync(LakeRatesWriter.KeyOf(day), cancellationToken).ConfigureAwait(false))
                 log($"{day:yyyy-MM-dd}: already in the lake, skipped (--force to fetch again)");
@@ -146,6 +111,6 @@ public static class ProduceJob
             }
         });
         await pipeline.RunAsync().ConfigureAwait(false);
-        return new ProduceResult(published, options.To!.Value.DayNumber - options.From!.Value.DayNumber + 1 - days.Count);
+        return new ProduceResult(published, options.LastDay!.Value.DayNumber - options.FirstDay!.Value.DayNumber + 1 - days.Count);
     }
 }

@@ -6,73 +6,6 @@ using FxEngine.Storage;
 
 namespace FxEngine.Jobs;
 
-/// <summary>Settings of the end-to-end local run.</summary>
-public sealed class RunOptions
-{
-    /// <summary>The lake root. Default: <c>lake</c> in the working directory.</summary>
-    public string Lake { get; set; } = "lake";
-
-    /// <summary>Sample rows generated when the lake has no raw transactions. Default 1,000,000.</summary>
-    public long SampleRows { get; set; } = 1_000_000;
-
-    /// <summary>Seed of the sample transactions. Default 42.</summary>
-    public int Seed { get; set; } = 42;
-
-    /// <summary>Date range of the sample transactions. Default: the 90 days ending yesterday (UTC).</summary>
-    public DateOnly? From { get; set; }
-    public DateOnly? To { get; set; }
-
-    /// <summary>The reporting currency. Default SGD.</summary>
-    public string Target { get; set; } = "SGD";
-
-    /// <summary>Default 7.</summary>
-    public int MaxStaleDays { get; set; } = 7;
-
-    /// <summary>Default: the number of cores.</summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>Concurrent rate fetches. Default 4.</summary>
-    public int FetchConcurrency { get; set; } = 4;
-
-    /// <summary>How long to wait for another run writing the same output. Default null: fail at once.</summary>
-    public TimeSpan? Wait { get; set; }
-
-    /// <summary>Fetch rates even for days the lake already has. Default false.</summary>
-    public bool Force { get; set; }
-
-    /// <summary>The Kafka cluster; with no bootstrap servers the run starts an embedded dev broker.</summary>
-    public KafkaSettings Kafka { get; set; } = KafkaSettings.FromEnvironment();
-
-    public string Transactions => ObjectStore.Child(Lake, "raw_transactions");
-    public string ProcessedData => ObjectStore.Child(Lake, "processed_data");
-    public string RejectedData => ObjectStore.Child(Lake, "rejected_data");
-    public string ExchangeRates => ObjectStore.Child(Lake, LakeRatesWriter.Folder.TrimEnd('/'));
-
-    /// <summary>The sample generator's settings, used when the lake has no transactions.</summary>
-    public GenerateOptions Sample() => new() { Rows = SampleRows, Output = Transactions, Seed = Seed, From = From, To = To };
-
-    /// <summary>The normalization step's settings.</summary>
-    public NormalizeOptions Normalization() => new()
-    {
-        Rates = ExchangeRates, Input = Transactions, Output = ProcessedData, Rejects = RejectedData,
-        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait,
-    };
-
-    /// <summary>Every step's settings, checked before the run does anything.</summary>
-    public void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(Lake))
-            throw new FxException("--lake is empty: name the lake root (a folder or s3://bucket/prefix)");
-        Sample().Validate();
-        Normalization().Validate();
-        new ProduceOptions { Concurrency = FetchConcurrency }.Validate();
-    }
-}
-
-/// <summary>What <see cref="RunJob"/> did, and how long the whole run and each step took.</summary>
-public sealed record RunResult(int RatesFetched, int RatesSkipped, bool GeneratedSample, NormalizeResult Normalize,
-    TimeSpan Elapsed, TimeSpan GenerateTime, TimeSpan RatesTime);
-
 /// <summary>
 /// The whole flow on one machine: sample transactions when the lake has none; a snapshot
 /// for every day they span, fetched from the rates source, published to the rates topic and
@@ -132,7 +65,7 @@ public static class RunJob
                 if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
                 {
                     broker = new EmbeddedBroker();
-                    kafka.BootstrapServers = broker.BootstrapServers;
+                    kafka = kafka with { BootstrapServers = broker.BootstrapServers };
                     log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
                 }
                 return kafka;
@@ -143,7 +76,7 @@ public static class RunJob
 
             // A group of its own: on a shared cluster the run must not take (and commit) messages
             // that belong to the deployed lake sink's group.
-            kafka.GroupId = $"fxengine-run-{Guid.NewGuid():N}";
+            kafka = kafka with { GroupId = $"fxengine-run-{Guid.NewGuid():N}" };
             log($"rates: landing them in the lake (lake sink, consumer group {kafka.GroupId})");
             var landed = await LakeSinkJob.RunAsync(kafka, lake, once: true, _ => { }, cancellationToken).ConfigureAwait(false);
             if (landed.DeadLettered > 0)

@@ -27,9 +27,11 @@ internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string t
     public string Topic => topic;
 
     /// <summary>Sends the dead letter, retrying; throws (naming the origin) only when every try failed.</summary>
-    public void Send(ConsumeResult<byte[]?, byte[]?> result, string reason, string origin, CancellationToken cancellationToken)
+    /// <param name="reason">The <see cref="FxErrorCode"/> of the problem, for consumers of the dead letters to act on.</param>
+    /// <param name="detail">The problem in words, for people.</param>
+    public void Send(ConsumeResult<byte[]?, byte[]?> result, string reason, string detail, string origin, CancellationToken cancellationToken)
     {
-        var letter = Build(result, reason);
+        var letter = Build(result, reason, detail);
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -49,12 +51,13 @@ internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string t
         }
     }
 
-    internal static Message<byte[]?, byte[]?> Build(ConsumeResult<byte[]?, byte[]?> result, string reason)
+    internal static Message<byte[]?, byte[]?> Build(ConsumeResult<byte[]?, byte[]?> result, string reason, string detail)
     {
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
             headers.Add(header.Key, header.GetValueBytes());
         headers.Add(RatesWire.DeadLetterReason, Encoding.UTF8.GetBytes(reason));
+        headers.Add(RatesWire.DeadLetterDetail, Encoding.UTF8.GetBytes(detail));
         headers.Add(RatesWire.DeadLetterTopic, Encoding.UTF8.GetBytes(result.Topic));
         headers.Add(RatesWire.DeadLetterPartition, Text(result.Partition.Value));
         headers.Add(RatesWire.DeadLetterOffset, Text(result.Offset.Value));

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Confluent.Kafka;
 
 namespace FxEngine.Kafka;
@@ -5,52 +6,40 @@ namespace FxEngine.Kafka;
 /// <summary>
 /// Where the rates topic lives and how to reach it. Any librdkafka setting passes through
 /// <see cref="Client"/> (SASL/SSL for MSK, timeouts, ...), so no code changes per cluster.
+/// Immutable: a job derives what it needs (an embedded broker's address, a consumer group of
+/// its own) with <c>with</c>, never changing its caller's settings. The engine reads no
+/// environment variables; the CLI fills these from its options and KAFKA_BOOTSTRAP_SERVERS.
 /// </summary>
-public sealed class KafkaSettings
+public sealed record KafkaSettings
 {
-    /// <summary>The environment prefix of pass-through settings: FXENGINE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512 sets sasl.mechanism.</summary>
-    public const string EnvironmentPrefix = "FXENGINE_KAFKA_";
+    /// <summary>--bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS. Empty: <c>run</c> starts the embedded dev broker.</summary>
+    public string BootstrapServers { get; init; } = "";
 
-    /// <summary>Kafka:BootstrapServers, or KAFKA_BOOTSTRAP_SERVERS. Empty: use the embedded dev broker.</summary>
-    public string BootstrapServers { get; set; } = "";
-
-    /// <summary>Kafka:Topic. Default exchange-rates-topic.</summary>
-    public string Topic { get; set; } = "exchange-rates-topic";
+    /// <summary>--topic. Default exchange-rates-topic.</summary>
+    public string Topic { get; init; } = "exchange-rates-topic";
 
     /// <summary>Dead-letter topic. Default: the topic name + ".dlq".</summary>
-    public string? DeadLetterTopic { get; set; }
+    public string? DeadLetterTopic { get; init; }
 
-    /// <summary>Consumer group of the lake sink. Default fxengine-lake-sink.</summary>
-    public string GroupId { get; set; } = "fxengine-lake-sink";
+    /// <summary>Consumer group of the lake sink (--group). Default fxengine-lake-sink.</summary>
+    public string GroupId { get; init; } = "fxengine-lake-sink";
 
-    /// <summary>Extra librdkafka settings (name → value), applied last.</summary>
-    public Dictionary<string, string> Client { get; } = new(StringComparer.Ordinal);
+    /// <summary>Extra librdkafka settings (name → value, e.g. sasl.mechanism), applied last.</summary>
+    public IReadOnlyDictionary<string, string> Client { get; init; } = FrozenDictionary<string, string>.Empty;
 
     public string DeadLetter => string.IsNullOrWhiteSpace(DeadLetterTopic) ? $"{Topic}.dlq" : DeadLetterTopic;
-
-    /// <summary>Settings from KAFKA_BOOTSTRAP_SERVERS and FXENGINE_KAFKA_* variables.</summary>
-    public static KafkaSettings FromEnvironment()
-    {
-        var settings = new KafkaSettings { BootstrapServers = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS") ?? "" };
-        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
-        {
-            var name = (string)variable.Key;
-            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && name.Length > EnvironmentPrefix.Length)
-                settings.Client[name[EnvironmentPrefix.Length..].ToLowerInvariant().Replace('_', '.')] = (string)variable.Value!;
-        }
-        return settings;
-    }
 
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers))
-            throw new FxException("Kafka:BootstrapServers is empty: set KAFKA_BOOTSTRAP_SERVERS or --bootstrap-servers, or start `fxengine broker` and use the address it prints");
+            throw FxException.InvalidOption("no Kafka bootstrap servers: set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS, " +
+                "or start `fxengine broker` and use the address it prints");
         if (string.IsNullOrWhiteSpace(Topic))
-            throw new FxException("Kafka:Topic is empty: name the rates topic (default exchange-rates-topic)");
+            throw FxException.InvalidOption("--topic is empty: name the rates topic (default exchange-rates-topic)");
     }
 
     /// <summary>Safe producer defaults: idempotent, acks=all, so a retry never duplicates or loses a snapshot.</summary>
-    public ProducerConfig Producer()
+    internal ProducerConfig Producer()
     {
         var config = new ProducerConfig(Base())
         {
@@ -64,7 +53,7 @@ public sealed class KafkaSettings
     }
 
     /// <summary>Manual commits after the object is written; a new group starts at the earliest snapshot.</summary>
-    public ConsumerConfig Consumer()
+    internal ConsumerConfig Consumer()
     {
         var config = new ConsumerConfig(Base())
         {

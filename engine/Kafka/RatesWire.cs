@@ -5,14 +5,17 @@ using FxEngine.Sources.Rates;
 
 namespace FxEngine.Kafka;
 
-/// <summary>The rates message on the wire (DESIGN.md): key = date, value = body, and its headers.</summary>
-public static class RatesWire
+/// <summary>The rates message on the wire: key = date (YYYY-MM-DD), value = the provider's body, and its headers.</summary>
+internal static class RatesWire
 {
     public const string SourceHeader = "fx-source";
     public const string FetchedAtHeader = "fx-fetched-at";
     public const string ContentTypeHeader = "content-type";
 
+    /// <summary>Why the message was dead-lettered: an <see cref="FxErrorCode"/> value such as <c>invalid_snapshot</c>.</summary>
     public const string DeadLetterReason = "fx-dlq-reason";
+    /// <summary>The same problem in words, for people.</summary>
+    public const string DeadLetterDetail = "fx-dlq-detail";
     public const string DeadLetterTopic = "fx-dlq-topic";
     public const string DeadLetterPartition = "fx-dlq-partition";
     public const string DeadLetterOffset = "fx-dlq-offset";

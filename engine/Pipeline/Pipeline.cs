@@ -8,7 +8,7 @@ namespace FxEngine.Pipeline;
 /// downstream; the first failure also cancels the shared token, so upstream stages blocked
 /// on a full channel stop too. <see cref="RunAsync"/> surfaces that first failure.
 /// </summary>
-public sealed class Pipeline : IDisposable
+internal sealed class Pipeline : IDisposable
 {
     private readonly CancellationTokenSource _cts;
     private readonly List<Task> _stages = [];
@@ -160,7 +160,7 @@ public sealed class Pipeline : IDisposable
 }
 
 /// <summary>An unexpected failure inside a stage, named so the operator knows where it happened.</summary>
-public sealed class PipelineStageException(string stage, Exception inner)
+internal sealed class PipelineStageException(string stage, Exception inner)
     : Exception($"stage '{stage}' failed: {inner.Message}", inner)
 {
     public string Stage { get; } = stage;

@@ -5,17 +5,11 @@ using FxEngine.Transforms;
 namespace FxEngine.Plan;
 
 /// <summary>
-/// An input column as the SQL executors see it: name, kind (text, date, timestamp, decimal,
-/// integer, double, boolean, binary) and, for numbers, precision and scale.
-/// </summary>
-public sealed record PlanColumn(string Name, string Kind, int Scale = 0, int Precision = 0);
-
-/// <summary>
 /// One normalization run, described once: what the engine executes in-process and what
 /// <see cref="SqlRenderer"/> turns into SQL for DuckDB and Spark. Serialized as the EMR job's
 /// settings.
 /// </summary>
-public sealed record NormalizationPlan
+internal sealed record NormalizationPlan
 {
     public required string Target { get; init; }
     public required int TargetScale { get; init; }

@@ -1,4 +1,3 @@
-using FxEngine.Jobs;
 using FxEngine.Sources.Transactions;
 using FxEngine.Storage;
 using FxEngine.Transforms;
@@ -6,12 +5,15 @@ using Parquet.Schema;
 
 namespace FxEngine.Plan;
 
-/// <summary>Builds a <see cref="NormalizationPlan"/> from the run's options, its rate table and its input's schema.</summary>
-public static class PlanBuilder
+/// <summary>Builds a <see cref="NormalizationPlan"/> from the run's locations and columns, its rate table and its input's schema.</summary>
+internal static class PlanBuilder
 {
-    public static async Task<NormalizationPlan> BuildAsync(NormalizeOptions options, RateTable rates, string rateTable, CancellationToken cancellationToken)
+    /// <param name="locations">The run's input, output and rejects locations.</param>
+    /// <param name="rateTable">Where the broadcast rate table was written, for the executors to read.</param>
+    public static async Task<NormalizationPlan> BuildAsync((string Input, string Output, string Rejects) locations, ColumnMapping columns,
+        RateTable rates, string rateTable, CancellationToken cancellationToken)
     {
-        var (input, only) = NormalizeJob.OpenInput(options.Input);
+        var (input, only) = InputLocation.Open(locations.Input);
         var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
         if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
             throw new FxException($"{input.Describe(csv.Key)}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
@@ -19,12 +21,12 @@ public static class PlanBuilder
         IReadOnlyList<DataField> fields;
         await using (var reader = await InputDiscovery.OpenParquetAsync(input, first.Key, cancellationToken).ConfigureAwait(false))
             fields = reader.Schema.GetDataFields();
-        new BatchNormalizer(rates, options.Columns).Validate(fields, input.Describe(first.Key));
+        new BatchNormalizer(rates, columns).Validate(fields, input.Describe(first.Key));
 
-        var columns = fields.Select(Describe).ToList();
-        Require(columns, options.Columns.Date, ["date", "timestamp"], "a DATE or TIMESTAMP", input.Describe(first.Key));
-        Require(columns, options.Columns.Currency, ["text"], "a string", input.Describe(first.Key));
-        Require(columns, options.Columns.Amount, ["decimal", "integer"], "a DECIMAL or an integer", input.Describe(first.Key));
+        var described = fields.Select(Describe).ToList();
+        Require(described, columns.Date, ["date", "timestamp"], "a DATE or TIMESTAMP", input.Describe(first.Key));
+        Require(described, columns.Currency, ["text"], "a string", input.Describe(first.Key));
+        Require(described, columns.Amount, ["decimal", "integer"], "a DECIMAL or an integer", input.Describe(first.Key));
 
         return new NormalizationPlan
         {
@@ -32,12 +34,12 @@ public static class PlanBuilder
             TargetScale = rates.TargetScale,
             RateScale = rates.RateScale,
             MaxStaleDays = rates.MaxStaleDays,
-            Columns = options.Columns,
-            InputColumns = columns,
+            Columns = columns,
+            InputColumns = described,
             KnownCurrencies = rates.Currencies.ToList(),
-            Input = options.Input,
-            Output = options.Output,
-            Rejects = options.RejectsLocation,
+            Input = locations.Input,
+            Output = locations.Output,
+            Rejects = locations.Rejects,
             RateTable = rateTable,
         };
     }

@@ -11,7 +11,7 @@ namespace FxEngine.Plan;
 /// (target per unit of the currency) as an integer numerator and denominator, plus the
 /// rounded rate shown in <c>fx_rate</c>.
 /// </summary>
-public static class RateTableWriter
+internal static class RateTableWriter
 {
     public static async Task WriteAsync(RateTable rates, IObjectStore store, string key, CancellationToken cancellationToken)
     {

@@ -4,8 +4,6 @@ using FxEngine.Transforms;
 
 namespace FxEngine.Plan;
 
-public enum SqlDialect { DuckDb, Spark }
-
 /// <summary>
 /// Renders a <see cref="NormalizationPlan"/> as SQL over two views, <c>transactions</c> (the
 /// input) and <c>fx_rates</c> (the broadcast rate table). One SELECT classifies every row with
@@ -14,7 +12,7 @@ public enum SqlDialect { DuckDb, Spark }
 /// half away from zero), so both dialects give the engine's rows to the last digit. What
 /// differs between DuckDB and Spark is confined to <see cref="Dialect"/>.
 /// </summary>
-public static class SqlRenderer
+internal static class SqlRenderer
 {
     /// <summary>Where the classified rows live once materialized.</summary>
     public const string Classified = "fx_classified";

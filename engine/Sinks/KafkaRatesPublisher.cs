@@ -5,11 +5,11 @@ using FxEngine.Sources.Rates;
 namespace FxEngine.Sinks;
 
 /// <summary>
-/// Publishes rate snapshots to the rates topic with the key, value and headers of DESIGN.md.
-/// A body that is not a valid snapshot is refused before it reaches the topic; each publish
-/// waits for the broker's acknowledgement (acks=all, idempotent).
+/// Publishes rate snapshots to the rates topic with the key, value and headers of
+/// <see cref="RatesWire"/>. Only valid snapshots reach the topic (a <see cref="RatesMessage"/>
+/// holds its parsed body); each publish waits for the broker's acknowledgement (acks=all, idempotent).
 /// </summary>
-public sealed class KafkaRatesPublisher : IDisposable
+internal sealed class KafkaRatesPublisher : IDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
     private readonly string _topic;
@@ -23,7 +23,6 @@ public sealed class KafkaRatesPublisher : IDisposable
 
     public async Task<TopicPartitionOffset> PublishAsync(RatesMessage message, CancellationToken cancellationToken)
     {
-        RateSnapshotParser.Parse(message.Value.Span, $"{message.Source} snapshot {message.Key}", message.Date);
         try
         {
             var delivery = await _producer.ProduceAsync(_topic, RatesWire.ToKafka(message), cancellationToken).ConfigureAwait(false);

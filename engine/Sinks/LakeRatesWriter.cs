@@ -6,9 +6,9 @@ namespace FxEngine.Sinks;
 /// <summary>
 /// Lands rate messages in the lake as <c>exchange_rates/YYYY-MM-DD.json</c>, the message
 /// value byte for byte. The key comes from the validated snapshot date, never from raw
-/// message bytes, and a body that is not a valid snapshot is refused.
+/// message bytes; only valid snapshots arrive (a <see cref="RatesMessage"/> holds its parsed body).
 /// </summary>
-public sealed class LakeRatesWriter(IObjectStore lake)
+internal sealed class LakeRatesWriter(IObjectStore lake)
 {
     public const string Folder = "exchange_rates/";
 
@@ -17,7 +17,6 @@ public sealed class LakeRatesWriter(IObjectStore lake)
     public async Task<string> WriteAsync(RatesMessage message, CancellationToken cancellationToken)
     {
         var key = KeyOf(message.Date);
-        RateSnapshotParser.Parse(message.Value.Span, $"rates message {message.Key}", message.Date);
         await lake.WriteAllAsync(key, message.Value, cancellationToken).ConfigureAwait(false);
         return key;
     }

@@ -1,26 +1,11 @@
 namespace FxEngine.Storage;
 
 /// <summary>
-/// An object in a store: its key relative to the store's root, its size, and a version that
-/// changes whenever the object is rewritten (an S3 ETag, a local modification time).
+/// A flat key space of objects rooted at a location (a local folder or an S3 prefix). Keys use
+/// '/' separators and are relative to the root. An object is written whole and never changed in
+/// place: a write becomes visible whole or not at all, replacing any earlier object of its key.
 /// </summary>
-public sealed record ObjectInfo(string Key, long Size, string Version = "");
-
-/// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
-public interface IObjectUpload : IAsyncDisposable
-{
-    /// <summary>Where to write the object's bytes (a seekable local file).</summary>
-    Stream Stream { get; }
-
-    /// <summary>Publishes the object whole; until then readers see the previous object or none.</summary>
-    Task CommitAsync(CancellationToken cancellationToken = default);
-}
-
-/// <summary>
-/// A flat key space of immutable objects rooted at a location (a local folder or an S3 prefix).
-/// Keys use '/' separators and are relative to the root. Writes become visible whole or not at all.
-/// </summary>
-public interface IObjectStore
+internal interface IObjectStore
 {
     /// <summary>The root location, for messages (never includes credentials).</summary>
     string Root { get; }
@@ -59,8 +44,9 @@ public interface IObjectStore
     Task<Locks.LockAttempt> TryLockAsync(Locks.LockHolder holder, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes the partial objects interrupted writers left (hidden from <see cref="ListAsync"/>):
-    /// local temporary files, local upload spools of dead processes. Only under the run lock.
+    /// Removes what interrupted writers left, which <see cref="ListAsync"/> never shows: in a local
+    /// folder its temporary files and the empty folders left behind; for S3, the upload spools
+    /// that dead processes left on this machine. Call it only while holding the run lock.
     /// </summary>
     Task SweepAsync(CancellationToken cancellationToken = default);
 }

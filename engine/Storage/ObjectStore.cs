@@ -1,7 +1,7 @@
 namespace FxEngine.Storage;
 
 /// <summary>Opens the object store a location names: a local path, a <c>file://</c> URI or <c>s3://bucket/prefix</c>.</summary>
-public static class ObjectStore
+internal static class ObjectStore
 {
     public static IObjectStore Open(string location)
     {

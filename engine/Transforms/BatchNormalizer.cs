@@ -6,7 +6,7 @@ using FxEngine.Transforms.Currency;
 namespace FxEngine.Transforms;
 
 /// <summary>The converted rows of a batch grouped by transaction date, and its rejects.</summary>
-public sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, ColumnBatch? Rejects, NormalizeStats Stats);
+internal sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, ColumnBatch? Rejects, NormalizeStats Stats);
 
 /// <summary>
 /// The probe side of the broadcast join: converts each row of a batch with the shared
@@ -14,7 +14,7 @@ public sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch R
 /// that cannot be converted to the rejects with their reason. Stateless, so one instance
 /// serves every worker.
 /// </summary>
-public sealed class BatchNormalizer
+internal sealed class BatchNormalizer
 {
     private const string RateColumn = OutputSchema.RateColumn;
     private const string RateDateColumn = OutputSchema.RateDateColumn;

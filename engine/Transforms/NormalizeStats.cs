@@ -43,7 +43,7 @@ public sealed class NormalizeStats
         totals.Add(rows, amount, converted);
     }
 
-    public void Merge(NormalizeStats other)
+    internal void Merge(NormalizeStats other)
     {
         RowsIn += other.RowsIn;
         RowsOut += other.RowsOut;
@@ -58,27 +58,5 @@ public sealed class NormalizeStats
                 Currencies[currency] = mine = new CurrencyTotals();
             mine.Merge(totals);
         }
-    }
-}
-
-/// <summary>Converted rows of one source currency: how many, and the sums before and after.</summary>
-public sealed class CurrencyTotals
-{
-    public long Rows { get; private set; }
-    public decimal Amount { get; private set; }
-    public decimal AmountTarget { get; private set; }
-
-    internal void Add(long rows, decimal amount, decimal converted)
-    {
-        Rows += rows;
-        Amount += amount;
-        AmountTarget += converted;
-    }
-
-    internal void Merge(CurrencyTotals other)
-    {
-        Rows += other.Rows;
-        Amount += other.Amount;
-        AmountTarget += other.AmountTarget;
     }
 }

@@ -1,7 +1,7 @@
 namespace FxEngine.Transforms;
 
 /// <summary>Names and decimal precisions of what normalization adds, shared by every executor.</summary>
-public static class OutputSchema
+internal static class OutputSchema
 {
     public const string RateColumn = "fx_rate";
     public const string RateDateColumn = "fx_rate_date";

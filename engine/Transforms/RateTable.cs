@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using FxEngine.Sources.Rates;
+using FxEngine.Storage;
 using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Transforms;
@@ -10,7 +11,7 @@ namespace FxEngine.Transforms;
 /// that holds both currencies. Built once, then shared read-only by every worker; lookups
 /// are two array indexings.
 /// </summary>
-public sealed class RateTable
+internal sealed class RateTable
 {
     private readonly Entry?[] _entries; // [day offset * currency count + currency index]
     private readonly FrozenDictionary<string, int> _currencyIndex;
@@ -22,8 +23,6 @@ public sealed class RateTable
     /// and the factor rounded to <see cref="RateScale"/> places for display.
     /// </summary>
     public sealed record Entry(DateOnly RateDate, ExactConversion Conversion, decimal Rate);
-
-
 
     public RateTable(IEnumerable<RateSnapshot> snapshots, string target, int maxStaleDays)
     {
@@ -49,6 +48,17 @@ public sealed class RateTable
         LastDate = DateOnly.FromDayNumber(_firstDay + _dayCount - 1);
         _entries = new Entry?[_dayCount * Currencies.Count];
         ForwardFill(Conversions(byDate.Values));
+    }
+
+    /// <summary>Every snapshot under a rates location, as the broadcast table.</summary>
+    /// <param name="target">The target currency code, already trimmed and upper-cased.</param>
+    public static async Task<RateTable> LoadAsync(string location, string target, int maxStaleDays, CancellationToken cancellationToken)
+    {
+        var store = ObjectStore.Open(location);
+        var snapshots = await LakeRatesReader.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+        if (snapshots.Count == 0)
+            throw new FxException($"{store.Root}: no rate snapshots (*.json) found; fetch rates first");
+        return new RateTable(snapshots, target, maxStaleDays);
     }
 
     public string Target { get; }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FxEngine.Jobs;
 using FxEngine.Kafka;
-using FxEngine.Storage;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using FxEngine.Transforms;
@@ -31,6 +30,7 @@ internal static class Commands
                 Lake = parse.GetValue(lake)!, SampleRows = parse.GetValue(rows), From = parse.GetValue(from), To = parse.GetValue(to),
                 Seed = parse.GetValue(seed), Force = parse.GetValue(force), Target = parse.GetValue(target)!,
                 MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount, Wait = parse.GetValue(wait),
+                Kafka = EnvironmentSettings.Kafka(),
             };
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
@@ -131,17 +131,12 @@ internal static class Commands
         };
         command.SetAction(async (parse, token) =>
         {
-            var day = parse.GetValue(date);
-            var range = parse.GetValue(from) is not null || parse.GetValue(to) is not null;
-            if (day is not null && range)
-                throw new FxException("--date and --from/--to cannot be combined");
-            if (parse.GetValue(latest) && (day is not null || range))
-                throw new FxException("--latest publishes today's snapshot; it cannot be combined with --date or --from/--to");
             var options = new ProduceOptions
             {
-                From = day ?? parse.GetValue(from), To = day ?? parse.GetValue(to), Every = parse.GetValue(every),
-                Lake = parse.GetValue(lake), Force = parse.GetValue(force),
+                Date = parse.GetValue(date), From = parse.GetValue(from), To = parse.GetValue(to), Latest = parse.GetValue(latest),
+                Every = parse.GetValue(every), Lake = parse.GetValue(lake), Force = parse.GetValue(force),
             };
+            options.Validate(); // before the rates source, whose settings fail later and differently
             using var http = new HttpClient();
             using var progress = new ProgressPrinter();
             var result = await ProduceJob.RunAsync(options, RatesSource(http, progress.WriteLine), Kafka(parse, bootstrap, topic), progress.WriteLine, token, progress);
@@ -170,9 +165,8 @@ internal static class Commands
         };
         command.SetAction(async (parse, token) =>
         {
-            var kafka = Kafka(parse, bootstrap, topic);
-            kafka.GroupId = parse.GetValue(group)!;
-            var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(parse.GetValue(lake)!), parse.GetValue(once), Console.Error.WriteLine, token,
+            var kafka = Kafka(parse, bootstrap, topic) with { GroupId = parse.GetValue(group)! };
+            var result = await LakeSinkJob.RunAsync(kafka, parse.GetValue(lake)!, parse.GetValue(once), Console.Error.WriteLine, token,
                 parse.GetValue(assignmentTimeout));
             Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}");
             token.ThrowIfCancellationRequested(); // stopped by a signal, after leaving the group: exit 130
@@ -235,16 +229,8 @@ internal static class Commands
     /// <summary>The real API (or the compatible server OXR_BASE_URL names) when OXR_APP_ID is set, the synthetic source otherwise.</summary>
     private static IRatesSource RatesSource(HttpClient http, Action<string> log)
     {
-        var oxr = OpenExchangeRatesOptions.FromEnvironment();
-        var baseUrl = Environment.GetEnvironmentVariable("OXR_BASE_URL");
-        if (string.IsNullOrWhiteSpace(oxr.AppId))
-        {
-            if (!string.IsNullOrWhiteSpace(baseUrl))
-                throw new FxException("OXR_BASE_URL is set but OXR_APP_ID is not: export OXR_APP_ID (any value a local stub accepts), or unset OXR_BASE_URL for synthetic rates");
+        if (EnvironmentSettings.OpenExchangeRates() is not { } oxr)
             return new SyntheticRatesSource();
-        }
-        if (!string.IsNullOrWhiteSpace(baseUrl))
-            oxr.UseBaseUrl(baseUrl);
         var source = new OpenExchangeRatesSource(http, oxr, log: log);
         log($"rates from Open Exchange Rates at {source.Endpoint} (OXR_APP_ID is set)");
         return source;
@@ -258,11 +244,8 @@ internal static class Commands
 
     private static KafkaSettings Kafka(ParseResult parse, Option<string?> bootstrap, Option<string> topic)
     {
-        var settings = KafkaSettings.FromEnvironment();
-        if (parse.GetValue(bootstrap) is { Length: > 0 } servers)
-            settings.BootstrapServers = servers;
-        settings.Topic = parse.GetValue(topic)!;
-        return settings;
+        var settings = EnvironmentSettings.Kafka() with { Topic = parse.GetValue(topic)! };
+        return parse.GetValue(bootstrap) is { Length: > 0 } servers ? settings with { BootstrapServers = servers } : settings;
     }
 
     private static TimeSpan? ParseInterval(string name, string text, System.CommandLine.Parsing.ArgumentResult result)

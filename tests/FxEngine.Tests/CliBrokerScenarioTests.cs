@@ -42,7 +42,7 @@ public class CliBrokerScenarioTests
         using var dir = new TempDir();
         var result = await Cli.RunAsync(dir.Path, "produce", "--date", "2024-09-01");
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Kafka:BootstrapServers is empty", result.Stderr);
+        Assert.Contains("no Kafka bootstrap servers: set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS", result.Stderr);
         Assert.Contains("fxengine broker", result.Stderr);
     }
 }

@@ -74,9 +74,13 @@ public class KafkaProduceSinkScenarioTests
         Assert.Equal(["2024-07-01.json"], Directory.GetFiles(dir.Sub("exchange_rates")).Select(Path.GetFileName));
 
         var dead = KafkaTest.ReadAll(broker, "rates-poison.dlq", 3).ToDictionary(m => m.Message.Key!);
-        Assert.Equal("key is not a date (YYYY-MM-DD)", RatesWire.Header(dead["yesterday"].Message.Headers, RatesWire.DeadLetterReason));
-        Assert.Equal("key 2024-07-02 disagrees with the body's timestamp date 2024-07-01", RatesWire.Header(dead["2024-07-02"].Message.Headers, RatesWire.DeadLetterReason));
-        Assert.Contains("API error response", RatesWire.Header(dead["2024-07-03"].Message.Headers, RatesWire.DeadLetterReason));
+        Assert.Equal("invalid_key", RatesWire.Header(dead["yesterday"].Message.Headers, RatesWire.DeadLetterReason));
+        Assert.Equal("key is not a date (YYYY-MM-DD)", RatesWire.Header(dead["yesterday"].Message.Headers, RatesWire.DeadLetterDetail));
+        Assert.Equal("date_mismatch", RatesWire.Header(dead["2024-07-02"].Message.Headers, RatesWire.DeadLetterReason));
+        Assert.Equal("key 2024-07-02 disagrees with the body's timestamp date 2024-07-01",
+            RatesWire.Header(dead["2024-07-02"].Message.Headers, RatesWire.DeadLetterDetail));
+        Assert.Equal("invalid_snapshot", RatesWire.Header(dead["2024-07-03"].Message.Headers, RatesWire.DeadLetterReason));
+        Assert.Equal("the body is an API error response, not a snapshot", RatesWire.Header(dead["2024-07-03"].Message.Headers, RatesWire.DeadLetterDetail));
         Assert.Equal("rates-poison", RatesWire.Header(dead["2024-07-03"].Message.Headers, RatesWire.DeadLetterTopic));
         Assert.NotNull(RatesWire.Header(dead["2024-07-03"].Message.Headers, RatesWire.DeadLetterOffset));
     }

@@ -9,11 +9,12 @@ internal static class KafkaTest
 {
     public static KafkaSettings Settings(EmbeddedBroker broker, string topic)
     {
-        var settings = new KafkaSettings { BootstrapServers = broker.BootstrapServers, Topic = topic, GroupId = $"group-{topic}" };
-        // Short group timeouts so a departed member's partitions move on within seconds.
-        settings.Client["session.timeout.ms"] = "6000";
-        settings.Client["heartbeat.interval.ms"] = "500";
-        return settings;
+        return new KafkaSettings
+        {
+            BootstrapServers = broker.BootstrapServers, Topic = topic, GroupId = $"group-{topic}",
+            // Short group timeouts so a departed member's partitions move on within seconds.
+            Client = new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "500" },
+        };
     }
 
     public static ConcurrentQueue<string> Log() => new();

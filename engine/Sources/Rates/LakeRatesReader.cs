@@ -11,7 +11,7 @@ namespace FxEngine.Sources.Rates;
 /// dated by its timestamp). Any other .json name fails the load, naming the file: a guess
 /// at its layout would either misread it or hide it.
 /// </summary>
-public static partial class LakeRatesReader
+internal static partial class LakeRatesReader
 {
     public static async Task<IReadOnlyList<RateSnapshot>> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {

@@ -10,13 +10,15 @@ namespace FxEngine.Sources.Rates;
 /// (<c>{"timestamp":…,"base":"USD","rates":{"EUR":0.92,…}}</c>). Rates are read as
 /// decimals straight from the JSON text, never through a double.
 /// </summary>
-public static class RateSnapshotParser
+internal static class RateSnapshotParser
 {
     /// <summary>
     /// Parses and validates one snapshot. The snapshot's date is <paramref name="date"/> when
     /// known (a historical file), else the UTC date of its timestamp.
     /// </summary>
-    /// <exception cref="FxException">The body is not a valid snapshot; the message names <paramref name="origin"/>.</exception>
+    /// <exception cref="FxException">
+    /// The body is not a valid snapshot: code <see cref="FxErrorCode.InvalidSnapshot"/>, location <paramref name="origin"/>.
+    /// </exception>
     public static RateSnapshot Parse(ReadOnlySpan<byte> json, string origin, DateOnly? date = null)
     {
         long? timestamp = null;
@@ -33,7 +35,7 @@ public static class RateSnapshotParser
                 switch (name)
                 {
                     case "error" when reader.TokenType == JsonTokenType.True:
-                        throw new FxException($"{origin}: the body is an API error response, not a snapshot");
+                        throw new FxException(FxErrorCode.InvalidSnapshot, origin, "the body is an API error response, not a snapshot");
                     case "timestamp":
                         Expect(reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out _), origin, "'timestamp' is not an integer");
                         timestamp = reader.GetInt64();
@@ -53,7 +55,7 @@ public static class RateSnapshotParser
         }
         catch (JsonException ex)
         {
-            throw new FxException($"{origin}: malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
+            throw new FxException(FxErrorCode.InvalidSnapshot, origin, $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
         }
 
         Expect(@base is not null, origin, "the snapshot has no 'base'");
@@ -88,6 +90,6 @@ public static class RateSnapshotParser
     private static void Expect([DoesNotReturnIf(false)] bool condition, string origin, string problem)
     {
         if (!condition)
-            throw new FxException($"{origin}: invalid rate snapshot: {problem}");
+            throw new FxException(FxErrorCode.InvalidSnapshot, origin, $"invalid rate snapshot: {problem}");
     }
 }

@@ -26,13 +26,13 @@ public sealed class SyntheticRatesSource : IRatesSource
     public string Name => "synthetic";
 
     public Task<RatesMessage> FetchAsync(DateOnly date, CancellationToken cancellationToken) =>
-        Task.FromResult(new RatesMessage(date, Render(date), Name, DateTimeOffset.UtcNow));
+        Task.FromResult(RatesMessage.Parse(Render(date), Name, DateTimeOffset.UtcNow, $"{Name} snapshot {date:yyyy-MM-dd}", date));
 
     public Task<RatesMessage> FetchLatestAsync(CancellationToken cancellationToken) =>
         FetchAsync(DateOnly.FromDateTime(DateTime.UtcNow), cancellationToken);
 
     /// <summary>The snapshot body of one day.</summary>
-    public static byte[] Render(DateOnly date)
+    internal static byte[] Render(DateOnly date)
     {
         var day = date.DayNumber;
         // Historical files carry the last update of the day.

@@ -10,7 +10,7 @@ namespace FxEngine.Sources.Transactions;
 /// Reads one input unit into column batches: a Parquet row group is one batch; a CSV file
 /// streams as batches of <see cref="CsvBatchRows"/> rows, so memory never holds a whole file.
 /// </summary>
-public static class BatchReader
+internal static class BatchReader
 {
     public const int CsvBatchRows = 65_536;
 

@@ -3,20 +3,20 @@ using Parquet;
 
 namespace FxEngine.Sources.Transactions;
 
-public enum InputFormat { Parquet, Csv }
+internal enum InputFormat { Parquet, Csv }
 
 /// <summary>
 /// One piece of input a worker reads on its own: a Parquet row group, or a whole CSV file
 /// (read as a stream of batches). Rows is known up front for Parquet, -1 for CSV.
 /// </summary>
-public sealed record InputUnit(string Key, InputFormat Format, int RowGroup, long Rows)
+internal sealed record InputUnit(string Key, InputFormat Format, int RowGroup, long Rows)
 {
     public string Describe(IObjectStore store) =>
         Format == InputFormat.Parquet ? $"{store.Describe(Key)} row group {RowGroup}" : store.Describe(Key);
 }
 
 /// <summary>Finds the input files under a location and splits them into units.</summary>
-public static class InputDiscovery
+internal static class InputDiscovery
 {
     internal static readonly ParquetOptions ReadOptions = new() { UseDateOnlyTypeForDates = true, TreatByteArrayAsString = true };
 

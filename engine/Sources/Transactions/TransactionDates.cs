@@ -6,7 +6,7 @@ using FxEngine.Transforms;
 namespace FxEngine.Sources.Transactions;
 
 /// <summary>The range of transaction dates in an input, so rates can be fetched for exactly those days.</summary>
-public static class TransactionDates
+internal static class TransactionDates
 {
     /// <summary>The first and last valid date, or null when no row has one.</summary>
     public static async Task<(DateOnly First, DateOnly Last)?> RangeAsync(IObjectStore store, string dateColumn, CancellationToken cancellationToken)

@@ -4,46 +4,6 @@ using Parquet.Schema;
 
 namespace FxEngine.Sources.Transactions;
 
-/// <summary>Settings of <see cref="TransactionGenerator"/>.</summary>
-public sealed class GenerateOptions
-{
-    /// <summary>Rows to write. Required, at least 1.</summary>
-    public long Rows { get; set; }
-
-    /// <summary>Folder to write <c>transactions-NNNNN.parquet</c> files into. Required.</summary>
-    public string Output { get; set; } = "";
-
-    /// <summary>First transaction date. Default: 90 days before <see cref="To"/>.</summary>
-    public DateOnly? From { get; set; }
-
-    /// <summary>Last transaction date. Default: yesterday (UTC).</summary>
-    public DateOnly? To { get; set; }
-
-    /// <summary>Seed of the random generator: the same seed gives the same files. Default 42.</summary>
-    public int Seed { get; set; } = 42;
-
-    /// <summary>Rows per file. Default 1,000,000.</summary>
-    public int RowsPerFile { get; set; } = 1_000_000;
-
-    /// <summary>Rows per row group. Default 250,000.</summary>
-    public int RowGroupRows { get; set; } = 250_000;
-
-    public DateOnly LastDate => To ?? DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
-    public DateOnly FirstDate => From ?? LastDate.AddDays(-89);
-
-    public void Validate()
-    {
-        if (Rows < 1)
-            throw new FxException($"--rows {Rows} must be at least 1");
-        if (string.IsNullOrWhiteSpace(Output))
-            throw new FxException("--out is required: the folder to write transactions into");
-        if (FirstDate > LastDate)
-            throw new FxException($"--from {FirstDate:yyyy-MM-dd} is after --to {LastDate:yyyy-MM-dd}");
-        if (RowsPerFile < 1 || RowGroupRows < 1)
-            throw new FxException("rows per file and per row group must be positive");
-    }
-}
-
 /// <summary>
 /// Writes realistic raw transactions as Parquet: txn_id, txn_date (DATE), currency, amount
 /// (DECIMAL(18,2)), and pass-through merchant and channel columns. The currency mix leans on
@@ -68,7 +28,7 @@ public static class TransactionGenerator
     private static readonly string[] Merchants = ["GrabFood", "Shopee", "Lazada", "Amazon", "Uniqlo", "Starbucks", "Apple", "Agoda", "Singapore Airlines", "IKEA"];
     private static readonly string[] Channels = ["card", "online", "bank_transfer", "wallet"];
 
-    public static ParquetSchema Schema { get; } = new(
+    internal static ParquetSchema Schema { get; } = new(
         new DataField<string>("txn_id", nullable: false),
         new DataField<DateOnly>("txn_date", nullable: false),
         new DataField<string>("currency", nullable: true),
@@ -77,7 +37,7 @@ public static class TransactionGenerator
         new DataField<string>("channel", nullable: true));
 
     /// <summary>Writes the files and returns their paths.</summary>
-    public static async Task<IReadOnlyList<string>> WriteAsync(GenerateOptions options, IProgress<Jobs.PhaseProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> WriteAsync(GenerateOptions options, IProgress<PhaseProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var store = ObjectStore.Open(options.Output);
@@ -99,7 +59,7 @@ public static class TransactionGenerator
                     var rows = (int)Math.Min(options.RowGroupRows, fileRows - done);
                     await WriteRowGroupAsync(writer, random, written + done, rows, options.FirstDate, days, totalWeight, progress, options.Rows, cancellationToken).ConfigureAwait(false);
                     done += rows;
-                    progress?.Report(new Jobs.PhaseProgress(Phase, written + done, options.Rows, "rows"));
+                    progress?.Report(new PhaseProgress(Phase, written + done, options.Rows, "rows"));
                 }
                 written += fileRows;
             }
@@ -126,7 +86,7 @@ public static class TransactionGenerator
     }
 
     private static async Task WriteRowGroupAsync(ParquetWriter writer, Random random, long firstId, int rows,
-        DateOnly firstDate, int days, int totalWeight, IProgress<Jobs.PhaseProgress>? progress, long totalRows, CancellationToken cancellationToken)
+        DateOnly firstDate, int days, int totalWeight, IProgress<PhaseProgress>? progress, long totalRows, CancellationToken cancellationToken)
     {
         var ids = new string[rows];
         var dates = new DateOnly[rows];
@@ -157,7 +117,7 @@ public static class TransactionGenerator
             channels[i] = Channels[random.Next(Channels.Length)];
             // A row group takes a while to build: report within it, not only once it is written.
             if ((i & 0xFFFF) == 0xFFFF)
-                progress?.Report(new Jobs.PhaseProgress(Phase, firstId + i + 1, totalRows, "rows"));
+                progress?.Report(new PhaseProgress(Phase, firstId + i + 1, totalRows, "rows"));
         }
 
         using var group = writer.CreateRowGroup();

@@ -4,7 +4,7 @@ namespace FxEngine.Storage.Locks;
 /// A held run lock on one location. Disposing releases it. <see cref="Lost"/> fires if the lock
 /// stops being this run's (a lease that could not be renewed): the run must then not commit.
 /// </summary>
-public interface ILocationLock : IAsyncDisposable
+internal interface ILocationLock : IAsyncDisposable
 {
     LockHolder Holder { get; }
 

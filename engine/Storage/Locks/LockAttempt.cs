@@ -1,7 +1,7 @@
 namespace FxEngine.Storage.Locks;
 
 /// <summary>The outcome of one try for a run lock: the lock, or who holds it (null when unknown).</summary>
-public sealed record LockAttempt(ILocationLock? Lock, LockHolder? HeldBy)
+internal sealed record LockAttempt(ILocationLock? Lock, LockHolder? HeldBy)
 {
     public static LockAttempt Taken(ILocationLock held) => new(held, null);
 

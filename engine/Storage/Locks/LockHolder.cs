@@ -7,7 +7,7 @@ namespace FxEngine.Storage.Locks;
 /// Who holds a location's run lock: written into the lock so a refused run can name the holder,
 /// and so a lease (S3) can be recognised as expired or as still one's own.
 /// </summary>
-public sealed record LockHolder(string RunId, string Host, int Pid, DateTimeOffset AcquiredAt, DateTimeOffset? ExpiresAt = null)
+internal sealed record LockHolder(string RunId, string Host, int Pid, DateTimeOffset AcquiredAt, DateTimeOffset? ExpiresAt = null)
 {
     /// <summary>This process, for a run.</summary>
     public static LockHolder ForThisProcess(string runId) =>

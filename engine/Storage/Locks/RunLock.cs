@@ -5,7 +5,7 @@ namespace FxEngine.Storage.Locks;
 /// runs cannot deadlock) and released together. Without a wait, a held lock fails the run at
 /// once naming its holder; with one, the run polls until the lock frees or the wait runs out.
 /// </summary>
-public sealed class RunLock : IAsyncDisposable
+internal sealed class RunLock : IAsyncDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private readonly List<ILocationLock> _locks;

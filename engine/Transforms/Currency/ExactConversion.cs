@@ -9,7 +9,7 @@ namespace FxEngine.Transforms.Currency;
 /// Decimal division alone would round the quotient to 28 digits first and could land on
 /// the wrong side of a midpoint.
 /// </summary>
-public sealed class ExactConversion
+internal sealed class ExactConversion
 {
     private readonly BigInteger _numerator;
     private readonly BigInteger _denominator;

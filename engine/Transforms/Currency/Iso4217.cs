@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace FxEngine.Transforms.Currency;
 
 /// <summary>ISO 4217 minor units (digits after the decimal point) of the active currencies.</summary>
-public static class Iso4217
+internal static class Iso4217
 {
     private static readonly FrozenDictionary<string, int> Exceptions = new Dictionary<string, int>
     {
