@@ -36,6 +36,9 @@ public sealed record RunOptions
     /// <summary>How long to wait for another run writing the same output. Default null: fail at once.</summary>
     public TimeSpan? Wait { get; init; }
 
+    /// <summary>Recompute every partition of the output. Default false: only what changed.</summary>
+    public bool Full { get; init; }
+
     /// <summary>Fetch rates even for days the lake already has. Default false.</summary>
     public bool Force { get; init; }
 
@@ -58,7 +61,7 @@ public sealed record RunOptions
     public NormalizeOptions Normalization() => new()
     {
         Rates = ExchangeRates, Input = Transactions, Output = ProcessedData, Rejects = RejectedData,
-        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait,
+        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait, Full = Full,
     };
 
     /// <summary>Every step's settings, checked before the run does anything.</summary>

@@ -21,8 +21,9 @@ internal static class Commands
         var force = new Option<bool>("--force") { Description = "Fetch rates even for days the lake already has" };
         var (target, stale, workers) = CommonOptions();
         var wait = WaitOption();
+        var full = FullOption();
 
-        var command = new Command("run", "Run the whole flow locally: sample transactions, rates into the lake, normalization") { lake, rows, from, to, seed, force, target, stale, workers, wait };
+        var command = new Command("run", "Run the whole flow locally: sample transactions, rates into the lake, normalization") { lake, rows, from, to, seed, force, target, stale, workers, wait, full };
         command.SetAction(async (parse, token) =>
         {
             var options = new RunOptions
@@ -30,7 +31,7 @@ internal static class Commands
                 Lake = parse.GetValue(lake)!, SampleRows = parse.GetValue(rows), From = parse.GetValue(from), To = parse.GetValue(to),
                 Seed = parse.GetValue(seed), Force = parse.GetValue(force), Target = parse.GetValue(target)!,
                 MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount, Wait = parse.GetValue(wait),
-                Kafka = EnvironmentSettings.Kafka(),
+                Full = parse.GetValue(full), Kafka = EnvironmentSettings.Kafka(),
             };
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
@@ -61,10 +62,11 @@ internal static class Commands
         engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
         var wait = WaitOption();
+        var full = FullOption();
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, engine, wait,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, engine, wait, full,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -74,6 +76,7 @@ internal static class Commands
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
                 Wait = parse.GetValue(wait),
+                Full = parse.GetValue(full),
                 CsvDelimiter = parse.GetValue(csvDelimiter),
             };
             using var progress = new ProgressPrinter();
@@ -259,6 +262,11 @@ internal static class Commands
         result.AddError($"{name} '{text}' is not an interval; use 30s, 15m, 1h or 1d");
         return null;
     }
+
+    private static Option<bool> FullOption() => new("--full")
+    {
+        Description = "Recompute and replace every partition; default: only the partitions whose inputs, rates or settings changed since the last run",
+    };
 
     private static Option<TimeSpan?> WaitOption() => new("--wait")
     {

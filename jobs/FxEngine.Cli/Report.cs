@@ -15,7 +15,19 @@ internal static class Report
         var culture = CultureInfo.InvariantCulture;
         var amountTarget = $"amount_{result.Target.ToLowerInvariant()}";
         Console.WriteLine();
+        var changes = result.Changes;
+        if (changes.Mode == "up_to_date")
+        {
+            Console.WriteLine(string.Create(culture, $"up to date: nothing changed since run {result.RunId} ({changes.Unchanged:N0} partitions); nothing was recomputed or written"));
+            Console.WriteLine($"  output   {output}");
+            return;
+        }
         Console.WriteLine(string.Create(culture, $"run {result.RunId}"));
+        if (changes.Mode == "incremental")
+            Console.WriteLine(string.Create(culture,
+                $"  partitions     {changes.Recomputed.Count,14:N0} recomputed, {changes.Unchanged:N0} unchanged; {changes.StaleToExact:N0} rows stale -> exact, {changes.RejectedToConverted:N0} rejected -> converted"));
+        foreach (var (partition, reason) in changes.Recomputed.Take(changes.Mode == "incremental" ? 10 : 0))
+            Console.WriteLine($"    {partition,-28}{reason}");
         Console.WriteLine(string.Create(culture, $"  rows in        {stats.RowsIn,14:N0}"));
         Console.WriteLine(string.Create(culture, $"  rows out       {stats.RowsOut,14:N0}   ({stats.StaleRows:N0} with a stale rate)"));
         Console.WriteLine(string.Create(culture, $"  rows rejected  {stats.RowsRejected,14:N0}   ({stats.RejectedPercent():0.00}%)"));

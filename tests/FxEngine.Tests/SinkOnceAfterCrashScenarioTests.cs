@@ -37,7 +37,10 @@ public class SinkOnceAfterCrashScenarioTests
         var once = await Cli.RunAsync(dir.Path, [.. args, "--once"]);
 
         Assert.True(once.ExitCode == 0, once.Stderr);
-        Assert.Contains("landed 3 snapshot(s)", once.Stdout);
+        // At least the three new ones: a message landed just before the kill, but not yet
+        // committed, is delivered again and rewritten with the same bytes.
+        var drained = int.Parse(System.Text.RegularExpressions.Regex.Match(once.Stdout, @"landed (\d+) snapshot").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(drained, 3, 6);
         Assert.Equal(6, Directory.GetFiles(dir.Sub("lake/exchange_rates"), "*.json").Length);
     }
 }
