@@ -27,6 +27,7 @@ internal sealed class RunLock : IAsyncDisposable
         var deadline = DateTimeOffset.UtcNow + (wait ?? TimeSpan.Zero);
         var holder = LockHolder.ForThisProcess(runId);
         var said = false;
+        var unknown = 0;
         while (true)
         {
             var held = new List<ILocationLock>();
@@ -41,11 +42,14 @@ internal sealed class RunLock : IAsyncDisposable
                 foreach (var taken in held)
                     await taken.DisposeAsync().ConfigureAwait(false);
                 var who = attempt.HeldBy?.Describe() ?? "another run";
+                // No known holder: a contended or too slow attempt (S3 without conditional writes): try again shortly.
+                if (attempt.HeldBy is null && ++unknown <= 3)
+                    deadline = deadline > DateTimeOffset.UtcNow + Poll ? deadline : DateTimeOffset.UtcNow + Poll;
                 if (DateTimeOffset.UtcNow >= deadline)
                     throw new FxException(wait is null
                         ? $"{store.Root} is being written by {who}; wait for it to finish, or pass --wait 10m to queue behind it"
                         : $"{store.Root} is still being written by {who} after waiting {wait:g}; nothing was changed");
-                if (!said)
+                if (!said && wait is not null)
                     log?.Invoke($"{store.Root} is being written by {who}; waiting up to {wait:g}");
                 said = true;
                 break;

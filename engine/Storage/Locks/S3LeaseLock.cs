@@ -18,7 +18,11 @@ internal sealed class S3LeaseLock : ILocationLock
     /// <summary>The read-back delay of the fallback protocol. Default 2 s.</summary>
     public static TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(2);
 
-    private static TimeSpan MaxRequestTime => Settle / 2;
+    /// <summary>
+    /// A contender's read-then-write must land before any other contender reads back, which
+    /// happens <see cref="Settle"/> after its own write: slower than that, it must not enter.
+    /// </summary>
+    private static TimeSpan MaxRequestTime => Settle;
 
     private readonly S3ObjectStore _store;
     private readonly bool _conditional;
@@ -45,7 +49,8 @@ internal sealed class S3LeaseLock : ILocationLock
         var conditional = await store.HonoursConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
         var started = DateTimeOffset.UtcNow;
         var current = await store.ReadLockAsync(cancellationToken).ConfigureAwait(false);
-        if (current?.Holder is { } other && !other.Expired(DateTimeOffset.UtcNow))
+        // A lease of this very run is one an earlier, too slow attempt of it left: take it over.
+        if (current?.Holder is { } other && other.RunId != holder.RunId && !other.Expired(DateTimeOffset.UtcNow))
             return LockAttempt.Refused(other);
 
         var mine = holder with { ExpiresAt = DateTimeOffset.UtcNow + Lease };
