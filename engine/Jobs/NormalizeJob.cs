@@ -70,7 +70,7 @@ public static class NormalizeJob
                     finally
                     {
                         // What moves on is gathered copies: the input's pooled buffers go back now.
-                        batch.Release();
+                        batch.Dispose();
                     }
                 });
             // One worker buffers rows by partition (cheap, no locks); encoding and writing the
