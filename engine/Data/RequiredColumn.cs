@@ -39,7 +39,7 @@ internal sealed class RequiredColumn<T> : Column where T : struct
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         // One part is written from its own buffer, with no copy at all.
         parts.Count == 1 && !Field.IsNullable
-            ? writer.WriteAsync<T>(Field, ((RequiredColumn<T>)parts[0])._values.Memory, null, null, cancellationToken)
+            ? writer.WriteAsync<T>(Field, _values.Memory, null, null, cancellationToken)
             : ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);
 
     private static int Fill(Column part, Span<T> values, Span<int> levels, int present)

@@ -98,8 +98,9 @@ internal sealed class TextColumn : Column
     }
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        // One part of a required field is written from its own buffer, with no copy at all.
         parts.Count == 1 && !Field.IsNullable
-            ? writer.WriteAsync<ReadOnlyMemory<char>>(Field, ((TextColumn)parts[0])._values.Memory, null, null, cancellationToken)
+            ? writer.WriteAsync<ReadOnlyMemory<char>>(Field, _values.Memory, null, null, cancellationToken)
             : ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);
 
     private static int Fill(Column part, Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
