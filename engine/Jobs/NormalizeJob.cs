@@ -77,7 +77,7 @@ public static class NormalizeJob
                     finally
                     {
                         // What moves on is gathered copies: the input's pooled buffers go back now.
-                        batch.Release();
+                        batch.Dispose();
                     }
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
                     await output.WriteAsync(result, token).ConfigureAwait(false);

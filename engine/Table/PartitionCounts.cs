@@ -32,11 +32,11 @@ internal sealed class PartitionCounts
 
     private static long Stale(ColumnBatch rows)
     {
-        if (rows.Find(OutputSchema.StatusColumn) is not Column.StringColumn status)
+        if (rows.Find(OutputSchema.StatusColumn) is not StringColumn status)
             return 0;
         var stale = 0L;
-        for (var i = 0; i < status.Length; i++)
-            if (status.Values[i] == "stale")
+        foreach (var value in status.Values)
+            if (value == "stale")
                 stale++;
         return stale;
     }

@@ -25,7 +25,7 @@ internal sealed class PartitionFilter(ChangePlan plan, string dateColumn)
         if (kept.Count == batch.RowCount)
             return batch;
         var selected = kept.Count == 0 ? null : batch.Gather(kept.ToArray());
-        batch.Release();
+        batch.Dispose();
         return selected;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Parquet.Schema;
 using FxEngine.Data;
 using FxEngine.Transforms.Currency;
@@ -106,8 +107,8 @@ internal sealed class BatchNormalizer
             foreach (var i in rejected)
                 stats.CountReject(reasons[i]!);
             var partitions = Partitions(batch, rows, days, entries, converted, amounts);
-            var rejects = rejected.Count == 0 ? null : batch.Gather(rejected.ToArray()).Append(
-                new Column.StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
+            var rejects = rejected.Count == 0 ? null : batch.Gather(CollectionsMarshal.AsSpan(rejected),
+                new StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
             return new NormalizedBatch(partitions, rejects, stats);
         }
         finally
@@ -239,30 +240,35 @@ internal sealed class BatchNormalizer
             rateDates[i] = entry.RateDate;
             statuses[i] = entry.RateDate.DayNumber == day ? "exact" : "stale";
         }
-        var kept = batch.Untyped ? Typed(batch.Gather(rows), rows, amounts, day) : batch.Gather(rows);
-        return kept.Append(
-            new Column.RequiredColumn<decimal>(_amountField, targetAmounts),
-            new Column.RequiredColumn<decimal>(_rateField, rates),
-            new Column.RequiredColumn<DateOnly>(_rateDateField, rateDates),
-            new Column.StringColumn(_statusField, statuses));
+        var input = batch.Columns;
+        var columns = new Column[input.Count + 4];
+        for (var c = 0; c < input.Count; c++)
+            columns[c] = batch.Untyped ? Typed(input[c], rows, amounts, day) : input[c].Gather(rows);
+        columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
+        columns[^3] = new RequiredColumn<decimal>(_rateField, rates);
+        columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, rateDates);
+        columns[^1] = new StringColumn(_statusField, statuses);
+        return new ColumnBatch(batch.Origin, columns, batch.Untyped);
     }
 
     /// <summary>
-    /// Converted rows of an untyped (CSV) batch with their date column as DATE and amount
-    /// column as DECIMAL(38, 9), the values the conversion used; other columns stay text.
+    /// A column of converted rows of an untyped (CSV) batch: the date column as DATE and the
+    /// amount column as DECIMAL(38, 9), the values the conversion used; other columns stay text.
     /// </summary>
-    private ColumnBatch Typed(ColumnBatch gathered, ReadOnlySpan<int> rows, decimal?[] amounts, int day)
+    private Column Typed(Column column, ReadOnlySpan<int> rows, decimal?[] amounts, int day)
     {
-        var dates = new DateOnly?[rows.Length];
-        Array.Fill(dates, DateOnly.FromDayNumber(day));
+        if (column.Field.Name == _columns.Date)
+        {
+            var dates = new DateOnly?[rows.Length];
+            Array.Fill(dates, DateOnly.FromDayNumber(day));
+            return new OptionalColumn<DateOnly>(_textDateField, dates);
+        }
+        if (column.Field.Name != _columns.Amount)
+            return column.Gather(rows);
         var values = new decimal?[rows.Length];
         for (var i = 0; i < rows.Length; i++)
             values[i] = amounts[rows[i]];
-        var columns = gathered.Columns.Select(column =>
-            column.Field.Name == _columns.Date ? new Column.OptionalColumn<DateOnly>(_textDateField, dates)
-            : column.Field.Name == _columns.Amount ? new Column.OptionalColumn<decimal>(_textAmountField, values)
-            : column).ToList();
-        return new ColumnBatch(gathered.Origin, columns, untyped: true);
+        return new OptionalColumn<decimal>(_textAmountField, values);
     }
 
     /// <summary>Per-currency totals in arrays indexed like the rate table, folded into stats once per batch.</summary>

@@ -30,7 +30,7 @@ internal static class KeyColumns
         var name = field.Name;
         var supported = role switch
         {
-            "date" => type == typeof(DateOnly) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || Column.IsText(type),
+            "date" => type == typeof(DateOnly) || type == typeof(DateTime) || Column.IsText(type),
             "currency" => Column.IsText(type),
             _ => type == typeof(decimal) || type == typeof(int) || type == typeof(long) || type == typeof(short)
                  || type == typeof(double) || type == typeof(float) || Column.IsText(type),
@@ -52,12 +52,10 @@ internal static class KeyColumns
     {
         switch (column)
         {
-            case Column.RequiredColumn<DateOnly> c: Map(c.Values, c.Length, v => v.DayNumber, into); break;
-            case Column.OptionalColumn<DateOnly> c: Map(c.Values, c.Length, v => v?.DayNumber ?? NoDay, into); break;
-            case Column.RequiredColumn<DateTime> c: Map(c.Values, c.Length, UtcDay, into); break;
-            case Column.OptionalColumn<DateTime> c: Map(c.Values, c.Length, v => v is { } t ? UtcDay(t) : NoDay, into); break;
-            case Column.RequiredColumn<DateTimeOffset> c: Map(c.Values, c.Length, v => DateOnly.FromDateTime(v.UtcDateTime).DayNumber, into); break;
-            case Column.OptionalColumn<DateTimeOffset> c: Map(c.Values, c.Length, v => v is { } t ? DateOnly.FromDateTime(t.UtcDateTime).DayNumber : NoDay, into); break;
+            case RequiredColumn<DateOnly> c: Map(c.Values, v => v.DayNumber, into); break;
+            case OptionalColumn<DateOnly> c: Map(c.Values, v => v?.DayNumber ?? NoDay, into); break;
+            case RequiredColumn<DateTime> c: Map(c.Values, UtcDay, into); break;
+            case OptionalColumn<DateTime> c: Map(c.Values, v => v is { } t ? UtcDay(t) : NoDay, into); break;
             default: MapText(column, ParseDay, NoDay, into); break;
         }
     }
@@ -67,18 +65,18 @@ internal static class KeyColumns
     {
         switch (column)
         {
-            case Column.RequiredColumn<decimal> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.OptionalColumn<decimal> c: c.Values.AsSpan(0, c.Length).CopyTo(into); break;
-            case Column.RequiredColumn<int> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.OptionalColumn<int> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.RequiredColumn<long> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.OptionalColumn<long> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.RequiredColumn<short> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.OptionalColumn<short> c: Map(c.Values, c.Length, v => (decimal?)v, into); break;
-            case Column.RequiredColumn<double> c: Map(c.Values, c.Length, FromDouble, into); break;
-            case Column.OptionalColumn<double> c: Map(c.Values, c.Length, v => v is { } d ? FromDouble(d) : null, into); break;
-            case Column.RequiredColumn<float> c: Map(c.Values, c.Length, v => FromDouble(v), into); break;
-            case Column.OptionalColumn<float> c: Map(c.Values, c.Length, v => v is { } f ? FromDouble(f) : null, into); break;
+            case RequiredColumn<decimal> c: Map(c.Values, v => (decimal?)v, into); break;
+            case OptionalColumn<decimal> c: c.Values.CopyTo(into); break;
+            case RequiredColumn<int> c: Map(c.Values, v => (decimal?)v, into); break;
+            case OptionalColumn<int> c: Map(c.Values, v => (decimal?)v, into); break;
+            case RequiredColumn<long> c: Map(c.Values, v => (decimal?)v, into); break;
+            case OptionalColumn<long> c: Map(c.Values, v => (decimal?)v, into); break;
+            case RequiredColumn<short> c: Map(c.Values, v => (decimal?)v, into); break;
+            case OptionalColumn<short> c: Map(c.Values, v => (decimal?)v, into); break;
+            case RequiredColumn<double> c: Map(c.Values, FromDouble, into); break;
+            case OptionalColumn<double> c: Map(c.Values, v => v is { } d ? FromDouble(d) : null, into); break;
+            case RequiredColumn<float> c: Map(c.Values, v => FromDouble(v), into); break;
+            case OptionalColumn<float> c: Map(c.Values, v => v is { } f ? FromDouble(f) : null, into); break;
             default: MapText(column, ParseAmount, null, into); break;
         }
     }
@@ -88,26 +86,25 @@ internal static class KeyColumns
     {
         switch (column)
         {
-            case Column.StringColumn c:
-                for (var i = 0; i < c.Length; i++)
-                    into[i] = c.Values[i] is { } text ? map(text) : ifNull;
+            case StringColumn c:
+                var strings = c.Values;
+                for (var i = 0; i < strings.Length; i++)
+                    into[i] = strings[i] is { } text ? map(text) : ifNull;
                 break;
-            case Column.RequiredColumn<ReadOnlyMemory<char>> c:
-                for (var i = 0; i < c.Length; i++)
-                    into[i] = map(c.Values[i].Span);
-                break;
-            case Column.OptionalColumn<ReadOnlyMemory<char>> c:
-                for (var i = 0; i < c.Length; i++)
-                    into[i] = c.Values[i] is { } value ? map(value.Span) : ifNull;
+            case TextColumn c:
+                var values = c.Values;
+                var nulls = c.Nulls;
+                for (var i = 0; i < values.Length; i++)
+                    into[i] = !nulls.IsEmpty && nulls[i] ? ifNull : map(values[i].Span);
                 break;
             default:
                 throw new InvalidOperationException($"column '{column.Field.Name}' of type {column.Field.ClrType} is not text");
         }
     }
 
-    private static void Map<TIn, TOut>(TIn[] values, int length, Func<TIn, TOut> map, Span<TOut> into)
+    private static void Map<TIn, TOut>(ReadOnlySpan<TIn> values, Func<TIn, TOut> map, Span<TOut> into)
     {
-        for (var i = 0; i < length; i++)
+        for (var i = 0; i < values.Length; i++)
             into[i] = map(values[i]);
     }
 

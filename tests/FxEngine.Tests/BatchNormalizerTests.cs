@@ -22,9 +22,9 @@ public class BatchNormalizerTests
 
     private static Dictionary<string, string> RejectsById(NormalizedBatch result)
     {
-        var ids = (Column.StringColumn)result.Rejects!.Find("txn_id")!;
-        var reasons = (Column.StringColumn)result.Rejects.Find(OutputSchema.ReasonColumn)!;
-        return ids.Values.Zip(reasons.Values).ToDictionary(p => p.First!, p => p.Second!);
+        var ids = (StringColumn)result.Rejects!.Find("txn_id")!;
+        var reasons = (StringColumn)result.Rejects.Find(OutputSchema.ReasonColumn)!;
+        return ids.Values.ToArray().Zip(reasons.Values.ToArray()).ToDictionary(p => p.First!, p => p.Second!);
     }
 
     [Fact]
@@ -57,8 +57,8 @@ public class BatchNormalizerTests
         var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
         var result = normalizer.Normalize(Batch(["2024-01-01", "2024-01-01", "2024-01-01"], ["eur", " Eur ", "jpy"], ["92", "9.2", "155"]));
         Assert.Null(result.Rejects);
-        var amounts = (Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!;
-        Assert.Equal([134.00m, 13.40m, 1.34m], amounts.Values);
+        var amounts = (RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!;
+        Assert.Equal([134.00m, 13.40m, 1.34m], amounts.Values.ToArray());
         Assert.Equal(["EUR", "JPY"], result.Stats.Currencies.Keys);
     }
 
@@ -69,10 +69,10 @@ public class BatchNormalizerTests
         var result = normalizer.Normalize(Batch(["2024-01-02", "2024-01-03"], ["EUR", "EUR"], ["100", "100"]));
         var byDate = result.Partitions.ToDictionary(p => p.Date, p => p.Rows);
         var stale = byDate[D("2024-01-02")];
-        Assert.Equal("stale", ((Column.StringColumn)stale.Find("fx_status")!).Values.Single());
-        Assert.Equal(D("2024-01-01"), ((Column.RequiredColumn<DateOnly>)stale.Find("fx_rate_date")!).Values.Single());
-        Assert.Equal(145.65m, ((Column.RequiredColumn<decimal>)stale.Find("amount_sgd")!).Values.Single()); // 100 * 1.34 / 0.92 = 145.652...
-        Assert.Equal("exact", ((Column.StringColumn)byDate[D("2024-01-03")].Find("fx_status")!).Values.Single());
+        Assert.Equal("stale", ((StringColumn)stale.Find("fx_status")!).Values.ToArray().Single());
+        Assert.Equal(D("2024-01-01"), ((RequiredColumn<DateOnly>)stale.Find("fx_rate_date")!).Values.ToArray().Single());
+        Assert.Equal(145.65m, ((RequiredColumn<decimal>)stale.Find("amount_sgd")!).Values.ToArray().Single()); // 100 * 1.34 / 0.92 = 145.652...
+        Assert.Equal("exact", ((StringColumn)byDate[D("2024-01-03")].Find("fx_status")!).Values.ToArray().Single());
         Assert.Equal(1, result.Stats.StaleRows);
     }
 
@@ -82,22 +82,22 @@ public class BatchNormalizerTests
         var normalizer = new BatchNormalizer(Rates, new ColumnMapping("ts", "ccy", "amt"));
         ColumnBatch Typed(Column amount) => new("typed.parquet",
         [
-            new Column.OptionalColumn<DateTime>(new DataField<DateTime>("ts", nullable: true), [new DateTime(2024, 1, 1, 23, 30, 0, DateTimeKind.Utc), null]),
+            new OptionalColumn<DateTime>(new DataField<DateTime>("ts", nullable: true), [new DateTime(2024, 1, 1, 23, 30, 0, DateTimeKind.Utc), null]),
             Strings("ccy", "JPY", "JPY"),
             amount,
         ]);
 
         foreach (var amount in new Column[]
         {
-            new Column.OptionalColumn<double>(new DataField<double>("amt", nullable: true), [1550.5, 1]),
-            new Column.RequiredColumn<long>(new DataField<long>("amt", nullable: false), [1550L, 1]),
+            new OptionalColumn<double>(new DataField<double>("amt", nullable: true), [1550.5, 1]),
+            new RequiredColumn<long>(new DataField<long>("amt", nullable: false), [1550L, 1]),
             Amounts("amt", 1550.5m, 1m),
         })
         {
             var result = normalizer.Normalize(Typed(amount));
-            var converted = ((Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.Single();
+            var converted = ((RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.ToArray().Single();
             Assert.Equal(13.40m, converted); // 1550 or 1550.5 JPY * 1.34 / 155
-            Assert.Equal(RejectReason.InvalidDate, ((Column.StringColumn)result.Rejects!.Find("reject_reason")!).Values.Single());
+            Assert.Equal(RejectReason.InvalidDate, ((StringColumn)result.Rejects!.Find("reject_reason")!).Values.ToArray().Single());
         }
     }
 
@@ -108,12 +108,12 @@ public class BatchNormalizerTests
         var batch = new ColumnBatch("d.parquet",
         [
             Dates("txn_date", D("2024-01-01"), D("2024-01-01")), Strings("currency", "SGD", "SGD"),
-            new Column.RequiredColumn<double>(new DataField<double>("amount", nullable: false), [2.675, double.NaN]),
+            new RequiredColumn<double>(new DataField<double>("amount", nullable: false), [2.675, double.NaN]),
         ]);
         var result = normalizer.Normalize(batch);
         // (decimal)2.675 through binary would be 2.67499999...; the written value 2.675 rounds up.
-        Assert.Equal(2.68m, ((Column.RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.Single());
-        Assert.Equal(RejectReason.InvalidAmount, ((Column.StringColumn)result.Rejects!.Find("reject_reason")!).Values.Single());
+        Assert.Equal(2.68m, ((RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.ToArray().Single());
+        Assert.Equal(RejectReason.InvalidAmount, ((StringColumn)result.Rejects!.Find("reject_reason")!).Values.ToArray().Single());
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class BatchNormalizerTests
         var batch = new ColumnBatch("bad.parquet row group 0",
         [
             Dates("txn_date", D("2024-01-01")), Strings("currency", "EUR"),
-            new Column.RequiredColumn<bool>(new DataField<bool>("amount", nullable: false), [true]),
+            new RequiredColumn<bool>(new DataField<bool>("amount", nullable: false), [true]),
         ]);
         var error = Assert.Throws<FxException>(() => normalizer.Normalize(batch));
         Assert.Equal("bad.parquet row group 0: column 'amount' (amount) has type BOOLEAN NOT NULL; expected a decimal, an integer, a double or a string", error.Message);

@@ -93,7 +93,7 @@ public class DifferentialScenarioTests
         await WriteParquetAsync(dir.Sub("raw/edge.parquet"),
         [
             Strings("txn_id", rows.Select(r => r.Id).ToArray()),
-            new Column.OptionalColumn<DateOnly>(new Parquet.Schema.DataField<DateOnly>("txn_date", nullable: true), rows.Select(r => r.Date).ToArray()),
+            new OptionalColumn<DateOnly>(new Parquet.Schema.DataField<DateOnly>("txn_date", nullable: true), rows.Select(r => r.Date).ToArray()),
             Strings("currency", rows.Select(r => r.Currency).ToArray()),
             Amounts("amount", rows.Select(r => r.Amount).ToArray()),
         ]);

@@ -66,9 +66,9 @@ internal static class TestData
         }
     }
 
-    public static Column Strings(string name, params string?[] values) => new Column.StringColumn(new DataField<string>(name, nullable: true), values);
-    public static Column Dates(string name, params DateOnly[] values) => new Column.RequiredColumn<DateOnly>(new DataField<DateOnly>(name, nullable: false), values);
-    public static Column Amounts(string name, params decimal?[] values) => new Column.OptionalColumn<decimal>(new DecimalDataField(name, 18, 4, isNullable: true), values);
+    public static Column Strings(string name, params string?[] values) => new StringColumn(new DataField<string>(name, nullable: true), values);
+    public static Column Dates(string name, params DateOnly[] values) => new RequiredColumn<DateOnly>(new DataField<DateOnly>(name, nullable: false), values);
+    public static Column Amounts(string name, params decimal?[] values) => new OptionalColumn<decimal>(new DecimalDataField(name, 18, 4, isNullable: true), values);
 
     public static DateOnly D(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 

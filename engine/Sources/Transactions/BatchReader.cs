@@ -26,22 +26,17 @@ internal static class BatchReader
         ColumnBatch batch;
         await using (var reader = await InputDiscovery.OpenParquetAsync(store, unit.Key, cancellationToken).ConfigureAwait(false))
         {
-            var group = reader.OpenRowGroupReader(unit.RowGroup);
-            var columns = new List<Column>();
-            foreach (var field in reader.Schema.GetDataFields())
-            {
-                try
-                {
-                    columns.Add(await Column.ReadAsync(group, field, cancellationToken).ConfigureAwait(false));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    throw new FxException($"{origin}: cannot read column '{field.Name}' ({ex.Message})", ex);
-                }
-            }
-            batch = new ColumnBatch(origin, columns);
+            batch = await ColumnBatch.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), reader.Schema.GetDataFields(), origin, cancellationToken).ConfigureAwait(false);
         }
-        await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Dispose(); // not handed on: its buffers would never go back
+            throw;
+        }
     }
 
     /// <summary>
@@ -105,5 +100,5 @@ internal static class BatchReader
         Enumerable.Range(0, columns).Select(_ => new List<string?>(CsvBatchRows)).ToArray();
 
     private static ColumnBatch ToBatch(string origin, DataField[] fields, List<string?>[] values) =>
-        new(origin, fields.Select((field, c) => (Column)new Column.StringColumn(field, values[c].ToArray())).ToList(), untyped: true);
+        new(origin, fields.Select((field, c) => (Column)new StringColumn(field, values[c].ToArray())).ToList(), untyped: true);
 }

@@ -35,19 +35,10 @@ internal static class TransactionDates
             await using var reader = await InputDiscovery.OpenParquetAsync(store, unit.Key, cancellationToken).ConfigureAwait(false);
             var field = reader.Schema.GetDataFields().FirstOrDefault(f => f.Name == dateColumn)
                 ?? throw new FxException($"{unit.Describe(store)}: date column '{dateColumn}' not found; name it with --date-column");
-            Column column;
-            try
-            {
-                column = await Column.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), field, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException and not FxException)
-            {
-                throw new FxException($"{unit.Describe(store)}: cannot read column '{field.Name}' ({ex.Message})", ex);
-            }
+            using var batch = await ColumnBatch.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), [field], unit.Describe(store), cancellationToken).ConfigureAwait(false);
             KeyColumns.Validate(field, "date", unit.Describe(store));
-            var dayNumbers = new int[column.Length];
-            KeyColumns.DayNumbers(column, dayNumbers);
-            column.Release();
+            var dayNumbers = new int[batch.RowCount];
+            KeyColumns.DayNumbers(batch.Columns[0], dayNumbers);
             return dayNumbers;
         }
 
@@ -70,8 +61,9 @@ internal static class TransactionDates
         var days = new List<int>();
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var read in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                using var batch = read;
                 var column = batch.Find(dateColumn) ?? throw new FxException($"{batch.Origin}: date column '{dateColumn}' not found; name it with --date-column");
                 KeyColumns.Validate(column.Field, "date", batch.Origin);
                 var batchDays = new int[column.Length];

@@ -1,0 +1,59 @@
+using System.Buffers;
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>A column of a primitive type (number, date, time, bool, UUID) where a row may have no value.</summary>
+internal sealed class OptionalColumn<T> : Column where T : struct
+{
+    private readonly ColumnBuffer<T?> _values;
+
+    private OptionalColumn(DataField field, ColumnBuffer<T?> values) : base(field) => _values = values;
+
+    /// <summary>A column that owns <paramref name="values"/>.</summary>
+    public OptionalColumn(DataField field, T?[] values) : this(field, new ColumnBuffer<T?>(values)) { }
+
+    /// <summary>Reads a row group's column into a buffer rented from <paramref name="pool"/> (the shared pool by default).</summary>
+    public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken, ArrayPool<T?>? pool = null)
+    {
+        var values = ColumnBuffer<T?>.Rent(rows, pool);
+        try
+        {
+            await reader.ReadAsync<T>(field, values.Writable, null, cancellationToken).ConfigureAwait(false);
+            return new OptionalColumn<T>(field, values);
+        }
+        catch
+        {
+            values.Return();
+            throw;
+        }
+    }
+
+    public ReadOnlySpan<T?> Values => _values.Span;
+
+    public override int Length => _values.Length;
+
+    internal override Column Gather(ReadOnlySpan<int> rows) => new OptionalColumn<T>(Field, _values.Gather(rows));
+
+    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);
+
+    private static int Fill(Column part, Span<T> values, Span<int> levels, int present)
+    {
+        var source = ((OptionalColumn<T>)part).Values;
+        var count = 0;
+        for (var i = 0; i < source.Length; i++)
+        {
+            if (source[i] is { } value)
+                values[count++] = value;
+            else if (levels.IsEmpty)
+                throw MissingValue(part.Field);
+            if (!levels.IsEmpty)
+                levels[i] = source[i].HasValue ? present : present - 1;
+        }
+        return count;
+    }
+
+    internal override void ReturnBuffers() => _values.Return();
+}

@@ -1,0 +1,54 @@
+using System.Buffers;
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>A column of a primitive type (number, date, time, bool, UUID) where every row has a value.</summary>
+internal sealed class RequiredColumn<T> : Column where T : struct
+{
+    private readonly ColumnBuffer<T> _values;
+
+    private RequiredColumn(DataField field, ColumnBuffer<T> values) : base(field) => _values = values;
+
+    /// <summary>A column that owns <paramref name="values"/>.</summary>
+    public RequiredColumn(DataField field, T[] values) : this(field, new ColumnBuffer<T>(values)) { }
+
+    /// <summary>Reads a row group's column into a buffer rented from <paramref name="pool"/> (the shared pool by default).</summary>
+    public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken, ArrayPool<T>? pool = null)
+    {
+        var values = ColumnBuffer<T>.Rent(rows, pool);
+        try
+        {
+            await reader.ReadAsync<T>(field, values.Writable, null, cancellationToken).ConfigureAwait(false);
+            return new RequiredColumn<T>(field, values);
+        }
+        catch
+        {
+            values.Return();
+            throw;
+        }
+    }
+
+    public ReadOnlySpan<T> Values => _values.Span;
+
+    public override int Length => _values.Length;
+
+    internal override Column Gather(ReadOnlySpan<int> rows) => new RequiredColumn<T>(Field, _values.Gather(rows));
+
+    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        // One part is written from its own buffer, with no copy at all.
+        parts.Count == 1 && !Field.IsNullable
+            ? writer.WriteAsync<T>(Field, _values.Memory, null, null, cancellationToken)
+            : ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);
+
+    private static int Fill(Column part, Span<T> values, Span<int> levels, int present)
+    {
+        var source = ((RequiredColumn<T>)part).Values;
+        source.CopyTo(values);
+        levels.Fill(present);
+        return source.Length;
+    }
+
+    internal override void ReturnBuffers() => _values.Return();
+}

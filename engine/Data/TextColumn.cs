@@ -1,0 +1,135 @@
+using System.Buffers;
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>
+/// A UTF-8 column read from Parquet: each value is a slice of one character buffer (no string
+/// per value), with a null flag per row when the field is nullable.
+/// </summary>
+internal sealed class TextColumn : Column
+{
+    private readonly ColumnBuffer<ReadOnlyMemory<char>> _values;
+    private readonly ColumnBuffer<bool>? _nulls;
+
+    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls) : base(field)
+    {
+        _values = values;
+        _nulls = nulls;
+    }
+
+    /// <summary>Reads a row group's column into buffers rented from the shared pool.</summary>
+    public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
+    {
+        var values = ColumnBuffer<ReadOnlyMemory<char>>.Rent(rows);
+        var nulls = field.IsNullable ? ColumnBuffer<bool>.Rent(rows) : null;
+        var levels = nulls is null ? null : ArrayPool<int>.Shared.Rent(rows);
+        try
+        {
+            if (levels is null)
+            {
+                await reader.ReadAsync<ReadOnlyMemory<char>>(field, values.Writable, null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Parquet holds the non-null values first; spread them out to their rows in place.
+                await reader.ReadRawAsync<ReadOnlyMemory<char>>(field, values.Writable, levels.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+                Spread(values.Writable.Span, nulls!.Writable.Span, levels.AsSpan(0, rows), field.MaxDefinitionLevel);
+            }
+            return new TextColumn(field, values, nulls);
+        }
+        catch
+        {
+            values.Return();
+            nulls?.Return();
+            throw;
+        }
+        finally
+        {
+            if (levels is not null)
+                ArrayPool<int>.Shared.Return(levels);
+        }
+    }
+
+    private static void Spread(Span<ReadOnlyMemory<char>> values, Span<bool> nulls, ReadOnlySpan<int> levels, int present)
+    {
+        var next = 0;
+        foreach (var level in levels)
+            if (level == present)
+                next++;
+        for (var row = levels.Length - 1; row >= 0; row--)
+        {
+            nulls[row] = levels[row] != present;
+            values[row] = nulls[row] ? default : values[--next];
+        }
+    }
+
+    /// <summary>Each row's text; a missing value is empty here and flagged in <see cref="Nulls"/>.</summary>
+    public ReadOnlySpan<ReadOnlyMemory<char>> Values => _values.Span;
+
+    /// <summary>Whether each row's value is missing; empty when the field is not nullable.</summary>
+    public ReadOnlySpan<bool> Nulls => _nulls is null ? default : _nulls.Span;
+
+    public override int Length => _values.Length;
+
+    /// <summary>
+    /// The gathered rows' characters are copied into one buffer of their own, so rows waiting
+    /// in a partition do not keep whole input row groups alive: memory follows buffered rows.
+    /// </summary>
+    internal override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var source = Values;
+        var chars = 0;
+        foreach (var row in rows)
+            chars += source[row].Length;
+        var buffer = new char[chars];
+        var values = new ReadOnlyMemory<char>[rows.Length];
+        var at = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var value = source[rows[i]];
+            value.Span.CopyTo(buffer.AsSpan(at));
+            values[i] = new ReadOnlyMemory<char>(buffer, at, value.Length);
+            at += value.Length;
+        }
+        var nulls = _nulls is null ? null : new ColumnBuffer<bool>(_nulls.Gather(rows));
+        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls);
+    }
+
+    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        // One part of a required field is written from its own buffer, with no copy at all.
+        parts.Count == 1 && !Field.IsNullable
+            ? writer.WriteAsync<ReadOnlyMemory<char>>(Field, _values.Memory, null, null, cancellationToken)
+            : ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);
+
+    private static int Fill(Column part, Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
+    {
+        var text = (TextColumn)part;
+        var source = text.Values;
+        if (text._nulls is null)
+        {
+            source.CopyTo(values);
+            levels.Fill(present);
+            return source.Length;
+        }
+        var nulls = text._nulls.Span;
+        var count = 0;
+        for (var i = 0; i < source.Length; i++)
+        {
+            if (!nulls[i])
+                values[count++] = source[i];
+            else if (levels.IsEmpty)
+                throw MissingValue(part.Field);
+            if (!levels.IsEmpty)
+                levels[i] = nulls[i] ? present - 1 : present;
+        }
+        return count;
+    }
+
+    internal override void ReturnBuffers()
+    {
+        _values.Return();
+        _nulls?.Return();
+    }
+}
