@@ -74,9 +74,10 @@ internal sealed class NormalizeRun : IAsyncDisposable
     public async Task<ChangePlan> PlanAsync(IObjectStore input, IReadOnlyList<ObjectInfo> files, CancellationToken cancellationToken, bool full = false)
     {
         var previous = await TableState.LoadAsync(Outputs.Output.Store, cancellationToken).ConfigureAwait(false);
+        var interrupted = await PendingCommit.LoadAsync(Outputs.Output.Store, cancellationToken).ConfigureAwait(false);
         var settings = string.Create(CultureInfo.InvariantCulture,
             $"{Rates.Target}|{Rates.MaxStaleDays}|{Options.Columns.Date}|{Options.Columns.Currency}|{Options.Columns.Amount}|{(int)Options.CsvDelimiter}|{Options.RejectsLocation}");
-        Plan = await ChangePlan.BuildAsync(previous, input, files, Rates, settings, full || Options.Full, Options.Columns.Date, Options.CsvDelimiter, cancellationToken)
+        Plan = await ChangePlan.BuildAsync(previous, interrupted, input, files, Rates, settings, full || Options.Full, Options.Columns.Date, Options.CsvDelimiter, cancellationToken)
             .ConfigureAwait(false);
         return Plan;
     }
@@ -122,7 +123,8 @@ internal sealed class NormalizeRun : IAsyncDisposable
 
         var changes = TableChanges.Of(Plan, counts);
         var summary = RunSummary.Build(Id, Started, Options, Rates, stats, files, RatesLoaded, processed - RatesLoaded, processed, changes.Write);
-        await Outputs.CommitAsync(summary, Plan.Folders, state.ToJson()).ConfigureAwait(false);
+        var intent = new PendingCommit { RunId = Id, Partitions = Plan.Full ? null : Plan.Reasons.Keys.ToList() };
+        await Outputs.CommitAsync(summary, Plan.Folders, state.ToJson(), intent.ToJson()).ConfigureAwait(false);
         return new NormalizeResult(Id, Rates.Target, stats, files, _clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary)) { Changes = changes };
     }
 

@@ -54,9 +54,10 @@ internal sealed class RunOutputs : IAsyncDisposable
     /// folder names; null: everything), then the table state that describes them, the summaries
     /// and the markers. Once started it runs to the end whatever the caller's token says:
     /// stopping halfway would leave an output with no marker. A commit killed before the state
-    /// is written is redone by the next run, which finds the same partitions out of date.
+    /// is written leaves its intent (<c>_fxengine/commit.json</c>), and the next run recomputes
+    /// the partitions it names.
     /// </summary>
-    public async Task CommitAsync(ReadOnlyMemory<byte> summary, IReadOnlySet<string>? partitions, ReadOnlyMemory<byte> state)
+    public async Task CommitAsync(ReadOnlyMemory<byte> summary, IReadOnlySet<string>? partitions, ReadOnlyMemory<byte> state, ReadOnlyMemory<byte> intent)
     {
         var none = CancellationToken.None;
         await _lock.EnsureHeldAsync(none).ConfigureAwait(false);
@@ -64,11 +65,14 @@ internal sealed class RunOutputs : IAsyncDisposable
         {
             var output = await Output.StagedAsync(none).ConfigureAwait(false);
             var rejects = await Rejects.StagedAsync(none).ConfigureAwait(false);
+            // From here until the state is written a kill leaves partitions half replaced: the intent names them.
+            await Output.Store.WriteAllAsync(Table.PendingCommit.Key, intent, none).ConfigureAwait(false);
             await Output.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.ReplaceAsync(rejects, partitions, none).ConfigureAwait(false);
             await Output.ReplaceAsync(output, partitions, none).ConfigureAwait(false);
             await Output.WriteStateAsync(state, none).ConfigureAwait(false);
+            await Output.Store.DeleteAsync(Table.PendingCommit.Key, none).ConfigureAwait(false);
             await FinishAsync(summary).ConfigureAwait(false);
             _committed = true;
         }

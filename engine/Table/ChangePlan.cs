@@ -55,7 +55,7 @@ internal sealed class ChangePlan
     public string RatesOf(string partition) =>
         partition == TableState.Undated ? "none" : RateFingerprint.Of(_rates, DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture));
 
-    public static async Task<ChangePlan> BuildAsync(TableState? previous, IObjectStore input, IReadOnlyList<ObjectInfo> inputs, RateTable rates,
+    public static async Task<ChangePlan> BuildAsync(TableState? previous, PendingCommit? interrupted, IObjectStore input, IReadOnlyList<ObjectInfo> inputs, RateTable rates,
         string settingsText, bool full, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         var files = new SortedDictionary<string, InputFileState>(StringComparer.Ordinal);
@@ -83,11 +83,14 @@ internal sealed class ChangePlan
 
         var settings = Fingerprint($"{TableState.CurrentVersion}|{settingsText}|{string.Join("|", files.Values.Select(f => f.Schema).Distinct().Order(StringComparer.Ordinal))}");
         var wholeTable = full ? "--full"
+            : interrupted is { Partitions: null } ? $"run {interrupted.RunId} was stopped while replacing the whole table"
             : previous is null ? "no table state yet (first run, or an output written before incremental runs)"
             : previous.Version != TableState.CurrentVersion ? "the table was written by another output layout version"
             : previous.Settings != settings ? "the settings or the input schemas changed"
             : null;
 
+        if (interrupted?.Partitions is { } halfReplaced)
+            Dirty(halfReplaced, $"run {interrupted.RunId} was stopped while replacing it");
         var now = files.Values.SelectMany(f => f.Partitions).ToHashSet(StringComparer.Ordinal);
         if (wholeTable is not null)
         {

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FxEngine.Storage;
+
+namespace FxEngine.Table;
+
+/// <summary>
+/// The intent of a commit, written before it replaces any partition and removed once the table
+/// state describes the result. A run that finds one left by a killed commit cannot trust the
+/// partitions it names (some may be half replaced), so it recomputes them (all of them when the
+/// killed commit was a full one).
+/// </summary>
+internal sealed record PendingCommit
+{
+    public const string Key = "_fxengine/commit.json";
+
+    [JsonPropertyName("run_id")] public string RunId { get; init; } = "";
+
+    /// <summary>The partition values being replaced; null: the whole table.</summary>
+    [JsonPropertyName("partitions")] public List<string>? Partitions { get; init; }
+
+    public static async Task<PendingCommit?> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(Key, cancellationToken).ConfigureAwait(false))
+            return null;
+        await using var stream = await store.OpenReadAsync(Key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<PendingCommit>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? new PendingCommit();
+        }
+        catch (JsonException)
+        {
+            return new PendingCommit(); // torn while being written: assume the worst, the whole table
+        }
+    }
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this);
+}
