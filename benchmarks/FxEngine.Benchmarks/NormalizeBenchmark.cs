@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Jobs;
 using DuckDB.NET.Data;
 using FxEngine.Jobs;
 using FxEngine.Sources.Rates;
@@ -19,22 +15,6 @@ namespace FxEngine.Benchmarks;
 public class NormalizeBenchmark
 {
     private string _root = "";
-
-    /// <summary>
-    /// The runtime settings the fxengine CLI ships with (server GC, non-concurrent, tiered
-    /// compilation off), so the figure is what users get; memory diagnoser on.
-    /// </summary>
-    private sealed class CliRuntime : ManualConfig
-    {
-        public CliRuntime()
-        {
-            AddJob(Job.Default
-                .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(8)
-                .WithGcServer(true).WithGcConcurrent(false)
-                .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TieredCompilation", "0")));
-            AddDiagnoser(MemoryDiagnoser.Default);
-        }
-    }
 
     [Params(1_000_000)]
     public int Rows { get; set; }
@@ -64,6 +44,7 @@ public class NormalizeBenchmark
         var result = NormalizeJob.RunAsync(new NormalizeOptions
         {
             Rates = Rates, Input = Input, Output = Path.Combine(_root, "out-fxengine"), Workers = Environment.ProcessorCount,
+            Full = true, // every iteration recomputes everything, as DuckDB does (an incremental rerun would find nothing to do)
         }).GetAwaiter().GetResult();
         return result.Stats.RowsOut;
     }
