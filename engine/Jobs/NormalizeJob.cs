@@ -71,8 +71,8 @@ public static class NormalizeJob
                     foreach (var (date, partition) in item.Partitions)
                         foreach (var group in rows.Add(date, partition))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
-                    if (item.Rejects is not null)
-                        foreach (var group in rejected.Add(null, item.Rejects))
+                    foreach (var (date, partition) in item.Rejects)
+                        foreach (var group in rejected.Add(date, partition))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
                 },
                 async (groups, token) =>

@@ -41,6 +41,8 @@ public static class BatchReader
             }
             batch = new ColumnBatch(origin, columns);
         }
+        if (unit.Schema is { } merged)
+            batch = InputSchema.Conform(batch, merged);
         await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 

@@ -11,6 +11,12 @@ public enum InputFormat { Parquet, Csv }
 /// </summary>
 public sealed record InputUnit(string Key, InputFormat Format, int RowGroup, long Rows)
 {
+    /// <summary>
+    /// The schema every Parquet unit's batches take when the input's files differ (merged by
+    /// column name, see <see cref="InputSchema"/>); null when they all agree, or for CSV.
+    /// </summary>
+    public IReadOnlyList<Parquet.Schema.DataField>? Schema { get; init; }
+
     public string Describe(IObjectStore store) =>
         Format == InputFormat.Parquet ? $"{store.Describe(Key)} row group {RowGroup}" : store.Describe(Key);
 }
@@ -28,6 +34,7 @@ public static class InputDiscovery
     public static async Task<IReadOnlyList<InputUnit>> FindAsync(IObjectStore store, CancellationToken cancellationToken, string? only = null)
     {
         var units = new List<InputUnit>();
+        var schemas = new List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)>();
         await foreach (var info in store.ListAsync(only ?? "", cancellationToken).ConfigureAwait(false))
         {
             if ((only is not null && info.Key != only) || FormatOf(info.Key) is not { } format)
@@ -35,12 +42,33 @@ public static class InputDiscovery
             if (format == InputFormat.Csv)
                 units.Add(new InputUnit(info.Key, InputFormat.Csv, -1, -1));
             else
-                units.AddRange(await RowGroupsAsync(store, info.Key, cancellationToken).ConfigureAwait(false));
+            {
+                var (groups, fields) = await RowGroupsAsync(store, info.Key, cancellationToken).ConfigureAwait(false);
+                units.AddRange(groups);
+                schemas.Add((store.Describe(info.Key), fields));
+            }
         }
         if (units.Count == 0)
             throw new FxException($"{store.Root}: no .parquet or .csv input files found");
-        return units;
+        return MergeSchemas(units, schemas);
     }
+
+    /// <summary>
+    /// The units, each Parquet one carrying the merged schema when the files' schemas differ;
+    /// files that cannot be read as one schema fail here, before any row is read.
+    /// </summary>
+    private static IReadOnlyList<InputUnit> MergeSchemas(List<InputUnit> units, List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas)
+    {
+        if (schemas.Count < 2 || schemas.All(s => SameSchema(s.Fields, schemas[0].Fields)))
+            return units;
+        var merged = InputSchema.Merge(schemas);
+        return units.Select(u => u.Format == InputFormat.Parquet ? u with { Schema = merged } : u).ToList();
+    }
+
+    private static bool SameSchema(IReadOnlyList<Parquet.Schema.DataField> a, IReadOnlyList<Parquet.Schema.DataField> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.ClrType == p.Second.ClrType
+            && p.First.IsNullable == p.Second.IsNullable && p.First.IsArray == p.Second.IsArray
+            && ((p.First, p.Second) is not (Parquet.Schema.DecimalDataField x, Parquet.Schema.DecimalDataField y) || (x.Precision == y.Precision && x.Scale == y.Scale)));
 
     /// <summary>
     /// The format of an input key by its extension, or null when it is not input: another
@@ -72,11 +100,12 @@ public static class InputDiscovery
         }
     }
 
-    private static async Task<IEnumerable<InputUnit>> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    private static async Task<(List<InputUnit> Units, IReadOnlyList<Parquet.Schema.DataField> Fields)> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
     {
         await using var reader = await OpenParquetAsync(store, key, cancellationToken).ConfigureAwait(false);
-        return Enumerable.Range(0, reader.RowGroupCount)
+        var units = Enumerable.Range(0, reader.RowGroupCount)
             .Select(i => new InputUnit(key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
             .ToList();
+        return (units, reader.Schema.GetDataFields());
     }
 }
