@@ -215,13 +215,13 @@ public static class SqlRenderer
         script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW {Classified} AS\n{Classify(plan, SqlDialect.Spark)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"CACHE TABLE {Classified};");
         // The tables are external (LOCATION): dropping one keeps its files, and recreating it each
-        // run keeps its schema in step with the input's; MSCK REPAIR registers the partitions
-        // earlier runs wrote, which dynamic overwrite keeps.
+        // run keeps its schema in step with the input's. The catalog then lists the partitions this
+        // run wrote; the files of the others stay (dynamic overwrite), and MSCK REPAIR TABLE lists
+        // them too (left to the user: on a first run the location may not exist yet).
         foreach (var (table, columns, location, query) in new[] { (processed, outputColumns, plan.Output, Output(plan, SqlDialect.Spark)), (rejected, rejectColumns, plan.Rejects, Rejects(plan, SqlDialect.Spark)) })
         {
             script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {table};");
             script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {table} ({string.Join(", ", columns)})\n  USING parquet PARTITIONED BY ({Quote(SqlDialect.Spark, OutputSchema.PartitionColumn)}) LOCATION {SparkLiteral(location)};");
-            script.AppendLine(CultureInfo.InvariantCulture, $"MSCK REPAIR TABLE {table};");
             script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {table} PARTITION ({Quote(SqlDialect.Spark, OutputSchema.PartitionColumn)})\n{query};");
         }
         return script.ToString();

@@ -54,7 +54,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         var target = partition is { } date
             ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionFolder(date)}{fileName}", rows)
             : _undated ??= NewPartition($"{prefix}{OutputSchema.PartitionFolder(null)}{fileName}", rows);
-        if (!target.Fields.SequenceEqual(rows.Fields))
+        if (!target.Fields.SequenceEqual(rows.Fields, FieldComparer.Instance))
             throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Fields)}); normalize files with different schemas in separate runs");
         // Parquet.Net writes a column only through a field attached to a schema, and chunks from
         // other readers or batches carry field objects of their own: a schema over them attaches them.

@@ -66,9 +66,7 @@ public static class InputDiscovery
     }
 
     private static bool SameSchema(IReadOnlyList<Parquet.Schema.DataField> a, IReadOnlyList<Parquet.Schema.DataField> b) =>
-        a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.ClrType == p.Second.ClrType
-            && p.First.IsNullable == p.Second.IsNullable && p.First.IsArray == p.Second.IsArray
-            && ((p.First, p.Second) is not (Parquet.Schema.DecimalDataField x, Parquet.Schema.DecimalDataField y) || (x.Precision == y.Precision && x.Scale == y.Scale)));
+        a.SequenceEqual(b, Data.FieldComparer.Instance);
 
     /// <summary>
     /// The format of an input key by its extension, or null when it is not input: another
