@@ -35,7 +35,7 @@ public static class DuckDbNormalizeJob
             var inputs = await InputDiscovery.ListFilesAsync(input, only, cancellationToken).ConfigureAwait(false);
             // One statement over every input: this executor always recomputes the whole table.
             await run.PlanAsync(input, inputs, cancellationToken, full: true).ConfigureAwait(false);
-            var units = await InputDiscovery.UnitsAsync(input, inputs, cancellationToken).ConfigureAwait(false);
+            var units = await InputDiscovery.UnitsAsync(input, inputs, inputs, cancellationToken).ConfigureAwait(false);
             if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
                 throw new FxException($"{input.Describe(csv.Key)}: the DuckDB executor reads Parquet only; use the engine executor for CSV input");
             var files = units.Select(u => input.Describe(u.Key)).Distinct().ToList();
@@ -44,21 +44,23 @@ public static class DuckDbNormalizeJob
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // Timestamps become dates in UTC, as in the engine and the Spark job.
             Execute(connection, "SET TimeZone = 'UTC'");
-            Execute(connection, $"CREATE VIEW transactions AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}], hive_partitioning = false)");
+            Execute(connection, $"CREATE VIEW transactions AS {TransactionsView(plan, $"[{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}]")}");
             Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)})");
             Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}");
 
             var stats = Stats(connection, plan);
-            // DuckDB creates the last folder of a COPY target, not its parents.
-            Directory.CreateDirectory(Path.GetDirectoryName(output.Store.Describe(output.StagingPrefix).TrimEnd('/'))!);
-            Directory.CreateDirectory(rejects.Store.Describe(rejects.StagingPrefix));
-            var (partitionColumn, keepColumn) = PartitionColumn(plan);
-            var extra = keepColumn ? null : new[] { $"fx_day AS {partitionColumn}" };
-            if (stats.RowsOut > 0)
-                Execute(connection, $"COPY ({SqlRenderer.Output(plan, SqlDialect.DuckDb, extra)}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, output.Store.Describe(output.StagingPrefix))} " +
-                    $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({partitionColumn}), WRITE_PARTITION_COLUMNS {(keepColumn ? "true" : "false")}, FILENAME_PATTERN 'part-{runId}-{{i}}')");
-            if (stats.RowsRejected > 0)
-                Execute(connection, $"COPY ({SqlRenderer.Rejects(plan, SqlDialect.DuckDb)}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, rejects.Store.Describe($"{rejects.StagingPrefix}part-{runId}.parquet"))} (FORMAT parquet, COMPRESSION snappy)");
+            // Both partitioned by day, the partition column in the folder names only; DuckDB names
+            // a null day's folder txn_date=__HIVE_DEFAULT_PARTITION__, as the engine does.
+            foreach (var (committer, rows, query) in new[] { (output, stats.RowsOut, SqlRenderer.Output(plan, SqlDialect.DuckDb)), (rejects, stats.RowsRejected, SqlRenderer.Rejects(plan, SqlDialect.DuckDb)) })
+            {
+                if (rows == 0)
+                    continue;
+                // DuckDB creates the last folder of a COPY target, not its parents.
+                var target = committer.Store.Describe(committer.StagingPrefix);
+                Directory.CreateDirectory(Path.GetDirectoryName(target.TrimEnd('/'))!);
+                Execute(connection, $"COPY ({query}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, target)} " +
+                    $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({OutputSchema.PartitionColumn}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN 'part-{runId}-{{i}}')");
+            }
 
             var filesWritten = 0;
             foreach (var committer in new[] { output, rejects })
@@ -77,19 +79,16 @@ public static class DuckDbNormalizeJob
     }
 
     /// <summary>
-    /// Output folders are named <c>txn_date=…</c>: the date column itself when it is a DATE
-    /// named txn_date (kept in the files, as the engine does), else a txn_date column of the
-    /// UTC day that lives only in the folder name.
+    /// The input files read by column name into the plan's merged schema: a column a file lacks is
+    /// null, and decimals are cast to the merged type explicitly rather than to union_by_name's choice.
     /// </summary>
-    private static (string Column, bool Keep) PartitionColumn(NormalizationPlan plan)
+    internal static string TransactionsView(NormalizationPlan plan, string files)
     {
-        const string name = OutputSchema.PartitionColumn;
-        var date = plan.InputColumns.Single(c => c.Name == plan.Columns.Date);
-        if (date.Name == name && date.Kind == "date")
-            return (name, true);
-        if (plan.InputColumns.Any(c => c.Name == name))
-            throw new FxException($"the input has a column '{name}' that is not the DATE date column; the DuckDB executor cannot name its partitions");
-        return (name, false);
+        var casts = plan.InputColumns.Where(c => c.Kind == "decimal")
+            .Select(c => $"CAST({SqlRenderer.Quote(SqlDialect.DuckDb, c.Name)} AS DECIMAL({c.Precision},{c.Scale})) AS {SqlRenderer.Quote(SqlDialect.DuckDb, c.Name)}")
+            .ToList();
+        var replace = casts.Count == 0 ? "" : $" REPLACE ({string.Join(", ", casts)})";
+        return $"SELECT *{replace} FROM read_parquet({files}, hive_partitioning = false, union_by_name = true)";
     }
 
     private static NormalizeStats Stats(DuckDBConnection connection, NormalizationPlan plan)

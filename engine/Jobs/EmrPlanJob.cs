@@ -80,7 +80,7 @@ public static class EmrPlanJob
     private static string DuckDbScript(NormalizationPlan plan, string inputGlob) =>
         $"""
         -- FxEngine normalization in DuckDB SQL, the same plan as normalize.sql, for local checks.
-        CREATE OR REPLACE VIEW transactions AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, inputGlob)}, hive_partitioning = false);
+        CREATE OR REPLACE VIEW transactions AS {DuckDbNormalizeJob.TransactionsView(plan, SqlRenderer.Literal(SqlDialect.DuckDb, inputGlob))};
         CREATE OR REPLACE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)});
         CREATE OR REPLACE TEMP TABLE {SqlRenderer.Classified} AS
         {SqlRenderer.Classify(plan, SqlDialect.DuckDb)};

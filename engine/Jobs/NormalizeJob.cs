@@ -33,8 +33,8 @@ public static class NormalizeJob
     {
         await using var run = await NormalizeRun.StartAsync(options, log, cancellationToken).ConfigureAwait(false);
         var input = OpenInput(options.Input);
-        var plan = await run.PlanAsync(input.Store, await InputDiscovery.ListFilesAsync(input.Store, input.Key, cancellationToken).ConfigureAwait(false), cancellationToken)
-            .ConfigureAwait(false);
+        var files = await InputDiscovery.ListFilesAsync(input.Store, input.Key, cancellationToken).ConfigureAwait(false);
+        var plan = await run.PlanAsync(input.Store, files, cancellationToken).ConfigureAwait(false);
         var stats = new NormalizeStats();
         var counts = new PartitionCounts();
         if (plan.UpToDate && plan.Previous is { } last && await run.LastCommitCompleteAsync(cancellationToken).ConfigureAwait(false))
@@ -44,7 +44,7 @@ public static class NormalizeJob
         }
         if (!plan.Full)
             log?.Invoke($"{options.Output}: recomputing {plan.Reasons.Count} partition(s) from {plan.FilesToRead.Count} input file(s)");
-        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, cancellationToken).ConfigureAwait(false);
+        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, files, cancellationToken).ConfigureAwait(false);
         var normalizer = new BatchNormalizer(run.Rates, options.Columns);
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
@@ -94,10 +94,10 @@ public static class NormalizeJob
                         foreach (var group in rows.Add(date, partition))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
                     }
-                    if (item.Rejects is not null)
+                    foreach (var (date, partition) in item.Rejects)
                     {
-                        counts.Rejected(TableState.Undated, item.Rejects.RowCount);
-                        foreach (var group in rejected.Add(null, item.Rejects))
+                        counts.Rejected(date is { } day ? TableState.PartitionOf(day) : TableState.Undated, partition.RowCount);
+                        foreach (var group in rejected.Add(date, partition))
                             await groups.WriteAsync(group, token).ConfigureAwait(false);
                     }
                 },

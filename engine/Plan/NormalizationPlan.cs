@@ -13,11 +13,13 @@ internal sealed record NormalizationPlan
 {
     public required string Target { get; init; }
     public required int TargetScale { get; init; }
-    public required int RateScale { get; init; }
     public required int MaxStaleDays { get; init; }
     public required ColumnMapping Columns { get; init; }
 
-    /// <summary>The input's columns in order; every one is carried to the output unchanged.</summary>
+    /// <summary>
+    /// The input's columns in order, merged by name across its files; every one but
+    /// <c>txn_date</c> (the partition column) is carried to the output unchanged.
+    /// </summary>
     public required IReadOnlyList<PlanColumn> InputColumns { get; init; }
 
     /// <summary>Every currency some snapshot quotes (rows in others are <c>unknown_currency</c>).</summary>

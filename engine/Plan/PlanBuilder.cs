@@ -18,9 +18,10 @@ internal static class PlanBuilder
         if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
             throw new FxException($"{input.Describe(csv.Key)}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
         var first = units[0];
+        // The files' merged schema when they differ (read by name, as every executor does), else the first file's.
         IReadOnlyList<DataField> fields;
         await using (var reader = await InputDiscovery.OpenParquetAsync(input, first.Key, cancellationToken).ConfigureAwait(false))
-            fields = reader.Schema.GetDataFields();
+            fields = first.Schema ?? reader.Schema.GetDataFields();
         new BatchNormalizer(rates, columns).Validate(fields, input.Describe(first.Key));
 
         var described = fields.Select(Describe).ToList();
@@ -32,7 +33,6 @@ internal static class PlanBuilder
         {
             Target = rates.Target,
             TargetScale = rates.TargetScale,
-            RateScale = rates.RateScale,
             MaxStaleDays = rates.MaxStaleDays,
             Columns = columns,
             InputColumns = described,

@@ -23,7 +23,7 @@ internal static class RateTableWriter
             new DataField<DateOnly>("rate_date", nullable: false),
             new DecimalDataField("factor_num", 38, 0),
             new DecimalDataField("factor_den", 38, 0),
-            new DecimalDataField("fx_rate", OutputSchema.RatePrecision, rates.RateScale),
+            new DecimalDataField("fx_rate", OutputSchema.RatePrecision, OutputSchema.RateScale),
         };
         await using var upload = await store.CreateAsync(key, cancellationToken).ConfigureAwait(false);
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), upload.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false))

@@ -109,84 +109,119 @@ internal static class SqlRenderer
             """;
     }
 
-    /// <summary>The converted rows: every input column, then amount, rate, rate date and status.</summary>
-    public static string Output(NormalizationPlan plan, SqlDialect dialect, IEnumerable<string>? extra = null)
+    /// <summary>
+    /// The converted rows: every input column but <c>txn_date</c>, then the code used, amount,
+    /// rate, rate date and status, and last the partition column <c>txn_date</c> (the UTC day),
+    /// which Spark's INSERT ... PARTITION and DuckDB's PARTITION_BY move into the folder names.
+    /// </summary>
+    public static string Output(NormalizationPlan plan, SqlDialect dialect)
     {
         var d = Dialect.Of(dialect);
         var s = plan.TargetScale;
         var unit = s == 0 ? "" : $" * CAST('{(1m / Pow10Decimal(s)).ToString(CultureInfo.InvariantCulture)}' AS DECIMAL({s + 1},{s}))";
-        var columns = plan.InputColumns.Select(c => d.Quote(c.Name))
+        var columns = Kept(plan).Select(c => d.Quote(c.Name))
+            .Append($"fx_code AS {d.Quote(OutputSchema.CurrencyColumn)}")
             .Append($"CAST(CAST(fx_minor AS DECIMAL({OutputSchema.AmountPrecision},0)){unit} AS DECIMAL({OutputSchema.AmountPrecision},{s})) AS {d.Quote(plan.AmountColumn)}")
-            .Append($"fx_rate_ AS {d.Quote(OutputSchema.RateColumn)}")
+            .Append($"CAST(fx_rate_ AS DECIMAL({OutputSchema.RatePrecision},{OutputSchema.RateScale})) AS {d.Quote(OutputSchema.RateColumn)}")
             .Append($"fx_rate_date_ AS {d.Quote(OutputSchema.RateDateColumn)}")
             .Append($"CASE WHEN fx_rate_date_ = fx_day THEN 'exact' ELSE 'stale' END AS {d.Quote(OutputSchema.StatusColumn)}")
-            .Concat(extra ?? []);
+            .Append($"fx_day AS {d.Quote(OutputSchema.PartitionColumn)}");
         return $"SELECT {string.Join(",\n       ", columns)}\nFROM {Classified}\nWHERE {OutputSchema.ReasonColumn} IS NULL";
     }
 
-    /// <summary>The rejected rows: every input column, then the reason.</summary>
+    /// <summary>
+    /// The rejected rows: every input column but <c>txn_date</c>, the reason, the offending value as
+    /// the engine renders it (<c>RawText</c>), and last the partition column (null, the
+    /// default partition, when the date is missing).
+    /// </summary>
     public static string Rejects(NormalizationPlan plan, SqlDialect dialect)
     {
         var d = Dialect.Of(dialect);
-        var columns = plan.InputColumns.Select(c => d.Quote(c.Name)).Append(OutputSchema.ReasonColumn);
-        return $"SELECT {string.Join(", ", columns)}\nFROM {Classified}\nWHERE {OutputSchema.ReasonColumn} IS NOT NULL";
+        string Raw(string name) => Text(plan.InputColumns.Single(c => c.Name == name), dialect);
+        var detail = $"""
+            CASE {OutputSchema.ReasonColumn}
+                     WHEN '{RejectReason.InvalidDate}' THEN {Raw(plan.Columns.Date)}
+                     WHEN '{RejectReason.InvalidCurrency}' THEN {Raw(plan.Columns.Currency)}
+                     WHEN '{RejectReason.UnknownCurrency}' THEN {Raw(plan.Columns.Currency)}
+                     WHEN '{RejectReason.InvalidAmount}' THEN {Raw(plan.Columns.Amount)}
+                     WHEN '{RejectReason.MissingRate}' THEN fx_code
+                   END AS {d.Quote(OutputSchema.DetailColumn)}
+            """;
+        var columns = Kept(plan).Select(c => d.Quote(c.Name))
+            .Append(OutputSchema.ReasonColumn)
+            .Append(detail)
+            .Append($"fx_day AS {d.Quote(OutputSchema.PartitionColumn)}");
+        return $"SELECT {string.Join(",\n       ", columns)}\nFROM {Classified}\nWHERE {OutputSchema.ReasonColumn} IS NOT NULL";
     }
 
-    /// <summary>
-    /// The Spark output SELECT with the partition column last: Spark writes it into the
-    /// <c>txn_date=YYYY-MM-DD/</c> folder names rather than into the files.
-    /// </summary>
-    public static string SparkOutput(NormalizationPlan plan)
+    /// <summary>The input columns the files keep: all but the partition column, which the folder names hold.</summary>
+    private static IEnumerable<PlanColumn> Kept(NormalizationPlan plan) => plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn);
+
+    /// <summary>A key column's value as invariant text, exactly as the engine's <c>RawText</c> writes it.</summary>
+    private static string Text(PlanColumn column, SqlDialect dialect)
     {
-        var date = plan.InputColumns.Single(c => c.Name == plan.Columns.Date);
-        var dateIsPartition = date.Name == OutputSchema.PartitionColumn && date.Kind == "date";
-        if (!dateIsPartition && plan.InputColumns.Any(c => c.Name == OutputSchema.PartitionColumn))
-            throw new FxException($"the input has a column '{OutputSchema.PartitionColumn}' that is not the DATE date column; rename it for the Spark executor");
-        var kept = plan with { InputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).ToList() };
-        return Output(kept, SqlDialect.Spark, [$"fx_day AS `{OutputSchema.PartitionColumn}`"]);
+        var name = Quote(dialect, column.Name);
+        var spark = dialect == SqlDialect.Spark;
+        return column.Kind switch
+        {
+            "text" => name,
+            "date" => spark ? $"date_format({name}, {SparkLiteral("yyyy-MM-dd")})" : $"strftime({name}, {DuckDbLiteral("%Y-%m-%d")})",
+            "timestamp" => spark ? $"date_format({name}, {SparkLiteral("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")})" : $"strftime({name}, {DuckDbLiteral("%Y-%m-%dT%H:%M:%S.%fZ")})",
+            // A decimal keeps every place of its scale in both (10.0000). Spark's text is Java's
+            // BigDecimal.toString: plain digits at the scales money uses (up to 6), E notation
+            // only for a value below 1e-6 at a larger scale.
+            _ => $"CAST({name} AS {(spark ? "STRING" : "VARCHAR")})",
+        };
     }
 
     /// <summary>
-    /// A complete <c>spark-sql -f</c> script: views over the input and the rate table, the
-    /// classified rows cached once, then INSERT OVERWRITE into Parquet tables at the plan's
-    /// output (partitioned by day) and rejects locations, so a rerun replaces the last output.
+    /// A complete <c>spark-sql -f</c> script: views over the input (by column name across files,
+    /// mergeSchema) and the rate table, the classified rows cached once, then INSERT OVERWRITE into
+    /// Parquet tables partitioned by day at the plan's output and rejects locations, in dynamic
+    /// partition overwrite mode: a run replaces exactly the partitions it writes, output and rejects.
     /// </summary>
     public static string SparkScript(NormalizationPlan plan, string tablePrefix)
     {
         var processed = $"{tablePrefix}_processed_{plan.Target.ToLowerInvariant()}";
         var rejected = $"{tablePrefix}_rejected_{plan.Target.ToLowerInvariant()}";
         string Column(string name, string type) => $"{Quote(SqlDialect.Spark, name)} {type}";
-        var outputColumns = plan.InputColumns.Where(c => c.Name != OutputSchema.PartitionColumn).Select(c => Column(c.Name, SparkType(c))).Concat(
+        var kept = Kept(plan).Select(c => Column(c.Name, SparkType(c))).ToList();
+        var partition = Column(OutputSchema.PartitionColumn, "DATE");
+        var outputColumns = kept.Concat(
         [
+            Column(OutputSchema.CurrencyColumn, "STRING"),
             Column(plan.AmountColumn, $"DECIMAL({OutputSchema.AmountPrecision},{plan.TargetScale})"),
-            Column(OutputSchema.RateColumn, $"DECIMAL({OutputSchema.RatePrecision},{plan.RateScale})"),
+            Column(OutputSchema.RateColumn, $"DECIMAL({OutputSchema.RatePrecision},{OutputSchema.RateScale})"),
             Column(OutputSchema.RateDateColumn, "DATE"),
             Column(OutputSchema.StatusColumn, "STRING"),
-            Column(OutputSchema.PartitionColumn, "DATE"),
+            partition,
         ]);
-        var rejectColumns = plan.InputColumns.Select(c => Column(c.Name, SparkType(c))).Append(Column(OutputSchema.ReasonColumn, "STRING"));
+        var rejectColumns = kept.Concat([Column(OutputSchema.ReasonColumn, "STRING"), Column(OutputSchema.DetailColumn, "STRING"), partition]);
         var script = new StringBuilder();
         script.AppendLine("-- FxEngine normalization in Spark SQL, generated by `fxengine emr plan`. Run: spark-sql -f normalize.sql");
         script.AppendLine(CultureInfo.InvariantCulture, $"-- Target {plan.Target}, max stale days {plan.MaxStaleDays}.");
         script.AppendLine("SET spark.sql.session.timeZone=UTC;");
-        script.AppendLine("SET spark.sql.sources.partitionOverwriteMode=static;");
+        // Dynamic: INSERT OVERWRITE replaces the partitions the query writes and keeps the others.
+        script.AppendLine("SET spark.sql.sources.partitionOverwriteMode=dynamic;");
         // Non-ANSI (Spark 3's default, not Spark 4's): an overflowing DECIMAL(38,0) product or an
         // unparsable date becomes NULL and the row a reject, as in the engine, instead of failing the job.
         script.AppendLine("SET spark.sql.ansi.enabled=false;");
         // The literals below use backslash escapes, which this setting would turn off.
         script.AppendLine("SET spark.sql.parser.escapedStringLiterals=false;");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path {SparkLiteral(plan.Input)});");
+        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW transactions USING parquet OPTIONS (path {SparkLiteral(plan.Input)}, mergeSchema 'true');");
         script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW fx_rates USING parquet OPTIONS (path {SparkLiteral(plan.RateTable)});");
         script.AppendLine(CultureInfo.InvariantCulture, $"CREATE OR REPLACE TEMPORARY VIEW {Classified} AS\n{Classify(plan, SqlDialect.Spark)};");
         script.AppendLine(CultureInfo.InvariantCulture, $"CACHE TABLE {Classified};");
         // The tables are external (LOCATION): dropping one keeps its files, and recreating it each
-        // run keeps its schema (fx_rate's scale follows the rates) in step with the plan.
-        script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {processed};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {processed} ({string.Join(", ", outputColumns)})\n  USING parquet PARTITIONED BY (`{OutputSchema.PartitionColumn}`) LOCATION {SparkLiteral(plan.Output)};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {processed}\n{SparkOutput(plan)};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {rejected};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {rejected} ({string.Join(", ", rejectColumns)})\n  USING parquet LOCATION {SparkLiteral(plan.Rejects)};");
-        script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {rejected}\n{Rejects(plan, SqlDialect.Spark)};");
+        // run keeps its schema in step with the input's. The catalog then lists the partitions this
+        // run wrote; the files of the others stay (dynamic overwrite), and MSCK REPAIR TABLE lists
+        // them too (left to the user: on a first run the location may not exist yet).
+        foreach (var (table, columns, location, query) in new[] { (processed, outputColumns, plan.Output, Output(plan, SqlDialect.Spark)), (rejected, rejectColumns, plan.Rejects, Rejects(plan, SqlDialect.Spark)) })
+        {
+            script.AppendLine(CultureInfo.InvariantCulture, $"DROP TABLE IF EXISTS {table};");
+            script.AppendLine(CultureInfo.InvariantCulture, $"CREATE TABLE {table} ({string.Join(", ", columns)})\n  USING parquet PARTITIONED BY ({Quote(SqlDialect.Spark, OutputSchema.PartitionColumn)}) LOCATION {SparkLiteral(location)};");
+            script.AppendLine(CultureInfo.InvariantCulture, $"INSERT OVERWRITE TABLE {table} PARTITION ({Quote(SqlDialect.Spark, OutputSchema.PartitionColumn)})\n{query};");
+        }
         return script.ToString();
     }
 

@@ -7,8 +7,8 @@ using Parquet.Schema;
 namespace FxEngine.Sinks;
 
 /// <summary>
-/// Parquet output in date partition folders (<c>txn_date=YYYY-MM-DD/</c>, or the root for
-/// rows without a partition), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
+/// Parquet output in date partition folders (<c>txn_date=YYYY-MM-DD/</c>, or
+/// <c>txn_date=__HIVE_DEFAULT_PARTITION__/</c> for rows without a date), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
 /// (one caller: the pipeline's single buffering worker) gather rows per partition and hand back
 /// a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when all partitions
 /// together hold <c>maxBufferedRows</c> (the largest goes), so memory stays bounded whatever the
@@ -23,7 +23,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
     private readonly Dictionary<DateOnly, Partition> _partitions = [];
-    private Partition? _unpartitioned;
+    private Partition? _undated;
     private int _bufferedRows;
 
     /// <summary>Rows held in memory now, across partitions.</summary>
@@ -44,17 +44,17 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, cancellationToken);
     }
 
-    private IEnumerable<Partition> All => _unpartitioned is null ? _partitions.Values : _partitions.Values.Append(_unpartitioned);
+    private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
 
-    /// <summary>Buffers rows for a date partition (null: the root); returns the row groups now due.</summary>
+    /// <summary>Buffers rows for a date partition (null: the default partition); returns the row groups now due.</summary>
     public IReadOnlyList<RowGroup> Add(DateOnly? partition, ColumnBatch rows)
     {
         if (rows.RowCount == 0)
             return [];
         var target = partition is { } date
-            ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionColumn}={date:yyyy-MM-dd}/{fileName}", rows)
-            : _unpartitioned ??= NewPartition($"{prefix}{fileName}", rows);
-        if (!target.Fields.SequenceEqual(rows.Fields))
+            ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionFolder(date)}{fileName}", rows)
+            : _undated ??= NewPartition($"{prefix}{OutputSchema.PartitionFolder(null)}{fileName}", rows);
+        if (!target.Fields.SequenceEqual(rows.Fields, FieldComparer.Instance))
             throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Fields)}); normalize files with different schemas in separate runs");
         // Parquet.Net writes a column only through a field attached to a schema, and chunks from
         // other readers or batches carry field objects of their own: a schema over them attaches them.

@@ -6,14 +6,15 @@ using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Transforms;
 
-/// <summary>The converted rows of a batch grouped by transaction date, and its rejects.</summary>
-internal sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, ColumnBatch? Rejects, NormalizeStats Stats);
+/// <summary>The converted rows of a batch grouped by transaction date, and its rejects grouped the same way (null: no valid date).</summary>
+internal sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, IReadOnlyList<(DateOnly? Date, ColumnBatch Rows)> Rejects, NormalizeStats Stats);
 
 /// <summary>
 /// The probe side of the broadcast join: converts each row of a batch with the shared
-/// <see cref="RateTable"/>, appends amount, rate, rate date and status, and routes the rows
-/// that cannot be converted to the rejects with their reason. Stateless, so one instance
-/// serves every worker.
+/// <see cref="RateTable"/>, appends the code used, amount, rate, rate date and status, and routes
+/// the rows that cannot be converted to the rejects with their reason and the offending value.
+/// Both drop the input's <c>txn_date</c> column, which the partition folder holds. Stateless, so
+/// one instance serves every worker.
 /// </summary>
 internal sealed class BatchNormalizer
 {
@@ -21,6 +22,7 @@ internal sealed class BatchNormalizer
     private const string RateDateColumn = OutputSchema.RateDateColumn;
     private const string StatusColumn = OutputSchema.StatusColumn;
     private const string ReasonColumn = OutputSchema.ReasonColumn;
+    private const string PartitionColumn = OutputSchema.PartitionColumn;
     private const int AmountPrecision = OutputSchema.AmountPrecision;
 
     /// <summary>Rows per window of <see cref="Partitions"/>; a window's key columns fit in a core's cache.</summary>
@@ -33,7 +35,9 @@ internal sealed class BatchNormalizer
     private readonly ColumnMapping _columns;
     private readonly decimal _maxAmount;
     private readonly DecimalDataField _amountField;
-    private readonly DecimalDataField _rateField;
+    private readonly DecimalDataField _rateField = new(RateColumn, OutputSchema.RatePrecision, OutputSchema.RateScale);
+    private readonly DataField _currencyField = new DataField<string>(OutputSchema.CurrencyColumn, nullable: false);
+    private readonly DataField _detailField = new DataField<string>(OutputSchema.DetailColumn, nullable: true);
     private readonly DataField _rateDateField = new DataField<DateOnly>(RateDateColumn, nullable: false);
     private readonly DataField _statusField = new DataField<string>(StatusColumn, nullable: false);
     private readonly DataField _reasonField = new DataField<string>(ReasonColumn, nullable: false);
@@ -46,7 +50,6 @@ internal sealed class BatchNormalizer
         _columns = columns;
         AmountColumn = OutputSchema.AmountColumn(rates.Target);
         _amountField = new DecimalDataField(AmountColumn, AmountPrecision, rates.TargetScale);
-        _rateField = new DecimalDataField(RateColumn, OutputSchema.RatePrecision, rates.RateScale);
         _maxAmount = (decimal)Math.Pow(10, AmountPrecision - rates.TargetScale);
         _textDateField = new DataField<DateOnly>(columns.Date, nullable: true);
         _textAmountField = new DecimalDataField(columns.Amount, OutputSchema.TextAmountPrecision, OutputSchema.TextAmountScale, isNullable: true);
@@ -55,7 +58,7 @@ internal sealed class BatchNormalizer
     /// <summary>The added amount column, named after the target (<c>amount_sgd</c>).</summary>
     public string AmountColumn { get; }
 
-    public IReadOnlyList<string> AddedColumns => [AmountColumn, RateColumn, RateDateColumn, StatusColumn];
+    public IReadOnlyList<string> AddedColumns => [OutputSchema.CurrencyColumn, AmountColumn, RateColumn, RateDateColumn, StatusColumn];
 
     /// <summary>Fails with the origin and column when a batch cannot be normalized at all.</summary>
     public void Validate(IReadOnlyList<DataField> fields, string origin)
@@ -66,9 +69,21 @@ internal sealed class BatchNormalizer
                 ?? throw new FxException($"{origin}: {role} column '{name}' not found (columns: {string.Join(", ", fields.Select(f => f.Name))}); name it with {option}");
             KeyColumns.Validate(field, role, origin);
         }
-        foreach (var added in AddedColumns.Append(ReasonColumn))
+        foreach (var added in AddedColumns.Append(ReasonColumn).Append(OutputSchema.DetailColumn))
             if (fields.Any(f => f.Name == added))
                 throw new FxException($"{origin}: the input already has a column '{added}', which the normalizer adds; rename it first");
+        ValidatePartitionColumn(fields.Select(f => f.Name), _columns.Date, origin);
+    }
+
+    /// <summary>
+    /// A column named txn_date is the partition column, held by the folder name and dropped from
+    /// the files: it can only be the date column, or a different value would be silently lost.
+    /// </summary>
+    public static void ValidatePartitionColumn(IEnumerable<string> columns, string dateColumn, string origin)
+    {
+        if (dateColumn != PartitionColumn && columns.Contains(PartitionColumn))
+            throw new FxException($"{origin}: column '{PartitionColumn}' is the output's partition column (its folder names) but the date column is '{dateColumn}'; " +
+                $"pass --date-column {PartitionColumn} if it holds the transaction date, or rename it");
     }
 
     public NormalizedBatch Normalize(ColumnBatch batch)
@@ -106,10 +121,11 @@ internal sealed class BatchNormalizer
             var stats = totals.ToStats(_rates.Currencies, rows);
             foreach (var i in rejected)
                 stats.CountReject(reasons[i]!);
-            var partitions = Partitions(batch, rows, days, entries, converted, amounts);
-            var rejects = rejected.Count == 0 ? null : batch.Gather(CollectionsMarshal.AsSpan(rejected),
-                new StringColumn(_reasonField, rejected.Select(i => reasons[i]).ToArray()));
-            return new NormalizedBatch(partitions, rejects, stats);
+            // The partition column leaves the rows (its folder holds it); the key columns are read from the batch.
+            var kept = batch.Find(PartitionColumn) is null ? batch
+                : new ColumnBatch(batch.Origin, batch.Columns.Where(c => c.Field.Name != PartitionColumn).ToList(), batch.Untyped);
+            var partitions = Partitions(kept, rows, days, currencies, entries, converted, amounts);
+            return new NormalizedBatch(partitions, Rejects(batch, kept, rejected, days, currencies, reasons), stats);
         }
         finally
         {
@@ -186,7 +202,7 @@ internal sealed class BatchNormalizer
     /// within one window of <see cref="WindowRows"/> rows, so the scattered reads stay in the
     /// CPU cache instead of roaming the whole batch. A day gets one chunk per window.
     /// </summary>
-    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, RateTable.Entry?[] entries, decimal[] converted, decimal?[] amounts)
+    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, int[] currencies, RateTable.Entry?[] entries, decimal[] converted, decimal?[] amounts)
     {
         var partitions = new List<(DateOnly, ColumnBatch)>();
         for (var start = 0; start < rows; start += WindowRows)
@@ -220,14 +236,15 @@ internal sealed class BatchNormalizer
             {
                 var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
                 if (group.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, converted, amounts, entries, firstDay + d)));
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, currencies, converted, amounts, entries, firstDay + d)));
             }
         }
         return partitions;
     }
 
-    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
+    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, int[] currencies, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
     {
+        var codes = new string?[rows.Length];
         var targetAmounts = new decimal[rows.Length];
         var rates = new decimal[rows.Length];
         var rateDates = new DateOnly[rows.Length];
@@ -235,20 +252,51 @@ internal sealed class BatchNormalizer
         for (var i = 0; i < rows.Length; i++)
         {
             var entry = entries[rows[i]]!;
+            codes[i] = _rates.Currencies[currencies[rows[i]]];
             targetAmounts[i] = converted[rows[i]];
             rates[i] = entry.Rate;
             rateDates[i] = entry.RateDate;
             statuses[i] = entry.RateDate.DayNumber == day ? "exact" : "stale";
         }
         var input = batch.Columns;
-        var columns = new Column[input.Count + 4];
+        var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
             columns[c] = batch.Untyped ? Typed(input[c], rows, amounts, day) : input[c].Gather(rows);
+        columns[^5] = new StringColumn(_currencyField, codes);
         columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, rates);
         columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, rateDates);
         columns[^1] = new StringColumn(_statusField, statuses);
         return new ColumnBatch(batch.Origin, columns, batch.Untyped);
+    }
+
+    /// <summary>
+    /// The rejected rows grouped by their date (null when it is missing or unreadable), each with
+    /// its reason and the offending value as read: the date, the raw code, the amount, or for
+    /// missing_rate the code looked up.
+    /// </summary>
+    private List<(DateOnly?, ColumnBatch)> Rejects(ColumnBatch batch, ColumnBatch kept, List<int> rejected, int[] days, int[] currencies, string?[] reasons)
+    {
+        if (rejected.Count == 0)
+            return [];
+        var (date, currency, amount) = (batch.Find(_columns.Date)!, batch.Find(_columns.Currency)!, batch.Find(_columns.Amount)!);
+        var groups = new List<(DateOnly?, ColumnBatch)>();
+        foreach (var day in rejected.GroupBy(i => days[i]))
+        {
+            var rows = day.ToArray();
+            var details = rows.Select(i => reasons[i] switch
+            {
+                RejectReason.InvalidDate => RawText.Of(date, i),
+                RejectReason.InvalidCurrency or RejectReason.UnknownCurrency => RawText.Of(currency, i),
+                RejectReason.InvalidAmount => RawText.Of(amount, i),
+                RejectReason.MissingRate => _rates.Currencies[currencies[i]],
+                _ => null,
+            }).ToArray();
+            groups.Add((day.Key == KeyColumns.NoDay ? null : DateOnly.FromDayNumber(day.Key), kept.Gather(rows,
+                new StringColumn(_reasonField, rows.Select(i => reasons[i]).ToArray()),
+                new StringColumn(_detailField, details))));
+        }
+        return groups;
     }
 
     /// <summary>

@@ -20,7 +20,8 @@ internal sealed class RateTable
 
     /// <summary>
     /// A conversion for one (day, currency): the exact factor, the snapshot date it came from,
-    /// and the factor rounded to <see cref="RateScale"/> places for display.
+    /// and the factor rounded half away from zero to <see cref="OutputSchema.RateScale"/> places
+    /// (fewer only for a rate of 79 billion or more, beyond what a .NET decimal holds at 18 places).
     /// </summary>
     public sealed record Entry(DateOnly RateDate, ExactConversion Conversion, decimal Rate);
 
@@ -73,13 +74,6 @@ internal sealed class RateTable
 
     public IReadOnlyList<RateSnapshot> Snapshots { get; }
 
-    /// <summary>
-    /// Decimal places of <see cref="Entry.Rate"/>: as many as DECIMAL(18, s) allows once the
-    /// largest rate's integer digits fit: 17 for SGD when KWD (about 4.4) is the dearest currency,
-    /// fewer when a snapshot quotes BTC or gold.
-    /// </summary>
-    public int RateScale { get; private set; }
-
     /// <summary>The first and last day that can have a rate.</summary>
     public DateOnly FirstDate { get; }
     public DateOnly LastDate { get; }
@@ -98,28 +92,26 @@ internal sealed class RateTable
     private Dictionary<DateOnly, Dictionary<int, Entry>> Conversions(IEnumerable<RateSnapshot> snapshots)
     {
         var exact = new Dictionary<DateOnly, Dictionary<int, ExactConversion>>();
-        var largest = 1m;
         foreach (var snapshot in snapshots)
         {
             if (!snapshot.Rates.TryGetValue(Target, out var targetRate))
                 continue;
             var day = exact[snapshot.Date] = [];
             foreach (var (code, rate) in snapshot.Rates)
-            {
-                var conversion = day[_currencyIndex[code]] = new ExactConversion(targetRate, rate);
-                if (conversion.TryConvert(1m, 0, out var whole) && whole > largest)
-                    largest = whole;
-            }
+                day[_currencyIndex[code]] = new ExactConversion(targetRate, rate);
         }
-        var integerDigits = (int)Math.Floor(Math.Log10((double)largest + 1)) + 1;
-        RateScale = Math.Max(0, OutputSchema.RatePrecision - integerDigits);
         return exact.ToDictionary(
             day => day.Key,
             day => day.Value.ToDictionary(c => c.Key, c => new Entry(day.Key, c.Value, DisplayRate(c.Value))));
     }
 
-    private decimal DisplayRate(ExactConversion conversion) =>
-        conversion.TryConvert(1m, RateScale, out var rate) ? rate : throw new FxException($"a {Target} rate does not fit in a decimal");
+    private decimal DisplayRate(ExactConversion conversion)
+    {
+        for (var scale = OutputSchema.RateScale; scale >= 0; scale--)
+            if (conversion.TryConvert(1m, scale, out var rate))
+                return rate;
+        throw new FxException($"a {Target} rate does not fit in a decimal");
+    }
 
     /// <summary>Every (day, currency) that has a rate: the forward-filled table SQL executors broadcast.</summary>
     public IEnumerable<(DateOnly Day, string Currency, Entry Entry)> Rows()

@@ -18,26 +18,29 @@ using var spark = SparkSession.Builder()
     .Config("spark.sql.ansi.enabled", "false")
     // The rendered SQL's literals use backslash escapes.
     .Config("spark.sql.parser.escapedStringLiterals", "false")
+    // Overwrite replaces the partitions a run writes and keeps the others, as normalize.sql does.
+    .Config("spark.sql.sources.partitionOverwriteMode", "dynamic")
     .GetOrCreate();
 
 // The plan is a small JSON text file; read it through Spark so s3:// works like any path.
 var plan = NormalizationPlan.FromJson(string.Join("\n", spark.Read().Text(args[0]).Collect().Select(row => row.GetAs<string>(0))));
 
-spark.Read().Parquet(plan.Input).CreateOrReplaceTempView("transactions");
+// By column name across files: added columns are null where a file lacks them, decimals widened.
+spark.Read().Option("mergeSchema", "true").Parquet(plan.Input).CreateOrReplaceTempView("transactions");
 spark.Read().Parquet(plan.RateTable).CreateOrReplaceTempView("fx_rates");
 
 // Classified once, cached, then split into output and rejects: the same SQL DuckDB runs in CI.
 var classified = spark.Sql(SqlRenderer.Classify(plan, SqlDialect.Spark)).Cache();
 classified.CreateOrReplaceTempView(SqlRenderer.Classified);
 
-// Overwrite: a rerun replaces the previous output. Spark's committer writes _SUCCESS last.
-spark.Sql(SqlRenderer.SparkOutput(plan))
-    .Write().Mode(SaveMode.Overwrite).Option("compression", "snappy")
-    .PartitionBy(OutputSchema.PartitionColumn)
-    .Parquet(plan.Output);
-spark.Sql(SqlRenderer.Rejects(plan, SqlDialect.Spark))
-    .Write().Mode(SaveMode.Overwrite).Option("compression", "snappy")
-    .Parquet(plan.Rejects);
+// Both partitioned by day, txn_date (the SELECTs' last column) in the folder names only and a
+// null day under txn_date=__HIVE_DEFAULT_PARTITION__. Dynamic overwrite: a rerun replaces the
+// partitions it writes. Spark's committer writes _SUCCESS last.
+foreach (var (query, location) in new[] { (SqlRenderer.Output(plan, SqlDialect.Spark), plan.Output), (SqlRenderer.Rejects(plan, SqlDialect.Spark), plan.Rejects) })
+    spark.Sql(query)
+        .Write().Mode(SaveMode.Overwrite).Option("compression", "snappy").Option("partitionOverwriteMode", "dynamic")
+        .PartitionBy(OutputSchema.PartitionColumn)
+        .Parquet(location);
 
 Console.WriteLine($"fxengine: normalized {plan.Input} into {plan.Output} (rejects: {plan.Rejects})");
 classified.Unpersist();

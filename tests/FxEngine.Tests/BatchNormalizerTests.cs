@@ -20,12 +20,18 @@ public class BatchNormalizerTests
         Strings("txn_date", dates), Strings("currency", currencies), Strings("amount", amounts),
     ]);
 
-    private static Dictionary<string, string> RejectsById(NormalizedBatch result)
-    {
-        var ids = (StringColumn)result.Rejects!.Find("txn_id")!;
-        var reasons = (StringColumn)result.Rejects.Find(OutputSchema.ReasonColumn)!;
-        return ids.Values.ToArray().Zip(reasons.Values.ToArray()).ToDictionary(p => p.First!, p => p.Second!);
-    }
+    private static Dictionary<string, string> RejectsById(NormalizedBatch result) =>
+        RejectRows(result).ToDictionary(r => r.Id, r => r.Reason);
+
+    /// <summary>Every reject of a batch with its partition (null: the default partition), reason and detail.</summary>
+    private static List<(string Id, DateOnly? Partition, string Reason, string? Detail)> RejectRows(NormalizedBatch result) =>
+        result.Rejects.SelectMany(part =>
+        {
+            var ids = ((StringColumn)part.Rows.Find("txn_id")!).Values.ToArray();
+            var reasons = ((StringColumn)part.Rows.Find(OutputSchema.ReasonColumn)!).Values.ToArray();
+            var details = ((StringColumn)part.Rows.Find(OutputSchema.DetailColumn)!).Values.ToArray();
+            return ids.Select((id, i) => (id!, part.Date, reasons[i]!, details[i]));
+        }).ToList();
 
     [Fact]
     public void Normalize_EveryRejectReason_KeepsRowWithReason()
@@ -47,8 +53,89 @@ public class BatchNormalizerTests
         Assert.Equal(1, result.Stats.RowsOut);
         Assert.Equal(10, result.Stats.RowsIn);
         Assert.Equal(9, result.Stats.RowsRejected);
-        // Every input column survives in the rejects.
-        Assert.Equal(["txn_id", "txn_date", "currency", "amount", "reject_reason"], result.Rejects!.Fields.Select(f => f.Name));
+        // Every input column survives in the rejects but txn_date, which their partition folder holds.
+        Assert.All(result.Rejects, part => Assert.Equal(["txn_id", "currency", "amount", "reject_reason", "reject_detail"], part.Rows.Fields.Select(f => f.Name)));
+    }
+
+    [Fact]
+    public void Normalize_EveryRejectReason_KeepsRawValueAndPartitionsByDate()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var result = normalizer.Normalize(Batch(
+            ["2024-01-01", "2024-13-45", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01", "2023-12-31", "2024-01-03", null, "2024-01-01"],
+            ["EUR", " eur ", " US$", "abc ", "EUR", "EUR", " eur", "KWD", "EUR", null],
+            ["10", "10", "10", "10", " ten", null, "10", "10", "10", "10"]));
+
+        Assert.Equal(
+        [
+            ("T1", null, RejectReason.InvalidDate, "2024-13-45"),
+            ("T2", D("2024-01-01"), RejectReason.InvalidCurrency, " US$"),
+            ("T3", D("2024-01-01"), RejectReason.UnknownCurrency, "abc "),
+            ("T4", D("2024-01-01"), RejectReason.InvalidAmount, " ten"),
+            ("T5", D("2024-01-01"), RejectReason.InvalidAmount, null),
+            ("T6", D("2023-12-31"), RejectReason.MissingRate, "EUR"),
+            ("T7", D("2024-01-03"), RejectReason.MissingRate, "KWD"),
+            ("T8", null, RejectReason.InvalidDate, null),
+            ("T9", D("2024-01-01"), RejectReason.InvalidCurrency, null),
+        ], RejectRows(result).OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void Normalize_TypedRejects_DetailIsInvariantTextOfTheValue()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var batch = new ColumnBatch("typed.parquet",
+        [
+            Strings("txn_id", "T0", "T1", "T2"),
+            new OptionalColumn<DateOnly>(new DataField<DateOnly>("txn_date", nullable: true), [D("2024-01-01"), D("2024-01-01"), null]),
+            Strings("currency", "EUR", "EUR", "EUR"),
+            // 1e16 EUR is too large for DECIMAL(18,2) in SGD: invalid_amount, shown with the column's four places.
+            new OptionalColumn<decimal>(new DecimalDataField("amount", 38, 4, isNullable: true), [10_000_000_000_000_000m, -0.002m, 1m]),
+        ]);
+
+        Assert.Equal(
+        [
+            ("T0", D("2024-01-01"), RejectReason.InvalidAmount, "10000000000000000.0000"),
+            ("T2", null, RejectReason.InvalidDate, null),
+        ], RejectRows(normalizer.Normalize(batch)).OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void Normalize_PaddedLowerCaseCode_FxCurrencyIsTheCodeUsed()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
+        var result = normalizer.Normalize(Batch(["2024-01-01", "2024-01-01", "2024-01-01"], [" sgd ", "\teur\r\n", "JPY"], ["1", "1", "1"]));
+
+        var rows = result.Partitions.Single().Rows;
+        Assert.Equal(["SGD", "EUR", "JPY"], ((StringColumn)rows.Find(OutputSchema.CurrencyColumn)!).Values.ToArray().Select(v => v!));
+        // The input's own spelling stays in its column; txn_date leaves the rows for the folder name.
+        Assert.Equal([" sgd ", "\teur\r\n", "JPY"], ((StringColumn)rows.Find("currency")!).Values.ToArray().Select(v => v!));
+        Assert.Equal(["txn_id", "currency", "amount", "fx_currency", "amount_sgd", "fx_rate", "fx_rate_date", "fx_status"], rows.Fields.Select(f => f.Name));
+        var rate = (DecimalDataField)rows.Find(OutputSchema.RateColumn)!.Field;
+        Assert.Equal((38, 18), (rate.Precision, rate.Scale));
+    }
+
+    [Fact]
+    public void Validate_TxnDateColumnThatIsNotTheDateColumn_NamesBothAndTheOption()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping(Date: "booked_at"));
+        var batch = new ColumnBatch("two-dates.parquet",
+        [
+            Dates("booked_at", D("2024-01-01")), Dates("txn_date", D("2024-01-02")), Strings("currency", "EUR"), Amounts("amount", 1m),
+        ]);
+        var error = Assert.Throws<FxException>(() => normalizer.Normalize(batch));
+        Assert.Contains("column 'txn_date' is the output's partition column", error.Message);
+        Assert.Contains("'booked_at'", error.Message);
+        Assert.Contains("--date-column txn_date", error.Message);
+    }
+
+    [Fact]
+    public void Normalize_DateColumnWithAnotherName_StaysInTheRows()
+    {
+        var normalizer = new BatchNormalizer(Rates, new ColumnMapping(Date: "booked_at"));
+        var batch = new ColumnBatch("booked.parquet", [Dates("booked_at", D("2024-01-01")), Strings("currency", "EUR"), Amounts("amount", 1m)]);
+        var rows = normalizer.Normalize(batch).Partitions.Single().Rows;
+        Assert.Equal(D("2024-01-01"), ((RequiredColumn<DateOnly>)rows.Find("booked_at")!).Values.ToArray().Single());
     }
 
     [Fact]
@@ -56,9 +143,9 @@ public class BatchNormalizerTests
     {
         var normalizer = new BatchNormalizer(Rates, new ColumnMapping());
         var result = normalizer.Normalize(Batch(["2024-01-01", "2024-01-01", "2024-01-01"], ["eur", " Eur ", "jpy"], ["92", "9.2", "155"]));
-        Assert.Null(result.Rejects);
+        Assert.Empty(result.Rejects);
         var amounts = (RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!;
-        Assert.Equal([134.00m, 13.40m, 1.34m], amounts.Values.ToArray());
+        Assert.Equal([134.00m, 13.40m, 1.34m], amounts.Values);
         Assert.Equal(["EUR", "JPY"], result.Stats.Currencies.Keys);
     }
 
@@ -97,7 +184,7 @@ public class BatchNormalizerTests
             var result = normalizer.Normalize(Typed(amount));
             var converted = ((RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.ToArray().Single();
             Assert.Equal(13.40m, converted); // 1550 or 1550.5 JPY * 1.34 / 155
-            Assert.Equal(RejectReason.InvalidDate, ((StringColumn)result.Rejects!.Find("reject_reason")!).Values.ToArray().Single());
+            Assert.Equal(RejectReason.InvalidDate, ((StringColumn)result.Rejects.Single().Rows.Find("reject_reason")!).Values.ToArray().Single());
         }
     }
 
@@ -113,7 +200,7 @@ public class BatchNormalizerTests
         var result = normalizer.Normalize(batch);
         // (decimal)2.675 through binary would be 2.67499999...; the written value 2.675 rounds up.
         Assert.Equal(2.68m, ((RequiredColumn<decimal>)result.Partitions.Single().Rows.Find("amount_sgd")!).Values.ToArray().Single());
-        Assert.Equal(RejectReason.InvalidAmount, ((StringColumn)result.Rejects!.Find("reject_reason")!).Values.ToArray().Single());
+        Assert.Equal(RejectReason.InvalidAmount, ((StringColumn)result.Rejects.Single().Rows.Find("reject_reason")!).Values.ToArray().Single());
     }
 
     [Fact]

@@ -99,6 +99,7 @@ public class DifferentialScenarioTests
         ]);
 
         await AssertAgreeAsync(dir.Path, target);
+        Assert.True(Directory.Exists(dir.Sub("engine_rejects/txn_date=__HIVE_DEFAULT_PARTITION__")));
 
         // Not only alike but right: the engine's rule, trimmed of spaces, tabs, CR and LF, then
         // exactly three ASCII letters.
@@ -120,23 +121,34 @@ public class DifferentialScenarioTests
 
         var amount = $"amount_{target.ToLowerInvariant()}";
         // The files listed rather than globbed: DuckDB's glob takes a backslash for a separator.
-        string Files(string folder) => $"[{string.Join(", ", Directory.GetFiles(Sub(folder), "*.parquet", SearchOption.AllDirectories).Select(f => SqlRenderer.Literal(SqlDialect.DuckDb, f)))}]";
-        string Rows(string folder) => $"SELECT txn_id || '|' || CAST({amount} AS VARCHAR) || '|' || CAST(fx_rate AS VARCHAR) || '|' || CAST(fx_rate_date AS VARCHAR) || '|' || fx_status || '|' || CAST(txn_date AS VARCHAR) AS r FROM read_parquet({Files(folder)}, hive_partitioning = false) ORDER BY 1";
-        string Rejects(string folder) => $"SELECT txn_id || '|' || reject_reason AS r FROM read_parquet({Files(folder)}) ORDER BY 1";
+        // txn_date comes back from the folder names only (hive partitioning), as a DATE.
+        string Files(string folder) => $"read_parquet([{string.Join(", ", Directory.GetFiles(Sub(folder), "*.parquet", SearchOption.AllDirectories).Select(f => SqlRenderer.Literal(SqlDialect.DuckDb, f)))}], hive_partitioning = true, hive_types = {{'txn_date': DATE}})";
+        string Rows(string folder) => $"SELECT txn_id || '|' || fx_currency || '|' || CAST({amount} AS VARCHAR) || '|' || CAST(fx_rate AS VARCHAR) || '|' || CAST(fx_rate_date AS VARCHAR) || '|' || fx_status || '|' || CAST(txn_date AS VARCHAR) AS r FROM {Files(folder)} ORDER BY 1";
+        string Rejects(string folder) => $"SELECT txn_id || '|' || reject_reason || '|' || coalesce(reject_detail, '<null>') || '|' || coalesce(CAST(txn_date AS VARCHAR), '<default>') AS r FROM {Files(folder)} ORDER BY 1";
+        string Schema(string folder) => $"SELECT column_name || ' ' || column_type AS r FROM (DESCRIBE SELECT * FROM {Files(folder)})";
         var engineRows = Query(Rows("engine")).Select(r => (string)r["r"]!).ToList();
         var duckRows = Query(Rows("duck")).Select(r => (string)r["r"]!).ToList();
         Assert.NotEmpty(engineRows);
         Assert.Equal(engineRows, duckRows);
         Assert.Equal(Query(Rejects("engine_rejects")).Select(r => r["r"]), Query(Rejects("duck_rejects")).Select(r => r["r"]));
+        // The same columns and types, fx_rate DECIMAL(38,18), and txn_date only from the folder names.
+        Assert.Equal(Query(Schema("engine")).Select(r => r["r"]), Query(Schema("duck")).Select(r => r["r"]));
+        Assert.Equal(Query(Schema("engine_rejects")).Select(r => r["r"]), Query(Schema("duck_rejects")).Select(r => r["r"]));
+        Assert.Contains("fx_rate DECIMAL(38,18)", Query(Schema("engine")).Select(r => (string)r["r"]!));
+        foreach (var folder in new[] { "engine", "duck", "engine_rejects", "duck_rejects" })
+            foreach (var file in Directory.GetFiles(Sub(folder), "*.parquet", SearchOption.AllDirectories))
+                Assert.DoesNotContain("txn_date", Query($"SELECT name FROM parquet_schema({SqlRenderer.Literal(SqlDialect.DuckDb, file)})").Select(r => (string)r["name"]!));
 
         Assert.Equal(engine.Stats.RowsOut, duck.Stats.RowsOut);
         Assert.Equal(engine.Stats.StaleRows, duck.Stats.StaleRows);
         Assert.Equal(engine.Stats.RejectedByReason, duck.Stats.RejectedByReason);
         Assert.Equal(engine.Stats.Currencies.ToDictionary(c => c.Key, c => (c.Value.Rows, c.Value.Amount, c.Value.AmountTarget)),
                      duck.Stats.Currencies.ToDictionary(c => c.Key, c => (c.Value.Rows, c.Value.Amount, c.Value.AmountTarget)));
-        // The same folder layout: one txn_date=YYYY-MM-DD folder per day in both.
-        Assert.Equal(Directory.GetDirectories(Sub("engine")).Select(Path.GetFileName).Order(),
-                     Directory.GetDirectories(Sub("duck")).Select(Path.GetFileName).Order());
+        // The same folder layout: one txn_date=YYYY-MM-DD folder per day in both, for output and
+        // rejects, and txn_date=__HIVE_DEFAULT_PARTITION__ for undated rejects.
+        foreach (var (ours, theirs) in new[] { ("engine", "duck"), ("engine_rejects", "duck_rejects") })
+            Assert.Equal(Directory.GetDirectories(Sub(ours)).Select(Path.GetFileName).Order(),
+                         Directory.GetDirectories(Sub(theirs)).Select(Path.GetFileName).Order());
         Assert.True(File.Exists(Sub("duck/_SUCCESS")));
     }
 }

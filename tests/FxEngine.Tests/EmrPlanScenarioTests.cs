@@ -43,11 +43,24 @@ public class EmrPlanScenarioTests
         using var sparkSql = JsonDocument.Parse(File.ReadAllText(dir.Sub("jobs/run1/steps-spark-sql.json")));
         Assert.Contains("spark-sql -f", sparkSql.RootElement[0].GetProperty("Args")[2].GetString());
 
-        // Spark SQL: the broadcast hint, overwrite semantics, the locations.
+        // Spark SQL: the broadcast hint, dynamic partition overwrite of output and rejects, both
+        // partitioned by txn_date (the SELECTs' last column), the fixed fx_rate type, input merged by name.
         var spark = File.ReadAllText(dir.Sub("jobs/run1/normalize.sql"));
         Assert.Contains("/*+ BROADCAST(r) */", spark);
-        Assert.Contains("INSERT OVERWRITE TABLE fxengine_processed_sgd", spark);
+        Assert.Contains("SET spark.sql.sources.partitionOverwriteMode=dynamic;", spark);
+        Assert.DoesNotContain("partitionOverwriteMode=static", spark);
+        Assert.Contains("mergeSchema 'true'", spark);
+        Assert.Contains("INSERT OVERWRITE TABLE fxengine_processed_sgd PARTITION (`txn_date`)\n", spark);
+        Assert.Contains("INSERT OVERWRITE TABLE fxengine_rejected_sgd PARTITION (`txn_date`)\n", spark);
         Assert.Contains("PARTITIONED BY (`txn_date`) LOCATION 's3://fx-lake/processed_data/'", spark);
+        Assert.Contains("PARTITIONED BY (`txn_date`) LOCATION 's3://fx-lake/processed_data_rejects'", spark);
+        Assert.Contains("`fx_currency` STRING, `amount_sgd` DECIMAL(18,2), `fx_rate` DECIMAL(38,18), `fx_rate_date` DATE, `fx_status` STRING, `txn_date` DATE)", spark);
+        Assert.Contains("`reject_reason` STRING, `reject_detail` STRING, `txn_date` DATE)", spark);
+        // txn_date is the partition column only: declared once per table (last) and named in PARTITIONED BY.
+        foreach (var table in new[] { "fxengine_processed_sgd", "fxengine_rejected_sgd" })
+            Assert.Equal(2, spark.Split($"CREATE TABLE {table}")[1].Split(";")[0].Split("`txn_date`").Length - 1);
+        foreach (var insert in spark.Split("INSERT OVERWRITE").Skip(1))
+            Assert.EndsWith("fx_day AS `txn_date`", insert.Split("\nFROM ")[0]);
         Assert.StartsWith("#!/bin/bash", File.ReadAllText(dir.Sub("jobs/run1/bootstrap-dotnet.sh")));
 
         // The DuckDB rendering of the same plan runs and matches the engine's counts.

@@ -112,8 +112,8 @@ public class NormalizeCsvScenarioTests
         {
             Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out"), Workers = 1,
         }));
-        Assert.Contains("txn_date DATE NOT NULL, currency VARCHAR, amount DECIMAL(18,4), amount_sgd DECIMAL(18,2) NOT NULL, fx_rate DECIMAL(18,", error.Message);
-        Assert.Contains("txn_date DATE, currency VARCHAR, amount DECIMAL(38,9), amount_sgd DECIMAL(18,2) NOT NULL", error.Message);
+        Assert.Contains("currency VARCHAR, amount DECIMAL(18,4), fx_currency VARCHAR NOT NULL, amount_sgd DECIMAL(18,2) NOT NULL, fx_rate DECIMAL(38,18) NOT NULL", error.Message);
+        Assert.Contains("currency VARCHAR, amount DECIMAL(38,9), fx_currency VARCHAR NOT NULL, amount_sgd DECIMAL(18,2) NOT NULL", error.Message);
         Assert.DoesNotContain("`1", error.Message);
     }
 

@@ -74,14 +74,15 @@ public class RateTableTests
     }
 
     [Fact]
-    public void RateScale_FitsLargestRateInEighteenDigits()
+    public void Rate_AnyRates_EighteenPlacesWhateverTheLargestRate()
     {
-        // Largest SGD per unit: USD at 1.35 (one integer digit) -> 17 places.
         var table = new RateTable(Snapshots, "SGD", 7);
-        Assert.Equal(17, table.RateScale);
-        Assert.Equal(1.44444444444444444m, table.Lookup(D("2024-01-01"), table.IndexOf("EUR"))!.Rate); // 1.30 / 0.90 at 17 places
-        var yen = new RateTable([Snapshot("2024-01-01", ("JPY", "155"), ("KWD", "0.307"))], "JPY", 7);
-        Assert.Equal(15, yen.RateScale); // 155 / 0.307 = 504.9 has three integer digits
+        Assert.Equal(1.444444444444444444m, table.Lookup(D("2024-01-01"), table.IndexOf("EUR"))!.Rate); // 1.30 / 0.90 at 18 places
+        // 1 BTC in IDR (about 1.6e9) and 1 IDR in KWD (about 2e-5) both fit DECIMAL(38,18) with 12 or more significant digits.
+        var idr = new RateTable([Snapshot("2024-01-01", ("IDR", "16250.5"), ("BTC", "0.0000101"), ("KWD", "0.307"))], "IDR", 7);
+        Assert.Equal(1_608_960_396.039603960396039604m, idr.Lookup(D("2024-01-01"), idr.IndexOf("BTC"))!.Rate);
+        var kwd = new RateTable([Snapshot("2024-01-01", ("IDR", "16250.5"), ("KWD", "0.307"))], "KWD", 7);
+        Assert.Equal(0.000018891726408418m, kwd.Lookup(D("2024-01-01"), kwd.IndexOf("IDR"))!.Rate);
     }
 
     [Fact]

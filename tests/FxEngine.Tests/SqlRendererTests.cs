@@ -8,7 +8,7 @@ public class SqlRendererTests
 {
     private static NormalizationPlan Plan(string location) => new()
     {
-        Target = "SGD", TargetScale = 2, RateScale = 17, MaxStaleDays = 7, Columns = new ColumnMapping(),
+        Target = "SGD", TargetScale = 2, MaxStaleDays = 7, Columns = new ColumnMapping(),
         InputColumns = [new("txn_id", "text"), new("txn_date", "date"), new("currency", "text"), new("amount", "decimal", 2, 18)],
         KnownCurrencies = ["SGD", "USD"],
         Input = location + "raw/", Output = location + "out/", Rejects = location + "rejects/", RateTable = location + "rates.parquet",

@@ -30,6 +30,8 @@ internal static class BatchReader
         }
         try
         {
+            if (unit.Schema is { } merged)
+                batch = InputSchema.Conform(batch, merged);
             await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -11,6 +11,12 @@ internal enum InputFormat { Parquet, Csv }
 /// </summary>
 internal sealed record InputUnit(string Key, InputFormat Format, int RowGroup, long Rows)
 {
+    /// <summary>
+    /// The schema every Parquet unit's batches take when the input's files differ (merged by
+    /// column name, see <see cref="InputSchema"/>); null when they all agree, or for CSV.
+    /// </summary>
+    public IReadOnlyList<Parquet.Schema.DataField>? Schema { get; init; }
+
     public string Describe(IObjectStore store) =>
         Format == InputFormat.Parquet ? $"{store.Describe(Key)} row group {RowGroup}" : store.Describe(Key);
 }
@@ -27,19 +33,8 @@ internal static class InputDiscovery
     /// </summary>
     public static async Task<IReadOnlyList<InputUnit>> FindAsync(IObjectStore store, CancellationToken cancellationToken, string? only = null)
     {
-        var units = new List<InputUnit>();
-        await foreach (var info in store.ListAsync(only ?? "", cancellationToken).ConfigureAwait(false))
-        {
-            if ((only is not null && info.Key != only) || FormatOf(info.Key) is not { } format)
-                continue;
-            if (format == InputFormat.Csv)
-                units.Add(new InputUnit(info.Key, InputFormat.Csv, -1, -1));
-            else
-                units.AddRange(await RowGroupsAsync(store, info.Key, cancellationToken).ConfigureAwait(false));
-        }
-        if (units.Count == 0)
-            throw new FxException($"{store.Root}: no .parquet or .csv input files found");
-        return units;
+        var files = await ListFilesAsync(store, only, cancellationToken).ConfigureAwait(false);
+        return await UnitsAsync(store, files, files, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every input file under the store's root (or just <paramref name="only"/>), with its size and version.</summary>
@@ -54,19 +49,46 @@ internal static class InputDiscovery
         return files;
     }
 
-    /// <summary>The units of the given input files.</summary>
-    public static async Task<IReadOnlyList<InputUnit>> UnitsAsync(IObjectStore store, IEnumerable<ObjectInfo> files, CancellationToken cancellationToken)
+    /// <summary>
+    /// The units of the files to read, with the schema of every input file merged: a run that
+    /// reads only some files still writes the columns the whole input has.
+    /// </summary>
+    public static async Task<IReadOnlyList<InputUnit>> UnitsAsync(IObjectStore store, IEnumerable<ObjectInfo> toRead, IEnumerable<ObjectInfo> all,
+        CancellationToken cancellationToken)
     {
+        var reading = toRead.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         var units = new List<InputUnit>();
-        foreach (var file in files)
+        var schemas = new List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)>();
+        foreach (var file in all)
         {
             if (FormatOf(file.Key) == InputFormat.Csv)
-                units.Add(new InputUnit(file.Key, InputFormat.Csv, -1, -1));
-            else
-                units.AddRange(await RowGroupsAsync(store, file.Key, cancellationToken).ConfigureAwait(false));
+            {
+                if (reading.Contains(file.Key))
+                    units.Add(new InputUnit(file.Key, InputFormat.Csv, -1, -1));
+                continue;
+            }
+            var (groups, fields) = await RowGroupsAsync(store, file.Key, cancellationToken).ConfigureAwait(false);
+            if (reading.Contains(file.Key))
+                units.AddRange(groups);
+            schemas.Add((store.Describe(file.Key), fields));
         }
-        return units;
+        return MergeSchemas(units, schemas);
     }
+
+    /// <summary>
+    /// The units, each Parquet one carrying the merged schema when the files' schemas differ;
+    /// files that cannot be read as one schema fail here, before any row is read.
+    /// </summary>
+    private static IReadOnlyList<InputUnit> MergeSchemas(List<InputUnit> units, List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas)
+    {
+        if (schemas.Count < 2 || schemas.All(s => SameSchema(s.Fields, schemas[0].Fields)))
+            return units;
+        var merged = InputSchema.Merge(schemas);
+        return units.Select(u => u.Format == InputFormat.Parquet ? u with { Schema = merged } : u).ToList();
+    }
+
+    private static bool SameSchema(IReadOnlyList<Parquet.Schema.DataField> a, IReadOnlyList<Parquet.Schema.DataField> b) =>
+        a.SequenceEqual(b, Data.FieldComparer.Instance);
 
     /// <summary>
     /// The format of an input key by its extension, or null when it is not input: another
@@ -98,11 +120,12 @@ internal static class InputDiscovery
         }
     }
 
-    private static async Task<IEnumerable<InputUnit>> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    private static async Task<(List<InputUnit> Units, IReadOnlyList<Parquet.Schema.DataField> Fields)> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
     {
         await using var reader = await OpenParquetAsync(store, key, cancellationToken).ConfigureAwait(false);
-        return Enumerable.Range(0, reader.RowGroupCount)
+        var units = Enumerable.Range(0, reader.RowGroupCount)
             .Select(i => new InputUnit(key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
             .ToList();
+        return (units, reader.Schema.GetDataFields());
     }
 }

@@ -1,0 +1,25 @@
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>
+/// Fields equal as a Parquet file stores them: name, .NET type, nullability, list-ness and a
+/// decimal's precision and scale. Parquet.Net's own equality looks at less (a DECIMAL(18,4) and a
+/// DECIMAL(38,9) of one name compare equal), which is not enough to put two batches in one file.
+/// </summary>
+internal sealed class FieldComparer : IEqualityComparer<DataField>
+{
+    public static readonly FieldComparer Instance = new();
+
+    public bool Equals(DataField? x, DataField? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null
+            && x.Name == y.Name && x.ClrType == y.ClrType && x.IsNullable == y.IsNullable && x.IsArray == y.IsArray
+            && (x, y) switch
+            {
+                (DecimalDataField a, DecimalDataField b) => a.Precision == b.Precision && a.Scale == b.Scale,
+                (DecimalDataField, _) or (_, DecimalDataField) => false,
+                _ => true,
+            });
+
+    public int GetHashCode(DataField field) => HashCode.Combine(field.Name, field.ClrType);
+}

@@ -1,0 +1,138 @@
+using FxEngine.Data;
+using FxEngine.Jobs;
+using Parquet.Schema;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// The output contract (README, "Output contract"): a schema that follows the input, the target
+/// and the options, never the rates; txn_date in the folder names only; rejects partitioned the
+/// same way with the offending value kept; the code used in fx_currency; input files read by name.
+/// </summary>
+public class OutputContractScenarioTests
+{
+    /// <summary>Every file under a folder, with txn_date read back from the folder names as a DATE.</summary>
+    private static string Table(string folder) => $"read_parquet('{Glob(folder)}', hive_partitioning = true, hive_types = {{'txn_date': DATE}})";
+
+    /// <summary>Each file's Parquet schema as DuckDB reads it (name, physical type, logical type, precision, scale).</summary>
+    private static List<string> FileSchemas(string folder) =>
+        Query($"SELECT regexp_replace(file_name, '.*/', '') AS file, name, type, logical_type, precision, scale FROM parquet_schema('{Glob(folder)}') ORDER BY file_name, name")
+            .Select(r => string.Join(" ", r.Where(c => c.Key != "file").Select(c => c.Value))).ToList();
+
+    [Fact]
+    public async Task Normalize_SnapshotAddsBtc_SchemaIdenticalBeforeAndAfter()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.34"), ("EUR", "0.92"));
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-02"), ("SGD", "1.35"), ("EUR", "0.91"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"),
+        [
+            Strings("txn_id", "a", "b"), Dates("txn_date", D("2024-01-01"), D("2024-01-02")), Strings("currency", "EUR", "USD"), Amounts("amount", 10m, 20m),
+        ]);
+        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") };
+        await NormalizeJob.RunAsync(options);
+        var before = FileSchemas(dir.Sub("out"));
+
+        // BTC at six figures in SGD: a rate-dependent scale would lose places here.
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-02"), ("SGD", "1.35"), ("EUR", "0.91"), ("BTC", "0.0000101"));
+        await NormalizeJob.RunAsync(options);
+        var after = FileSchemas(dir.Sub("out"));
+
+        Assert.NotEmpty(before);
+        Assert.Equal(before, after);
+        Assert.Contains(after, line => line.StartsWith("fx_rate FIXED_LEN_BYTE_ARRAY", StringComparison.Ordinal) && line.EndsWith(" 38 18", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Normalize_UndatedRows_DefaultPartitionKeepsRawDate()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_id,txn_date,currency,amount\nok,2024-05-01,EUR,1\nbad-date,2024-02-30,EUR,1\nno-date,,EUR,1\nbad-code,2024-05-01, US$ ,1\n");
+
+        await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") });
+
+        Assert.Single(Directory.GetFiles(dir.Sub("out_rejects/txn_date=__HIVE_DEFAULT_PARTITION__"), "part-*.parquet"));
+        var rejects = Query($"SELECT txn_id, reject_reason, reject_detail, CAST(txn_date AS VARCHAR) AS day FROM {Table(dir.Sub("out_rejects"))} ORDER BY txn_id")
+            .Select(r => ((string)r["txn_id"]!, (string)r["reject_reason"]!, r["reject_detail"] as string, r["day"] as string));
+        Assert.Equal(
+        [
+            ("bad-code", "invalid_currency", " US$ ", "2024-05-01"),
+            ("bad-date", "invalid_date", "2024-02-30", null),
+            ("no-date", "invalid_date", null, null),
+        ], rejects);
+    }
+
+    [Fact]
+    public async Task Normalize_PaddedLowerCaseCode_FxCurrencyGroupsAsTheCodeUsed()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"),
+        [
+            Strings("txn_id", "a", "b", "c"), Dates("txn_date", D("2024-05-01"), D("2024-05-01"), D("2024-05-01")),
+            Strings("currency", " sgd ", "SGD", "eur\t"), Amounts("amount", 1m, 2m, 3m),
+        ]);
+        foreach (var (engine, output) in new[] { ("engine", "out"), ("duckdb", "duck") })
+        {
+            var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub(output) };
+            _ = engine == "engine" ? await NormalizeJob.RunAsync(options) : await DuckDbNormalizeJob.RunAsync(options);
+
+            var groups = Query($"SELECT fx_currency, count(*) AS n, CAST(min(txn_date) AS VARCHAR) AS day FROM {Table(dir.Sub(output))} GROUP BY 1 ORDER BY 1")
+                .Select(r => ((string)r["fx_currency"]!, Convert.ToInt64(r["n"]), (string)r["day"]!));
+            Assert.Equal([("EUR", 1L, "2024-05-01"), ("SGD", 2L, "2024-05-01")], groups);
+        }
+    }
+
+    [Fact]
+    public async Task Normalize_FilesWithAddedColumnAndWiderDecimal_OneMergedSchema()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        await WriteParquetAsync(dir.Sub("in/a.parquet"),
+        [
+            Strings("txn_id", "a"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"),
+            new RequiredColumn<decimal>(new DecimalDataField("amount", 10, 2, isNullable: false), [10.25m]),
+        ]);
+        await WriteParquetAsync(dir.Sub("in/b.parquet"),
+        [
+            Strings("txn_id", "b"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"),
+            new OptionalColumn<decimal>(new DecimalDataField("amount", 18, 4, isNullable: true), [1234.5678m]),
+            Strings("channel", "web"),
+        ]);
+
+        foreach (var (engine, output) in new[] { ("engine", "out"), ("duckdb", "duck") })
+        {
+            var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub(output) };
+            var result = engine == "engine" ? await NormalizeJob.RunAsync(options) : await DuckDbNormalizeJob.RunAsync(options);
+            Assert.Equal(2, result.Stats.RowsOut);
+
+            // One file, one schema: amount wide enough for both, channel null where a file lacked it.
+            var rows = Query($"SELECT txn_id, CAST(amount AS VARCHAR) AS amount, typeof(amount) AS type, channel, CAST(amount_sgd AS VARCHAR) AS sgd FROM {Table(dir.Sub(output))} ORDER BY txn_id")
+                .Select(r => ((string)r["txn_id"]!, (string)r["amount"]!, (string)r["type"]!, r["channel"] as string, (string)r["sgd"]!));
+            Assert.Equal([("a", "10.2500", "DECIMAL(18,4)", null, "15.38"), ("b", "1234.5678", "DECIMAL(18,4)", "web", "1851.85")], rows);
+        }
+        Assert.Equal(FileSchemas(dir.Sub("out")).Count, FileSchemas(dir.Sub("duck")).Count);
+    }
+
+    [Fact]
+    public async Task Normalize_FilesWithIncompatibleTypes_ErrorNamesBothFilesAndColumn()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        await WriteParquetAsync(dir.Sub("in/a.parquet"), [Strings("txn_id", "a"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Amounts("amount", 1m)]);
+        await WriteParquetAsync(dir.Sub("in/b.parquet"), [Strings("txn_id", "b"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Strings("amount", "1")]);
+
+        foreach (var run in new Func<NormalizeOptions, Task>[] { o => NormalizeJob.RunAsync(o), o => DuckDbNormalizeJob.RunAsync(o) })
+        {
+            var error = await Assert.ThrowsAsync<FxException>(() => run(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") }));
+            Assert.Contains("column 'amount' is DECIMAL(18,4)", error.Message);
+            Assert.Contains(Path.Combine(dir.Sub("in"), "a.parquet"), error.Message);
+            Assert.Contains(Path.Combine(dir.Sub("in"), "b.parquet"), error.Message);
+            Assert.Contains("VARCHAR", error.Message);
+        }
+        Assert.Empty(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories));
+    }
+}
