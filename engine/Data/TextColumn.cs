@@ -19,6 +19,21 @@ internal sealed class TextColumn : Column
         _nulls = nulls;
     }
 
+    /// <summary>A column of only nulls: a text column some input files lack.</summary>
+    public static TextColumn AllNull(DataField field, int rows)
+    {
+        var nulls = new bool[rows];
+        Array.Fill(nulls, true);
+        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(new ReadOnlyMemory<char>[rows]), new ColumnBuffer<bool>(nulls));
+    }
+
+    /// <summary>A copy under another field (the merged schema's, nullable where this file's was required).</summary>
+    public TextColumn CopyAs(DataField field)
+    {
+        var nulls = _nulls is not null ? _nulls.Span.ToArray() : field.IsNullable ? new bool[Length] : null;
+        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(_values.Span.ToArray()), nulls is null ? null : new ColumnBuffer<bool>(nulls));
+    }
+
     /// <summary>Reads a row group's column into buffers rented from the shared pool.</summary>
     public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
     {

@@ -89,7 +89,7 @@ internal static class InputSchema
     /// <summary>A column of only nulls, of the merged field's type.</summary>
     private static Column Nulls(DataField field, int rows) => field.ClrType switch
     {
-        var t when Column.IsText(t) => new StringColumn(field, new string?[rows]),
+        var t when Column.IsText(t) => TextColumn.AllNull(field, rows),
         var t when t == typeof(decimal) => new OptionalColumn<decimal>(field, new decimal?[rows]),
         var t when t == typeof(DateOnly) => new OptionalColumn<DateOnly>(field, new DateOnly?[rows]),
         var t when t == typeof(DateTime) => new OptionalColumn<DateTime>(field, new DateTime?[rows]),
@@ -106,7 +106,7 @@ internal static class InputSchema
     private static Column Retyped(Column column, DataField field) => column switch
     {
         StringColumn c => new StringColumn(field, c.Values.ToArray()),
-        TextColumn c => new StringColumn(field, Texts(c)),
+        TextColumn c => c.CopyAs(field),
         RequiredColumn<decimal> c => Retyped(c, field),
         OptionalColumn<decimal> c => new OptionalColumn<decimal>(field, c.Values.ToArray()),
         RequiredColumn<DateOnly> c => Retyped(c, field),
@@ -131,13 +131,5 @@ internal static class InputSchema
         for (var i = 0; i < values.Length; i++)
             values[i] = column.Values[i];
         return new OptionalColumn<T>(field, values);
-    }
-
-    private static string?[] Texts(TextColumn column)
-    {
-        var values = new string?[column.Length];
-        for (var i = 0; i < values.Length; i++)
-            values[i] = !column.Nulls.IsEmpty && column.Nulls[i] ? null : column.Values[i].ToString();
-        return values;
     }
 }
