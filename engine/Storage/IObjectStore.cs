@@ -1,7 +1,11 @@
 namespace FxEngine.Storage;
 
 /// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
-public sealed record ObjectInfo(string Key, long Size);
+public sealed record ObjectInfo(string Key, long Size)
+{
+    /// <summary>When the object was last written (the file's mtime, S3's LastModified); null when the store does not say.</summary>
+    public DateTimeOffset? LastModified { get; init; }
+}
 
 /// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
 public interface IObjectUpload : IAsyncDisposable

@@ -38,7 +38,8 @@ internal sealed class LocalObjectStore : IObjectStore
         foreach (var (key, path) in keys)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new ObjectInfo(key, new FileInfo(path).Length);
+            var file = new FileInfo(path);
+            yield return new ObjectInfo(key, file.Length) { LastModified = new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero) };
         }
     }
 
