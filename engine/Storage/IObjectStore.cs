@@ -3,8 +3,15 @@ namespace FxEngine.Storage;
 /// <summary>An object in a store: its key relative to the store's root, and its size.</summary>
 public sealed record ObjectInfo(string Key, long Size)
 {
-    /// <summary>When the object was last written (the file's mtime, S3's LastModified); null when the store does not say.</summary>
+    /// <summary>
+    /// When the object was last written (the file's mtime, S3's LastModified); null when the store
+    /// does not say. Not part of equality: a move on S3 (copy, delete) gives the same object a new time.
+    /// </summary>
     public DateTimeOffset? LastModified { get; init; }
+
+    public bool Equals(ObjectInfo? other) => other is not null && Key == other.Key && Size == other.Size;
+
+    public override int GetHashCode() => HashCode.Combine(Key, Size);
 }
 
 /// <summary>An object being written: write <see cref="Stream"/>, then commit to publish it.</summary>
