@@ -24,8 +24,9 @@ public static class ProduceJob
     /// Called once, when the first snapshot is ready to publish and not before: a local run
     /// starts its embedded broker there, so a run with nothing to publish starts none.
     /// </param>
+    /// <param name="planLog">Where a backfill's decisions (days skipped, refetched, not yet available) go; default <paramref name="log"/>.</param>
     internal static async Task<ProduceResult> RunAsync(ProduceOptions options, IRatesSource source, Func<KafkaSettings> connect, Action<string> log,
-        IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
+        IProgress<PhaseProgress>? progress, CancellationToken cancellationToken, Action<string>? planLog = null)
     {
         options.Validate();
         var publisher = new Lazy<KafkaRatesPublisher>(() => new KafkaRatesPublisher(connect()));
@@ -39,7 +40,7 @@ public static class ProduceJob
                 {
                     var round = options.PublishesLatest
                         ? await PublishLatestAsync(source, publisher, log, cancellationToken).ConfigureAwait(false)
-                        : await BackfillAsync(options, source, publisher, log, progress, cancellationToken).ConfigureAwait(false);
+                        : await BackfillAsync(options, source, publisher, log, planLog ?? log, progress, cancellationToken).ConfigureAwait(false);
                     published += round.Published;
                     skipped += round.Skipped;
                 }
@@ -77,18 +78,19 @@ public static class ProduceJob
     }
 
     private static async Task<ProduceResult> BackfillAsync(ProduceOptions options, IRatesSource source, Lazy<KafkaRatesPublisher> publisher, Action<string> log,
-        IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
+        Action<string> planLog, IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
-        var lake = options.Lake is null ? null : ObjectStore.Open(options.Lake);
-        var days = new List<DateOnly>();
-        for (var day = options.FirstDay!.Value; day <= options.LastDay!.Value; day = day.AddDays(1))
-        {
-            if (!options.Force && lake is not null && await lake.ExistsAsync(LakeRatesWriter.KeyOf(day), cancellationToken).ConfigureAwait(false))
-                log($"{day:yyyy-MM-dd}: already in the lake, skipped (--force to fetch again)");
-            else
-                days.Add(day);
-        }
-
+        var now = options.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var landed = options.Lake is null || options.Force
+            ? new Dictionary<DateOnly, DateTimeOffset?>()
+            : await LandedAsync(ObjectStore.Open(options.Lake), cancellationToken).ConfigureAwait(false);
+        var plan = PlanBackfill(options.FirstDay!.Value, options.LastDay!.Value, landed, now, options.Force);
+        foreach (var note in plan.Notes)
+            planLog(note);
+        if (plan.Skipped.Count > 0)
+            planLog($"{plan.Skipped.Count} day(s) already in the lake, skipped ({Days(plan.Skipped)}; --force to fetch again)");
+        var days = plan.Fetch;
         var published = 0;
         if (days.Count > 0)
             progress?.Report(new PhaseProgress("fetching rates", 0, days.Count, "days"));
@@ -99,7 +101,8 @@ public static class ProduceJob
                 await writer.WriteAsync(day, token).ConfigureAwait(false);
         });
         var fetched = pipeline.Transform<DateOnly, RatesMessage>("fetch", dates, options.Concurrency, options.Concurrency,
-            (day, token) => new ValueTask<RatesMessage>(source.FetchAsync(day, token)));
+            // Today has no closing snapshot yet: its latest stands in until the day is over.
+            (day, token) => new ValueTask<RatesMessage>(day == today ? source.FetchLatestAsync(token) : source.FetchAsync(day, token)));
         pipeline.Sink<RatesMessage>("publish", fetched, 1, async (_, messages, token) =>
         {
             await foreach (var message in messages.ConfigureAwait(false))
@@ -111,6 +114,74 @@ public static class ProduceJob
             }
         });
         await pipeline.RunAsync().ConfigureAwait(false);
-        return new ProduceResult(published, options.LastDay!.Value.DayNumber - options.FirstDay!.Value.DayNumber + 1 - days.Count);
+        return new ProduceResult(published, plan.Skipped.Count);
+    }
+    /// <summary>The days a backfill fetches, the days the lake's copies serve, and why a day the lake has is fetched again or a day is not fetched.</summary>
+    internal sealed record BackfillPlan(IReadOnlyList<DateOnly> Fetch, IReadOnlyList<DateOnly> Skipped, IReadOnlyList<string> Notes);
+
+    /// <summary>"2024-03-01", or "2024-03-01 to 2024-03-31" (first and last of a sorted list).</summary>
+    private static string Days(IReadOnlyList<DateOnly> days) => Days(days[0], days[^1]);
+
+    private static string Days(DateOnly first, DateOnly last) => first == last ? $"{first:yyyy-MM-dd}" : $"{first:yyyy-MM-dd} to {last:yyyy-MM-dd}";
+
+    /// <summary>
+    /// Which days of <paramref name="from"/>..<paramref name="to"/> to fetch, given when the lake's
+    /// copy of each day was written (<paramref name="landed"/>). A copy written before its day
+    /// ended came from the provider's latest (hourly, provisional) and is fetched again once the
+    /// day has closed; today's copy is fetched again once the provider may have published a newer
+    /// one (a new UTC hour). Days after today have no snapshot yet.
+    /// </summary>
+    internal static BackfillPlan PlanBackfill(DateOnly from, DateOnly to, IReadOnlyDictionary<DateOnly, DateTimeOffset?> landed,
+        DateTimeOffset now, bool force)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var thisHour = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero);
+        var fetch = new List<DateOnly>();
+        var notes = new List<string>();
+        var skipped = new List<DateOnly>();
+        if (to > today)
+            notes.Add($"{Days(from > today ? from : today.AddDays(1), to)}: after today (UTC), no snapshot exists yet: not fetched");
+        for (var day = from; day <= to && day <= today; day = day.AddDays(1))
+        {
+            if (force || !landed.TryGetValue(day, out var written))
+            {
+                fetch.Add(day);
+                continue;
+            }
+            var dayEnd = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            // A store that does not say when a copy was written: keep it rather than spend a request.
+            if (written is not { } at)
+                skipped.Add(day);
+            else if (day == today && at < thisHour)
+            {
+                fetch.Add(day);
+                notes.Add($"{day:yyyy-MM-dd}: today's copy in the lake was written at {Time(at, "HH:mm")} UTC, before this hour: fetching the latest");
+            }
+            else if (day < today && at < dayEnd)
+            {
+                fetch.Add(day);
+                notes.Add($"{day:yyyy-MM-dd}: the lake's copy was written at {Time(at, "yyyy-MM-dd HH:mm")} UTC, before the day ended (provisional): fetching the day's closing snapshot");
+            }
+            else
+                skipped.Add(day);
+        }
+        return new BackfillPlan(fetch, skipped, notes);
+    }
+
+    private static string Time(DateTimeOffset at, string format) => at.UtcDateTime.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>When each day in the lake's <c>exchange_rates/</c> was written.</summary>
+    private static async Task<Dictionary<DateOnly, DateTimeOffset?>> LandedAsync(IObjectStore lake, CancellationToken cancellationToken)
+    {
+        var landed = new Dictionary<DateOnly, DateTimeOffset?>();
+        await foreach (var info in lake.ListAsync(LakeRatesWriter.Folder, cancellationToken).ConfigureAwait(false))
+        {
+            var name = info.Key[LakeRatesWriter.Folder.Length..];
+            if (name.EndsWith(".json", StringComparison.Ordinal)
+                && DateOnly.TryParseExact(name[..^".json".Length], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.None, out var day))
+                landed[day] = info.LastModified;
+        }
+        return landed;
     }
 }

@@ -28,6 +28,9 @@ public sealed record ProduceOptions
 
     public bool Force { get; init; }
 
+    /// <summary>The clock that says which day is today (UTC). Default: the system clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>The first day to publish; null: the latest snapshot.</summary>
     public DateOnly? FirstDay => Date ?? From;
 

@@ -7,10 +7,12 @@ using FxEngine.Storage;
 namespace FxEngine.Jobs;
 
 /// <summary>
-/// The whole flow on one machine: sample transactions when the lake has none; a snapshot
-/// for every day they span, fetched from the rates source, published to the rates topic and
-/// landed by the lake sink in <c>exchange_rates/</c> (through the real Kafka client, against
-/// an embedded broker unless a cluster is configured); then normalization.
+/// The whole flow, and the daily job: sample transactions when the lake has none (unless
+/// turned off); a snapshot for every day they span (up to today with <see cref="RunOptions.Latest"/>)
+/// that the lake lacks or holds only provisionally, fetched from the rates source, published
+/// to the rates topic and landed by the lake sink in <c>exchange_rates/</c> (through the real
+/// Kafka client, against an embedded broker unless a cluster is configured); then an
+/// incremental normalization.
 /// </summary>
 public static class RunJob
 {
@@ -25,6 +27,8 @@ public static class RunJob
         var generated = false;
         if (!await HasInputAsync(transactions, cancellationToken).ConfigureAwait(false))
         {
+            if (!options.GenerateSample)
+                throw new FxException($"no transactions (.parquet or .csv) in {transactions.Root}; land them there first (--no-sample: no sample data is generated)");
             log($"no transactions in {transactions.Root}: generating {options.SampleRows:N0} sample rows");
             await TransactionGenerator.WriteAsync(options.Sample(), progress, cancellationToken).ConfigureAwait(false);
             generated = true;
@@ -33,9 +37,13 @@ public static class RunJob
 
         var range = await TransactionDates.RangeAsync(transactions, "txn_date", cancellationToken).ConfigureAwait(false)
             ?? throw new FxException($"{transactions.Root}: no row has a valid txn_date, so there are no days to fetch rates for");
-        log($"transactions span {range.First:yyyy-MM-dd} to {range.Last:yyyy-MM-dd}; fetching {source.Name} rates");
-        var (fetched, skipped) = await FetchRatesAsync(lake, source, range.First, range.Last, options, log, progress, cancellationToken).ConfigureAwait(false);
-        log($"rates: {fetched} snapshots landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
+        var today = DateOnly.FromDateTime(options.Clock.GetUtcNow().UtcDateTime);
+        var last = options.Latest && today > range.Last ? today : range.Last;
+        log($"transactions span {range.First:yyyy-MM-dd} to {range.Last:yyyy-MM-dd}; rates for {range.First:yyyy-MM-dd} to {last:yyyy-MM-dd} from {source.Name}");
+        var (published, fetched, skipped) = await FetchRatesAsync(lake, source, range.First, last, options, log, progress, cancellationToken).ConfigureAwait(false);
+        log(published == 0
+            ? $"rates: nothing to fetch: {lake.Describe(LakeRatesWriter.Folder)} has every day it needs ({skipped} already there); nothing published"
+            : $"rates: {fetched} snapshots landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
         var ratesTime = clock.Elapsed - generateTime;
 
         log("normalizing");
@@ -50,7 +58,7 @@ public static class RunJob
     /// (drain once). The embedded broker starts only once a snapshot is ready to publish, and
     /// lives only for this step.
     /// </summary>
-    private static async Task<(int Fetched, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
+    private static async Task<(int Published, int Landed, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
         DateOnly first, DateOnly last, RunOptions options, Action<string> log, IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
         var kafka = options.Kafka;
@@ -59,7 +67,7 @@ public static class RunJob
         {
             var produced = await ProduceJob.RunAsync(new ProduceOptions
             {
-                From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency,
+                From = first, To = last, Lake = options.Lake, Force = options.Force, Concurrency = options.FetchConcurrency, Clock = options.Clock,
             }, source, () =>
             {
                 if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
@@ -69,9 +77,9 @@ public static class RunJob
                     log($"embedded Kafka broker at {broker.BootstrapServers} (set KAFKA_BOOTSTRAP_SERVERS to use a cluster)");
                 }
                 return kafka;
-            }, _ => { }, progress, cancellationToken).ConfigureAwait(false);
+            }, _ => { }, progress, cancellationToken, planLog: note => log($"rates: {note}")).ConfigureAwait(false);
             if (produced.Published == 0)
-                return (0, produced.Skipped);
+                return (0, 0, produced.Skipped);
             log($"rates: {produced.Published} snapshots published to {kafka.Topic}");
 
             // A group of its own: on a shared cluster the run must not take (and commit) messages
@@ -88,7 +96,7 @@ public static class RunJob
             if (seen < produced.Published)
                 throw new FxException($"{kafka.Topic}: {produced.Published} snapshots were published but only {seen} came back from the topic" +
                     (broker is not null ? "; the embedded broker drops the oldest messages past 5 MiB per partition: use a Kafka cluster (KAFKA_BOOTSTRAP_SERVERS) or a shorter --from/--to range" : "; check the topic's retention"));
-            return (landed.Written, produced.Skipped);
+            return (produced.Published, landed.Written, produced.Skipped);
         }
         finally
         {

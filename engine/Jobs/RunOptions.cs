@@ -36,6 +36,19 @@ public sealed record RunOptions
     /// <summary>How long to wait for another run writing the same output. Default null: fail at once.</summary>
     public TimeSpan? Wait { get; init; }
 
+    /// <summary>
+    /// Fetch rates up to today (UTC, its latest snapshot included) even when the transactions end
+    /// earlier. Default false: rates for the days the transactions span (today included when
+    /// they reach it).
+    /// </summary>
+    public bool Latest { get; init; }
+
+    /// <summary>Generate sample transactions when the lake has none. Default true; a scheduled job turns it off, so an empty lake fails instead of filling with samples.</summary>
+    public bool GenerateSample { get; init; } = true;
+
+    /// <summary>The clock that says which day is today (UTC). Default: the system clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Recompute every partition of the output. Default false: only what changed.</summary>
     public bool Full { get; init; }
 

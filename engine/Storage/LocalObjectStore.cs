@@ -39,7 +39,10 @@ internal sealed class LocalObjectStore : IObjectStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var file = new FileInfo(path);
-            yield return new ObjectInfo(key, file.Length, file.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield return new ObjectInfo(key, file.Length, file.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                LastModified = new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
+            };
         }
     }
 

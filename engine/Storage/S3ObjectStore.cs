@@ -83,7 +83,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
             var page = await Call(() => _s3.ListObjectsV2Async(request, cancellationToken), Root).ConfigureAwait(false);
             foreach (var entry in page.S3Objects ?? [])
                 if (!entry.Key.EndsWith('/'))
-                    yield return new ObjectInfo(entry.Key[_prefix.Length..], entry.Size ?? 0, entry.ETag ?? "");
+                    yield return new ObjectInfo(entry.Key[_prefix.Length..], entry.Size ?? 0, entry.ETag ?? "")
+                    {
+                        LastModified = entry.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : null,
+                    };
             request.ContinuationToken = page.NextContinuationToken;
         }
         while (!string.IsNullOrEmpty(request.ContinuationToken));

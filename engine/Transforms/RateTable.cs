@@ -35,7 +35,11 @@ internal sealed class RateTable
 
         var byDate = new SortedDictionary<DateOnly, RateSnapshot>();
         foreach (var snapshot in snapshots)
-            byDate[snapshot.Date] = snapshot; // a later copy of the same day wins
+        {
+            // Which of two different snapshots of a day is right cannot be guessed (the lake reader names their files).
+            if (!byDate.TryAdd(snapshot.Date, snapshot) && byDate[snapshot.Date].DifferenceFrom(snapshot) is { } difference)
+                throw new FxException($"two different snapshots for {snapshot.Date:yyyy-MM-dd} ({difference}); keep one");
+        }
         if (byDate.Count == 0)
             throw new FxException("no rate snapshots were found: fetch rates for the transactions' dates first");
         Snapshots = byDate.Values.ToArray();

@@ -19,17 +19,23 @@ internal static class Commands
         var to = DateOption("--to", "Last date of generated sample transactions (default: yesterday, UTC)");
         var seed = new Option<int>("--seed") { Description = "Seed of the sample transactions", DefaultValueFactory = _ => 42 };
         var force = new Option<bool>("--force") { Description = "Fetch rates even for days the lake already has" };
+        var latest = new Option<bool>("--latest") { Description = "Fetch rates up to today (UTC, its latest snapshot included) even when the transactions end earlier" };
+        var noSample = new Option<bool>("--no-sample") { Description = "Fail when the lake has no transactions instead of generating sample ones (for scheduled jobs)" };
         var (target, stale, workers) = CommonOptions();
         var wait = WaitOption();
         var full = FullOption();
 
-        var command = new Command("run", "Run the whole flow locally: sample transactions, rates into the lake, normalization") { lake, rows, from, to, seed, force, target, stale, workers, wait, full };
+        var command = new Command("run", "The whole flow and the daily job: transactions (sample ones if none), missing rates into the lake, normalization")
+        {
+            lake, rows, from, to, seed, force, latest, noSample, target, stale, workers, wait, full,
+        };
         command.SetAction(async (parse, token) =>
         {
             var options = new RunOptions
             {
                 Lake = parse.GetValue(lake)!, SampleRows = parse.GetValue(rows), From = parse.GetValue(from), To = parse.GetValue(to),
-                Seed = parse.GetValue(seed), Force = parse.GetValue(force), Target = parse.GetValue(target)!,
+                Seed = parse.GetValue(seed), Force = parse.GetValue(force), Latest = parse.GetValue(latest), GenerateSample = !parse.GetValue(noSample),
+                Target = parse.GetValue(target)!,
                 MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount, Wait = parse.GetValue(wait),
                 Full = parse.GetValue(full), Kafka = EnvironmentSettings.Kafka(),
             };

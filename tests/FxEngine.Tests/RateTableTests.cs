@@ -98,4 +98,18 @@ public class RateTableTests
         var error = Assert.Throws<FxException>(() => new RateTable(Snapshots, "XYZ", 7));
         Assert.Contains("'XYZ'", error.Message);
     }
+
+    [Fact]
+    public void Constructor_SameDayTwiceDifferentRates_FailsNamingDayAndDifference()
+    {
+        var error = Assert.Throws<FxException>(() => new RateTable([.. Snapshots, Snapshot("2024-01-02", ("SGD", "1.33"), ("EUR", "0.91"))], "SGD", 7));
+        Assert.Equal("two different snapshots for 2024-01-02 (1 rate(s): SGD 1.32 vs 1.33); keep one", error.Message);
+    }
+
+    [Fact]
+    public void Constructor_SameDayTwiceIdentical_UsesIt()
+    {
+        var table = new RateTable([.. Snapshots, Snapshot("2024-01-02", ("EUR", "0.91"), ("SGD", "1.320"))], "SGD", 7);
+        Assert.Equal(Snapshots.Length, table.Snapshots.Count);
+    }
 }

@@ -32,6 +32,10 @@ public class S3ObjectStoreScenarioTests(S3rverFixture s3)
         var listed = await ToListAsync(store.ListAsync("a/"));
         Assert.Equal(["a/one.bin", "a/two.bin"], listed.Select(o => o.Key));
         Assert.Equal(100_000, listed[0].Size);
+        // The write time in UTC (backfills tell a provisional rates copy by it), not shifted by a time zone.
+        Assert.InRange(listed[0].LastModified!.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+        // Equality stays key and size: a commit compares staged files with what a listing finds after a move.
+        Assert.Equal(new ObjectInfo("a/one.bin", 100_000), listed[0]);
 
         await store.WriteAllAsync("a/one.bin", "replaced"u8.ToArray());
         Assert.Equal("replaced"u8.ToArray(), await ReadAsync(store, "a/one.bin"));
