@@ -44,7 +44,8 @@ public static class NormalizeJob
         }
         if (!plan.Full)
             log?.Invoke($"{options.Output}: recomputing {plan.Reasons.Count} partition(s) from {plan.FilesToRead.Count} input file(s)");
-        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, files, cancellationToken).ConfigureAwait(false);
+        await using var parquet = new ParquetFiles(input.Store);
+        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, files, cancellationToken, parquet).ConfigureAwait(false);
         var normalizer = new BatchNormalizer(run.Rates, options.Columns);
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
@@ -62,7 +63,7 @@ public static class NormalizeJob
                     await writer.WriteAsync(unit, token).ConfigureAwait(false);
             });
             var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
-                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter));
+                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter, parquet));
             var normalized = pipeline.Expand<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
                 async (read, output, token) =>
                 {

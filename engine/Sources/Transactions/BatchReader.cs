@@ -14,19 +14,29 @@ internal static class BatchReader
 {
     public const int CsvBatchRows = 65_536;
 
-    /// <summary>Reads a unit; <paramref name="csvDelimiter"/> separates the fields of CSV files.</summary>
-    public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken, char csvDelimiter = ',') =>
+    /// <summary>
+    /// Reads a unit; <paramref name="csvDelimiter"/> separates the fields of CSV files. With
+    /// <paramref name="files"/> (the run's open Parquet files) a row group is read through a reader
+    /// discovery already opened, rather than reading the file's footer again.
+    /// </summary>
+    public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken, char csvDelimiter = ',',
+        ParquetFiles? files = null) =>
         unit.Format == InputFormat.Parquet
-            ? ReadRowGroupAsync(store, unit, output, cancellationToken)
+            ? ReadRowGroupAsync(files ?? new ParquetFiles(store), unit, output, cancellationToken)
             : ReadCsvAsync(store, unit, output, csvDelimiter, cancellationToken);
 
-    private static async Task ReadRowGroupAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
+    private static async Task ReadRowGroupAsync(ParquetFiles files, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
     {
-        var origin = unit.Describe(store);
+        var origin = unit.Describe(files.Store);
         ColumnBatch batch;
-        await using (var reader = await InputDiscovery.OpenParquetAsync(store, unit.Key, cancellationToken).ConfigureAwait(false))
+        var reader = await files.OpenAsync(unit.Key, cancellationToken).ConfigureAwait(false);
+        try
         {
             batch = await ColumnBatch.ReadAsync(reader.OpenRowGroupReader(unit.RowGroup), reader.Schema.GetDataFields(), origin, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await files.ReturnAsync(unit.Key, reader).ConfigureAwait(false);
         }
         try
         {

@@ -53,8 +53,9 @@ internal static class InputDiscovery
     /// The units of the files to read, with the schema of every input file merged: a run that
     /// reads only some files still writes the columns the whole input has.
     /// </summary>
+    /// <param name="files">Where to keep the readers of the files to read, so their footers are not read again.</param>
     public static async Task<IReadOnlyList<InputUnit>> UnitsAsync(IObjectStore store, IEnumerable<ObjectInfo> toRead, IEnumerable<ObjectInfo> all,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ParquetFiles? files = null)
     {
         var reading = toRead.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         var units = new List<InputUnit>();
@@ -67,10 +68,17 @@ internal static class InputDiscovery
                     units.Add(new InputUnit(file.Key, InputFormat.Csv, -1, -1));
                 continue;
             }
-            var (groups, fields) = await RowGroupsAsync(store, file.Key, cancellationToken).ConfigureAwait(false);
+            var reader = await OpenParquetAsync(store, file.Key, cancellationToken).ConfigureAwait(false);
+            var groups = Enumerable.Range(0, reader.RowGroupCount)
+                .Select(i => new InputUnit(file.Key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
+                .ToList();
+            schemas.Add((store.Describe(file.Key), reader.Schema.GetDataFields()));
             if (reading.Contains(file.Key))
                 units.AddRange(groups);
-            schemas.Add((store.Describe(file.Key), fields));
+            if (files is not null && reading.Contains(file.Key))
+                await files.KeepAsync(file.Key, reader, groups.Count).ConfigureAwait(false);
+            else
+                await reader.DisposeAsync().ConfigureAwait(false);
         }
         return MergeSchemas(units, schemas);
     }
@@ -118,14 +126,5 @@ internal static class InputDiscovery
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new FxException($"{store.Describe(key)}: not a readable Parquet file ({ex.Message})", ex);
         }
-    }
-
-    private static async Task<(List<InputUnit> Units, IReadOnlyList<Parquet.Schema.DataField> Fields)> RowGroupsAsync(IObjectStore store, string key, CancellationToken cancellationToken)
-    {
-        await using var reader = await OpenParquetAsync(store, key, cancellationToken).ConfigureAwait(false);
-        var units = Enumerable.Range(0, reader.RowGroupCount)
-            .Select(i => new InputUnit(key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
-            .ToList();
-        return (units, reader.Schema.GetDataFields());
     }
 }
