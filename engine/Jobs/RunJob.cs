@@ -3,6 +3,7 @@ using FxEngine.Sinks;
 using FxEngine.Sources.Rates;
 using FxEngine.Sources.Transactions;
 using FxEngine.Storage;
+using FxEngine.Table;
 
 namespace FxEngine.Jobs;
 
@@ -35,7 +36,7 @@ public static class RunJob
         }
         var generateTime = clock.Elapsed;
 
-        var range = await TransactionDates.RangeAsync(transactions, "txn_date", cancellationToken).ConfigureAwait(false)
+        var range = await InputRange.OfAsync(transactions, ObjectStore.Open(options.ProcessedData), "txn_date", ',', cancellationToken).ConfigureAwait(false)
             ?? throw new FxException($"{transactions.Root}: no row has a valid txn_date, so there are no days to fetch rates for");
         var today = DateOnly.FromDateTime(options.Clock.GetUtcNow().UtcDateTime);
         var last = options.Latest && today > range.Last ? today : range.Last;

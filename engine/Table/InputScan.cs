@@ -18,10 +18,21 @@ internal static class InputScan
         string schema;
         if (format == InputFormat.Parquet)
         {
-            await using (var reader = await InputDiscovery.OpenParquetAsync(store, file.Key, cancellationToken).ConfigureAwait(false))
-                schema = string.Join(", ", reader.Schema.GetDataFields().Select(f => $"{f.Name} {Column.SqlType(f)}"));
-            foreach (var unit in await InputDiscovery.FindAsync(store, cancellationToken, file.Key).ConfigureAwait(false))
-                days.UnionWith(await TransactionDates.DayNumbersAsync(store, unit, dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false));
+            // One open, one footer: then only the date column of each row group is decoded.
+            await using var reader = await InputDiscovery.OpenParquetAsync(store, file.Key, cancellationToken).ConfigureAwait(false);
+            var fields = reader.Schema.GetDataFields();
+            schema = string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
+            var date = fields.FirstOrDefault(f => f.Name == dateColumn)
+                ?? throw new FxException($"{store.Describe(file.Key)}: date column '{dateColumn}' not found; name it with --date-column");
+            KeyColumns.Validate(date, "date", store.Describe(file.Key));
+            for (var group = 0; group < reader.RowGroupCount; group++)
+            {
+                using var batch = await ColumnBatch.ReadAsync(reader.OpenRowGroupReader(group), [date], $"{store.Describe(file.Key)} row group {group}", cancellationToken)
+                    .ConfigureAwait(false);
+                var dayNumbers = new int[batch.RowCount];
+                KeyColumns.DayNumbers(batch.Columns[0], dayNumbers);
+                days.UnionWith(dayNumbers);
+            }
         }
         else
         {

@@ -5,27 +5,9 @@ using FxEngine.Transforms;
 
 namespace FxEngine.Sources.Transactions;
 
-/// <summary>The range of transaction dates in an input, so rates can be fetched for exactly those days.</summary>
+/// <summary>The transaction dates of an input unit, read from its date column alone.</summary>
 internal static class TransactionDates
 {
-    /// <summary>The first and last valid date, or null when no row has one.</summary>
-    public static async Task<(DateOnly First, DateOnly Last)?> RangeAsync(IObjectStore store, string dateColumn, CancellationToken cancellationToken)
-    {
-        DateOnly? first = null, last = null;
-        foreach (var unit in await InputDiscovery.FindAsync(store, cancellationToken).ConfigureAwait(false))
-        {
-            foreach (var day in await DayNumbersAsync(store, unit, dateColumn, ',', cancellationToken).ConfigureAwait(false))
-            {
-                if (day == KeyColumns.NoDay)
-                    continue;
-                var date = DateOnly.FromDayNumber(day);
-                if (first is null || date < first) first = date;
-                if (last is null || date > last) last = date;
-            }
-        }
-        return first is null ? null : (first.Value, last!.Value);
-    }
-
     /// <summary>Every row's day number (<see cref="KeyColumns.NoDay"/> for a missing or invalid date) in one input unit.</summary>
     internal static async Task<IEnumerable<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
