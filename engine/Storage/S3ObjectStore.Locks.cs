@@ -62,6 +62,12 @@ internal sealed partial class S3ObjectStore
         {
             throw new FxException($"{Describe(LockKey)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode} writing the run lock: {ex.Message}", ex);
         }
+        catch (Amazon.Runtime.AmazonClientException) when (ifMatch is null)
+        {
+            // Without conditional writes contenders may write the lease at the same moment, and a
+            // server that interleaves them answers with a body that fails the SDK's checks: a lost race.
+            return null;
+        }
     }
 
     /// <summary>Deletes the lease if it is still <paramref name="runId"/>'s.</summary>
@@ -91,7 +97,8 @@ internal sealed partial class S3ObjectStore
 
     private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
     {
-        const string probe = "_fxengine/conditional-write-probe";
+        // A key of this probe's own: concurrent runs never write the same object.
+        var probe = $"_fxengine/conditional-write-probe-{Guid.NewGuid():N}";
         await WriteAllAsync(probe, "{}"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         try
         {
@@ -108,6 +115,10 @@ internal sealed partial class S3ObjectStore
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotImplemented)
         {
             return false;
+        }
+        finally
+        {
+            await DeleteAsync(probe, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
