@@ -115,7 +115,15 @@ public static class LakeSinkJob
     private static int PartitionCount(IConsumer<byte[]?, byte[]?> consumer, string topic)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.SingleOrDefault(t => t.Topic == topic);
+        TopicMetadata? metadata;
+        try
+        {
+            metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.SingleOrDefault(t => t.Topic == topic);
+        }
+        catch (KafkaException ex)
+        {
+            throw new FxException($"{topic}: cannot read the topic's partitions from the cluster ({ex.Error.Reason}); check --bootstrap-servers and that the brokers are up", ex);
+        }
         return metadata is null || metadata.Error.Code == ErrorCode.UnknownTopicOrPart ? 0 : metadata.Partitions.Count;
     }
 
