@@ -37,7 +37,9 @@ internal static class InputScan
         else
         {
             // CSV has no types: its columns are text whatever the values, so the header is the schema.
-            schema = "csv";
+            await using (var stream = await store.OpenReadAsync(file.Key, cancellationToken).ConfigureAwait(false))
+            using (var text = new StreamReader(stream))
+                schema = "csv: " + string.Join(", ", new CsvRecordReader(text, csvDelimiter).Read() ?? []);
             days.UnionWith(await TransactionDates.DayNumbersAsync(store, new InputUnit(file.Key, InputFormat.Csv, -1, -1), dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false));
         }
         return new InputFileState
