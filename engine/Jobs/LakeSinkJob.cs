@@ -84,8 +84,11 @@ public static class LakeSinkJob
                 {
                     message = Decode(result, origin);
                 }
-                catch (FxException problem)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // A body no check foresaw must not stop the partition either: it is dead-lettered as unreadable.
+                    var problem = ex as FxException
+                        ?? new FxException(FxErrorCode.InvalidSnapshot, origin, $"unreadable message ({ex.GetType().Name}: {ex.Message})");
                     deadLetters.Send(result, problem.Code, problem.Detail, origin, cancellationToken);
                     deadLettered++;
                     log($"{origin}: sent to {kafka.DeadLetter}: {problem.Detail}");

@@ -119,7 +119,10 @@ internal sealed class NormalizeRun : IAsyncDisposable
                     partitions[key] = kept;
         foreach (var (key, (converted, stale, rejected)) in counts.All)
             partitions[key] = new PartitionState { Rates = Plan.RatesOf(key), RunId = Id, RowsOut = converted, StaleRows = stale, RowsRejected = rejected };
-        var state = new TableState { RunId = Id, Settings = Plan.Settings, Files = Plan.Files, Partitions = partitions };
+        var state = new TableState
+        {
+            RunId = Id, Scan = ChangePlan.ScanKey(Options.Columns.Date, Options.CsvDelimiter), Settings = Plan.Settings, Files = Plan.Files, Partitions = partitions,
+        };
 
         var changes = TableChanges.Of(Plan, counts);
         var summary = RunSummary.Build(Id, Started, Options, Rates, stats, files, RatesLoaded, processed - RatesLoaded, processed, changes.Write);

@@ -59,6 +59,8 @@ internal sealed class ChangePlan
         string settingsText, bool full, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         var files = new SortedDictionary<string, InputFileState>(StringComparer.Ordinal);
+        var scan = ScanKey(dateColumn, csvDelimiter);
+        var known = previous?.Scan == scan ? previous.Files : [];
         var reasons = new SortedDictionary<string, string>(StringComparer.Ordinal);
         void Dirty(IEnumerable<string> partitions, string why)
         {
@@ -68,9 +70,9 @@ internal sealed class ChangePlan
 
         foreach (var file in inputs)
         {
-            if (previous?.Files.GetValueOrDefault(file.Key) is { } known && known.Size == file.Size && known.Version == file.Version)
+            if (known.GetValueOrDefault(file.Key) is { } same && same.Size == file.Size && same.Version == file.Version)
             {
-                files[file.Key] = known;
+                files[file.Key] = same;
                 continue;
             }
             var scanned = files[file.Key] = await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false);
@@ -108,6 +110,9 @@ internal sealed class ChangePlan
         var toRead = inputs.Where(f => files[f.Key].Partitions.Any(reasons.ContainsKey)).ToList();
         return new ChangePlan(reasons, wholeTable is not null, toRead, files, settings, previous, rates);
     }
+
+    /// <summary>How a file's days are read: they hold only for the same date column and delimiter.</summary>
+    public static string ScanKey(string dateColumn, char csvDelimiter) => $"{dateColumn}|{(int)csvDelimiter}";
 
     private static string Fingerprint(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
 }

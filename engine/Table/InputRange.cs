@@ -19,7 +19,7 @@ internal static class InputRange
         DateOnly? first = null, last = null;
         foreach (var file in await InputDiscovery.ListFilesAsync(input, null, cancellationToken).ConfigureAwait(false))
         {
-            var known = state?.Files.GetValueOrDefault(file.Key);
+            var known = state?.Scan == ChangePlan.ScanKey(dateColumn, csvDelimiter) ? state.Files.GetValueOrDefault(file.Key) : null;
             var feeds = known is not null && known.Size == file.Size && known.Version == file.Version
                 ? known
                 : await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false);

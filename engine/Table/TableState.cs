@@ -25,6 +25,12 @@ internal sealed record TableState
     /// <summary>The run whose commit wrote this state: its markers name the same run.</summary>
     [JsonPropertyName("run_id")] public string RunId { get; init; } = "";
 
+    /// <summary>
+    /// How the files' partitions were read (date column and CSV delimiter): recorded days are
+    /// reused only under the same reading, or a changed --date-column would keep the old days.
+    /// </summary>
+    [JsonPropertyName("scan")] public string Scan { get; init; } = "";
+
     /// <summary>A fingerprint of every setting and input schema the output depends on.</summary>
     [JsonPropertyName("settings")] public string Settings { get; init; } = "";
 

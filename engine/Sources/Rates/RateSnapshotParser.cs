@@ -66,7 +66,9 @@ internal static class RateSnapshotParser
         if (rates.TryGetValue(@base!, out var baseRate))
             Expect(baseRate == 1m, origin, $"the base {@base} has rate {baseRate.ToString(CultureInfo.InvariantCulture)}, not 1");
 
-        var time = DateTimeOffset.FromUnixTimeSeconds(timestamp!.Value);
+        // Seconds since 1970, as Open Exchange Rates sends it; milliseconds or garbage would overflow.
+        Expect(timestamp!.Value is >= 0 and <= 253_402_300_799, origin, $"'timestamp' {timestamp.Value} is not a Unix time in seconds");
+        var time = DateTimeOffset.FromUnixTimeSeconds(timestamp.Value);
         return new RateSnapshot(date ?? DateOnly.FromDateTime(time.UtcDateTime), @base!, time, rates);
     }
 
