@@ -62,7 +62,15 @@ public static class LakeSinkJob
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+                ConsumeResult<byte[]?, byte[]?>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+                }
+                catch (ConsumeException ex)
+                {
+                    throw new FxException($"{kafka.Topic}: consuming failed ({ex.Error.Reason}); nothing past the last landed snapshot was committed, so a restart resumes there", ex);
+                }
                 if (result is null || result.IsPartitionEOF)
                 {
                     if (result is not null && drained.Add(result.TopicPartition))
@@ -143,6 +151,10 @@ public static class LakeSinkJob
         catch (KafkaException ex) when (ex.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId)
         {
             log($"{origin}: commit refused during a rebalance ({ex.Error.Reason}); it will be redelivered and rewritten identically");
+        }
+        catch (KafkaException ex)
+        {
+            throw new FxException($"{origin}: committing its offset failed ({ex.Error.Reason}); its snapshot is landed, and a restart rewrites it with the same bytes", ex);
         }
     }
 

@@ -69,8 +69,11 @@ internal sealed class RunOutputs : IAsyncDisposable
             await Output.Store.WriteAllAsync(Table.PendingCommit.Key, intent, none).ConfigureAwait(false);
             await Output.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.RemoveMarkerAsync(none).ConfigureAwait(false);
+            StopIfLost();
             await Rejects.ReplaceAsync(rejects, partitions, none).ConfigureAwait(false);
+            StopIfLost();
             await Output.ReplaceAsync(output, partitions, none).ConfigureAwait(false);
+            StopIfLost();
             await Output.WriteStateAsync(state, none).ConfigureAwait(false);
             await Output.Store.DeleteAsync(Table.PendingCommit.Key, none).ConfigureAwait(false);
             await FinishAsync(summary).ConfigureAwait(false);
@@ -80,6 +83,16 @@ internal sealed class RunOutputs : IAsyncDisposable
         {
             throw new FxException($"{Output.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {OutputCommitter.SuccessMarker} until a rerun succeeds", ex);
         }
+    }
+
+    /// <summary>
+    /// A commit whose lock was lost (an S3 lease not renewed in time) stops between steps: the
+    /// next holder may be sweeping. Its intent stays, so a later run recomputes what it touched.
+    /// </summary>
+    private void StopIfLost()
+    {
+        if (_lock.Lost.IsCancellationRequested)
+            throw new FxException($"{Output.Store.Root}: this run lost its run lock during its commit; it stopped, and the next run recomputes the partitions it was replacing");
     }
 
     /// <summary>The summaries, then the rejects' marker and last the output's: the end of a commit.</summary>

@@ -4,16 +4,21 @@ namespace FxEngine.Storage;
 
 /// <summary>
 /// Files and folders a process keeps in the system temp folder while it works (S3 upload
-/// spools, DuckDB's work folder). Their names carry the owner's pid, so a later process can
-/// remove what a killed one left without touching a live one's.
+/// spools, DuckDB's work folder). Their names carry the owner's host and pid, so a later
+/// process on the same host can remove what a killed one left without touching a live one's.
+/// A temp folder shared across pid namespaces (containers) holds other hosts' entries, whose
+/// pids mean nothing here: those are removed only once they are a day old.
 /// </summary>
 internal static class LocalSpool
 {
-    /// <summary>Names from before pids were recorded are removed once this old.</summary>
+    /// <summary>Entries of other hosts, or from before owners were recorded, are removed once this old.</summary>
     private static readonly TimeSpan Unowned = TimeSpan.FromDays(1);
 
     public static string NewPath(string kind, string suffix = "") =>
-        Path.Combine(Path.GetTempPath(), $"fxengine-{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}{suffix}");
+        Path.Combine(Path.GetTempPath(), $"fxengine-{kind}-{Environment.ProcessId}-{Host}-{Guid.NewGuid():N}{suffix}");
+
+    /// <summary>The machine name as it may stand in a file name.</summary>
+    private static string Host { get; } = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary>Removes this kind's entries whose owner process is gone.</summary>
     public static void SweepDead(string kind)
@@ -21,9 +26,8 @@ internal static class LocalSpool
         var prefix = $"fxengine-{kind}-";
         foreach (var path in Directory.EnumerateFileSystemEntries(Path.GetTempPath(), prefix + "*"))
         {
-            var rest = Path.GetFileName(path)[prefix.Length..];
-            var dash = rest.IndexOf('-');
-            var orphan = dash > 0 && int.TryParse(rest[..dash], out var pid)
+            var parts = Path.GetFileName(path)[prefix.Length..].Split('-');
+            var orphan = parts.Length >= 3 && parts[1] == Host && int.TryParse(parts[0], out var pid)
                 ? !Alive(pid)
                 : DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > Unowned;
             if (!orphan)

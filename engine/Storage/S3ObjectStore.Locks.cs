@@ -1,4 +1,5 @@
 using System.Net;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using FxEngine.Storage.Locks;
@@ -28,9 +29,9 @@ internal sealed partial class S3ObjectStore
         {
             return null;
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
-            throw new FxException($"{Describe(LockKey)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode} reading the run lock: {ex.Message}", ex);
+            throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
         }
     }
 
@@ -58,20 +59,32 @@ internal sealed partial class S3ObjectStore
         {
             return null;
         }
-        catch (AmazonS3Exception ex)
-        {
-            throw new FxException($"{Describe(LockKey)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode} writing the run lock: {ex.Message}", ex);
-        }
-        catch (Amazon.Runtime.AmazonClientException) when (ifMatch is null)
+        catch (AmazonClientException) when (ifMatch is null)
         {
             // Without conditional writes contenders may write the lease at the same moment, and a
             // server that interleaves them answers with a body that fails the SDK's checks: a lost race.
             return null;
         }
+        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            throw new FxException($"{Describe(LockKey)}: writing the run lock failed: {ex.Message}", ex);
+        }
     }
 
-    /// <summary>Deletes the lease if it is still <paramref name="runId"/>'s.</summary>
+    /// <summary>Deletes the lease if it is still <paramref name="runId"/>'s; a failure leaves it to expire.</summary>
     internal async Task DeleteLockAsync(string? etag, string runId)
+    {
+        try
+        {
+            await DeleteOwnLockAsync(etag, runId).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FxException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            // The lease expires by itself.
+        }
+    }
+
+    private async Task DeleteOwnLockAsync(string? etag, string runId)
     {
         if (etag is null && (await ReadLockAsync(CancellationToken.None).ConfigureAwait(false))?.Holder?.RunId != runId)
             return;
@@ -112,9 +125,9 @@ internal sealed partial class S3ObjectStore
         {
             return true;
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotImplemented)
+        catch (AmazonS3Exception ex) when ((int)ex.StatusCode is (>= 400 and < 500) or 501)
         {
-            return false;
+            return false; // the server does not understand the condition: it has no conditional writes
         }
         finally
         {

@@ -40,6 +40,8 @@ public class RateSnapshotParserTests
     [InlineData("{\"timestamp\":1,\"base\":\"usd!\",\"rates\":{\"SGD\":1.3}}", "not a currency code")]
     [InlineData("{\"error\":true,\"status\":401,\"message\":\"invalid_app_id\"}", "API error response")]
     [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("{\"timestamp\":1709251200000000,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", "is not a Unix time in seconds")]
+    [InlineData("{\"timestamp\":-5,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", "is not a Unix time in seconds")]
     [InlineData("{\"timestamp\":1,\"base\":\"USD\",\"rates\":{\"SGD\":1.3", "malformed JSON")]
     public void Parse_InvalidSnapshot_FailsNamingOriginAndProblem(string json, string problem)
     {

@@ -45,7 +45,15 @@ internal sealed class LocalFileLock : ILocationLock
             }
             return LockAttempt.Refused(holderNow);
         }
-        File.WriteAllBytes(holderPath, holder.ToJson());
+        try
+        {
+            File.WriteAllBytes(holderPath, holder.ToJson());
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
         return LockAttempt.Taken(new LocalFileLock(handle, holderPath, holder));
     }
 

@@ -33,7 +33,17 @@ internal sealed class RunLock : IAsyncDisposable
             var held = new List<ILocationLock>();
             foreach (var store in ordered)
             {
-                var attempt = await store.TryLockAsync(holder, cancellationToken).ConfigureAwait(false);
+                LockAttempt attempt;
+                try
+                {
+                    attempt = await store.TryLockAsync(holder, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    foreach (var taken in held)
+                        await taken.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
                 if (attempt.Lock is not null)
                 {
                     held.Add(attempt.Lock);

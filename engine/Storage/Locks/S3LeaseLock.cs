@@ -95,15 +95,26 @@ internal sealed class S3LeaseLock : ILocationLock
                 var etag = await _store.PutLockAsync(renewed.ToJson(), _conditional ? _etag : null, _stop.Token).ConfigureAwait(false);
                 if (etag is null)
                     break; // someone else's now
+                if (!_conditional)
+                {
+                    // A renewal that stalled past expiry may have overwritten a new holder's lease:
+                    // read it back, as acquisition does, and give up unless it is still ours.
+                    await Task.Delay(Settle, _stop.Token).ConfigureAwait(false);
+                    var check = await _store.ReadLockAsync(_stop.Token).ConfigureAwait(false);
+                    if (check?.Holder?.RunId != Holder.RunId || Holder.Expired(DateTimeOffset.UtcNow))
+                        break;
+                    etag = check.Value.ETag;
+                }
                 (Holder, _etag) = (renewed, etag);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (FxException)
+            catch (Exception)
             {
-                // A failed renewal is retried next round; the lease has two more rounds to run.
+                // A failed renewal (an S3 error, a timeout) is retried next round while the lease
+                // lasts; past that the run has lost its lock.
                 if (Holder.Expired(DateTimeOffset.UtcNow + Lease / 3))
                     break;
             }
@@ -115,16 +126,9 @@ internal sealed class S3LeaseLock : ILocationLock
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _renewal.ConfigureAwait(false);
-        try
-        {
-            if (!_lost.IsCancellationRequested)
-                await _store.DeleteLockAsync(_conditional ? _etag : null, Holder.RunId).ConfigureAwait(false);
-        }
-        catch (FxException)
-        {
-            // The lease expires by itself.
-        }
+        await _renewal.ConfigureAwait(false); // never faults: the loop catches everything
+        if (!_lost.IsCancellationRequested)
+            await _store.DeleteLockAsync(_conditional ? _etag : null, Holder.RunId).ConfigureAwait(false);
         _stop.Dispose();
         _lost.Dispose();
     }
