@@ -6,9 +6,6 @@ using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Transforms;
 
-/// <summary>The converted rows of a batch grouped by transaction date, and its rejects grouped the same way (null: no valid date).</summary>
-internal sealed record NormalizedBatch(IReadOnlyList<(DateOnly Date, ColumnBatch Rows)> Partitions, IReadOnlyList<(DateOnly? Date, ColumnBatch Rows)> Rejects, NormalizeStats Stats);
-
 /// <summary>
 /// The probe side of the broadcast join: converts each row of a batch with the shared
 /// <see cref="RateTable"/>, appends the code used, amount, rate, rate date and status, and routes
@@ -317,40 +314,5 @@ internal sealed class BatchNormalizer
         for (var i = 0; i < rows.Length; i++)
             values[i] = amounts[rows[i]];
         return new OptionalColumn<decimal>(_textAmountField, values);
-    }
-
-    /// <summary>Per-currency totals in arrays indexed like the rate table, folded into stats once per batch.</summary>
-    private sealed class CurrencyAccumulator(int currencies)
-    {
-        private readonly long[] _rows = new long[currencies];
-        private readonly decimal[] _amounts = new decimal[currencies];
-        private readonly decimal[] _converted = new decimal[currencies];
-        private long _stale;
-        private int _firstRateDay = int.MaxValue;
-        private int _lastRateDay = int.MinValue;
-
-        public void Add(int currency, decimal amount, decimal converted, int rateDay, int day)
-        {
-            _rows[currency]++;
-            _amounts[currency] += amount;
-            _converted[currency] += converted;
-            if (rateDay != day)
-                _stale++;
-            _firstRateDay = Math.Min(_firstRateDay, rateDay);
-            _lastRateDay = Math.Max(_lastRateDay, rateDay);
-        }
-
-        public NormalizeStats ToStats(IReadOnlyList<string> codes, int rowsIn)
-        {
-            var stats = new NormalizeStats();
-            stats.CountIn(rowsIn);
-            for (var c = 0; c < codes.Count; c++)
-                if (_rows[c] > 0)
-                    stats.CountOut(codes[c], _rows[c], _amounts[c], _converted[c]);
-            stats.CountStale(_stale);
-            if (_firstRateDay <= _lastRateDay)
-                stats.CountRateDates(DateOnly.FromDayNumber(_firstRateDay), DateOnly.FromDayNumber(_lastRateDay));
-            return stats;
-        }
     }
 }
