@@ -53,7 +53,6 @@ public static class NormalizeJob
         await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
         long rowsDone = 0;
-        progress?.Report(new NormalizeProgress(0, totalRows)); // the phase's clock starts now, not at the first batch
 
         await run.WorkAsync(async token =>
         {
