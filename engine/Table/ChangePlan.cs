@@ -15,7 +15,7 @@ namespace FxEngine.Table;
 internal sealed class ChangePlan
 {
     private ChangePlan(IReadOnlyDictionary<string, string> reasons, bool full, IReadOnlyList<ObjectInfo> toRead,
-        SortedDictionary<string, InputFileState> files, string settings, TableState? previous, RateTable rates)
+        SortedDictionary<string, InputFileState> files, string settings, TableState? previous, RateFingerprint rates)
     {
         Reasons = reasons;
         Full = full;
@@ -26,7 +26,7 @@ internal sealed class ChangePlan
         _rates = rates;
     }
 
-    private readonly RateTable _rates;
+    private readonly RateFingerprint _rates;
 
     /// <summary>Out-of-date partitions (<c>YYYY-MM-DD</c> or <see cref="TableState.Undated"/>) and why each is.</summary>
     public IReadOnlyDictionary<string, string> Reasons { get; }
@@ -53,12 +53,13 @@ internal sealed class ChangePlan
     public bool Recomputes(int day) => Full || Reasons.ContainsKey(day == KeyColumns.NoDay ? TableState.Undated : TableState.PartitionOf(DateOnly.FromDayNumber(day)));
 
     public string RatesOf(string partition) =>
-        partition == TableState.Undated ? "none" : RateFingerprint.Of(_rates, DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+        _rates.Of(partition);
 
     public static async Task<ChangePlan> BuildAsync(TableState? previous, PendingCommit? interrupted, IObjectStore input, IReadOnlyList<ObjectInfo> inputs, RateTable rates,
         string settingsText, bool full, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         var files = new SortedDictionary<string, InputFileState>(StringComparer.Ordinal);
+        var fingerprints = new RateFingerprint(rates);
         var scan = ScanKey(dateColumn, csvDelimiter);
         var known = previous?.Scan == scan ? previous.Files : [];
         var reasons = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -103,12 +104,12 @@ internal sealed class ChangePlan
         {
             foreach (var partition in now)
                 if (!reasons.ContainsKey(partition) && partition != TableState.Undated
-                    && previous!.Partitions.GetValueOrDefault(partition)?.Rates != RateFingerprint.Of(rates, DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture)))
+                    && previous!.Partitions.GetValueOrDefault(partition)?.Rates != fingerprints.Of(partition))
                     reasons[partition] = "the rates of its day changed";
         }
 
         var toRead = inputs.Where(f => files[f.Key].Partitions.Any(reasons.ContainsKey)).ToList();
-        return new ChangePlan(reasons, wholeTable is not null, toRead, files, settings, previous, rates);
+        return new ChangePlan(reasons, wholeTable is not null, toRead, files, settings, previous, fingerprints);
     }
 
     /// <summary>How a file's days are read: they hold only for the same date column and delimiter.</summary>

@@ -10,17 +10,29 @@ namespace FxEngine.Table;
 /// picks and the two rates it divides. A late snapshot changes exactly the days it now serves;
 /// a day that still resolves to its own (or another) snapshot keeps its fingerprint.
 /// </summary>
-internal static class RateFingerprint
+internal sealed class RateFingerprint(RateTable rates)
 {
-    public static string Of(RateTable rates, DateOnly day)
+    private readonly Dictionary<DateOnly, Sources.Rates.RateSnapshot> _snapshots = rates.Snapshots.ToDictionary(s => s.Date);
+    private readonly Dictionary<string, string> _byPartition = new(StringComparer.Ordinal);
+
+    /// <summary>The fingerprint of a partition (<c>YYYY-MM-DD</c>), computed once per run; the undated partition has none.</summary>
+    public string Of(string partition)
     {
-        var snapshots = rates.Snapshots.ToDictionary(s => s.Date);
+        if (partition == TableState.Undated)
+            return "none";
+        if (!_byPartition.TryGetValue(partition, out var fingerprint))
+            _byPartition[partition] = fingerprint = Of(DateOnly.ParseExact(partition, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return fingerprint;
+    }
+
+    private string Of(DateOnly day)
+    {
         var text = new StringBuilder();
         for (var c = 0; c < rates.Currencies.Count; c++)
         {
             if (rates.Lookup(day, c) is not { } entry)
                 continue;
-            var snapshot = snapshots[entry.RateDate];
+            var snapshot = _snapshots[entry.RateDate];
             var code = rates.Currencies[c];
             text.Append(CultureInfo.InvariantCulture,
                 $"{code}@{entry.RateDate:yyyy-MM-dd}={Plain(snapshot.Rates[code])}/{Plain(snapshot.Rates[rates.Target])};");
