@@ -30,7 +30,6 @@ public static class DuckDbNormalizeJob
         try
         {
             await RateTableWriter.WriteAsync(rates, work, "rates.parquet", cancellationToken).ConfigureAwait(false);
-            var plan = await PlanBuilder.BuildAsync((options.Input, options.Output, options.RejectsLocation), options.Columns, rates, work.Describe("rates.parquet"), cancellationToken).ConfigureAwait(false);
             var (input, only) = NormalizeJob.OpenInput(options.Input);
             var inputs = await InputDiscovery.ListFilesAsync(input, only, cancellationToken).ConfigureAwait(false);
             // One statement over every input: this executor always recomputes the whole table.
@@ -38,6 +37,8 @@ public static class DuckDbNormalizeJob
             var units = await InputDiscovery.UnitsAsync(input, inputs, inputs, cancellationToken).ConfigureAwait(false);
             if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
                 throw new FxException($"{input.Describe(csv.Key)}: the DuckDB executor reads Parquet only; use the engine executor for CSV input");
+            var plan = await PlanBuilder.BuildAsync((options.Input, options.Output, options.RejectsLocation), options.Columns, rates, work.Describe("rates.parquet"),
+                cancellationToken, units).ConfigureAwait(false);
             var files = units.Select(u => input.Describe(u.Key)).Distinct().ToList();
 
             using var connection = new DuckDBConnection("Data Source=:memory:");

@@ -10,11 +10,12 @@ internal static class PlanBuilder
 {
     /// <param name="locations">The run's input, output and rejects locations.</param>
     /// <param name="rateTable">Where the broadcast rate table was written, for the executors to read.</param>
+    /// <param name="discovered">The input's units when the caller has discovered them already (they are not read again).</param>
     public static async Task<NormalizationPlan> BuildAsync((string Input, string Output, string Rejects) locations, ColumnMapping columns,
-        RateTable rates, string rateTable, CancellationToken cancellationToken)
+        RateTable rates, string rateTable, CancellationToken cancellationToken, IReadOnlyList<InputUnit>? discovered = null)
     {
         var (input, only) = InputLocation.Open(locations.Input);
-        var units = await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
+        var units = discovered ?? await InputDiscovery.FindAsync(input, cancellationToken, only).ConfigureAwait(false);
         if (units.FirstOrDefault(u => u.Format != InputFormat.Parquet) is { } csv)
             throw new FxException($"{input.Describe(csv.Key)}: the SQL executors read Parquet input only; convert CSV first or use the engine executor");
         var first = units[0];
