@@ -45,7 +45,10 @@ public static class NormalizeJob
         if (!plan.Full)
             log?.Invoke($"{options.Output}: recomputing {plan.Reasons.Count} partition(s) from {plan.FilesToRead.Count} input file(s)");
         await using var parquet = new ParquetFiles(input.Store);
-        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, files, cancellationToken, parquet).ConfigureAwait(false);
+        // Files of other schemas shape the merged schema even when unread; with one schema (the state
+        // knows each file's) only the files read need their footers opened.
+        var schemaOf = plan.Files.Values.Select(f => f.Schema).Distinct().Count() > 1 ? files : plan.FilesToRead;
+        var units = await InputDiscovery.UnitsAsync(input.Store, plan.FilesToRead, schemaOf, cancellationToken, parquet).ConfigureAwait(false);
         var normalizer = new BatchNormalizer(run.Rates, options.Columns);
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
