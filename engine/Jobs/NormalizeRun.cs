@@ -122,6 +122,7 @@ internal sealed class NormalizeRun : IAsyncDisposable
         var state = new TableState
         {
             RunId = Id, Scan = ChangePlan.ScanKey(Options.Columns.Date, Options.CsvDelimiter), Settings = Plan.Settings, Files = Plan.Files, Partitions = partitions,
+            Stream = Plan.Previous?.Stream,
         };
 
         var changes = TableChanges.Of(Plan, counts);

@@ -39,6 +39,12 @@ internal sealed record TableState
     /// <summary>By partition value: <c>YYYY-MM-DD</c>, or <see cref="Undated"/>.</summary>
     [JsonPropertyName("partitions")] public SortedDictionary<string, PartitionState> Partitions { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What <c>fxengine stream</c> appended (its own files, beside the batch runs'), and the topic
+    /// offsets those files hold: batch runs carry it over untouched, the stream resumes from it.
+    /// </summary>
+    [JsonPropertyName("stream")] public StreamState? Stream { get; init; }
+
     public static async Task<TableState?> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
         if (!await store.ExistsAsync(Key, cancellationToken).ConfigureAwait(false))

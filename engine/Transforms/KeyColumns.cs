@@ -111,7 +111,7 @@ internal static class KeyColumns
     private static int UtcDay(DateTime value) =>
         DateOnly.FromDateTime(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).DayNumber;
 
-    private static int ParseDay(ReadOnlySpan<char> text)
+    internal static int ParseDay(ReadOnlySpan<char> text)
     {
         var trimmed = text.Trim();
         if (DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))

@@ -9,5 +9,8 @@ public static class RejectReason
     public const string InvalidAmount = "invalid_amount";
     public const string InvalidDate = "invalid_date";
 
+    /// <summary>Stream mode: a message that is not a transaction object (not JSON, not an object, too large).</summary>
+    public const string InvalidMessage = "invalid_message";
+
     public static readonly IReadOnlyList<string> All = [MissingRate, UnknownCurrency, InvalidCurrency, InvalidAmount, InvalidDate];
 }

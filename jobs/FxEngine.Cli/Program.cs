@@ -13,6 +13,7 @@ var root = new Command("fxengine", "FxEngine: converts transactions in many curr
     Commands.Generate(),
     Commands.Produce(),
     Commands.Sink(),
+    Commands.Stream(),
     Commands.Broker(),
     Commands.Emr(),
 };

@@ -1,0 +1,356 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using FxEngine.Data;
+using FxEngine.Jobs;
+using FxEngine.Kafka;
+using FxEngine.Table;
+using FxEngine.Transforms;
+using Parquet.Schema;
+
+namespace FxEngine.Streaming;
+
+/// <summary>
+/// The stream's loop, on one thread: take the rates that arrived, consume a slice of
+/// transactions (each is ready when its day has a snapshot, else it waits), release rows whose
+/// grace ended, pause the consumer while the wait buffer is full, and flush on the interval
+/// (or when the buffer of ready rows is full). A flush converts the ready rows with the rates
+/// table of that moment and commits them with their offsets (<see cref="StreamTable"/>).
+/// </summary>
+internal sealed class StreamRunner : IDisposable
+{
+    private const int SliceMessages = 5_000;
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PartitionRefresh = TimeSpan.FromSeconds(30);
+
+    private readonly StreamOptions _options;
+    private readonly KafkaSettings _kafka;
+    private readonly StreamTable _table;
+    private readonly Action<string> _log;
+    private readonly Action<StreamProgress>? _progress;
+    private readonly OffsetLedger _ledger;
+    private readonly StreamColumns _columns;
+    private readonly TransactionDecoder _decoder;
+    private readonly LiveRates _rates;
+    private readonly RatesFeed _ratesFeed;
+    private readonly RateWaitBuffer _waiting = new();
+    private readonly List<StreamRow> _ready = [];
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly DeadLetters _deadLetters;
+    private readonly HashSet<int> _assigned = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private StreamState? _state;
+    private bool _paused;
+    private long _rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _committedRows, _rateMark;
+    private int _flushes;
+    private TimeSpan _lastFlush, _lastProgress, _partitionsRefreshed = TimeSpan.MinValue;
+
+    public StreamRunner(StreamOptions options, KafkaSettings kafka, StreamTable table, StreamState? state, Action<string> log, Action<StreamProgress>? progress)
+    {
+        (_options, _kafka, _table, _state, _log, _progress) = (options, kafka, table, state, log, progress);
+        _ledger = OffsetLedger.From(state);
+        _columns = new StreamColumns(state?.Columns ?? []);
+        _decoder = new TransactionDecoder(_columns, options.Columns, options.TargetCode);
+        _rates = new LiveRates(options.TargetCode, options.MaxStaleDays);
+        _ratesFeed = new RatesFeed(kafka, options.RatesTopic, log);
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer()).Build();
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
+        _deadLetters = new DeadLetters(_producer, kafka.DeadLetter, log);
+    }
+
+    public async Task<StreamResult> RunAsync(CancellationToken cancellationToken)
+    {
+        // Rates first, to the end of the topic: transactions of days it already has need not wait.
+        while (!_ratesFeed.CaughtUp && !cancellationToken.IsCancellationRequested)
+        {
+            _ratesFeed.Poll(_rates, TimeSpan.FromMilliseconds(200));
+            if (_clock.Elapsed > TimeSpan.FromSeconds(30) && !_ratesFeed.CaughtUp)
+            {
+                _log($"{_options.RatesTopic}: not at its end after 30 s (or the topic does not exist yet); starting with {_rates.Count} snapshot(s)");
+                break;
+            }
+        }
+        _log($"rates: {_rates.Count} snapshot(s) from {_options.RatesTopic}");
+        RefreshPartitions();
+        var end = _options.Once ? EndOffsets() : null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                foreach (var day in _ratesFeed.Poll(_rates, TimeSpan.Zero))
+                    _ready.AddRange(_waiting.Release(day.DayNumber));
+                ConsumeSlice(cancellationToken);
+                _ready.AddRange(_waiting.Expire(Environment.TickCount64 - (long)_options.Grace.TotalMilliseconds));
+                Backpressure();
+                if (end is not null && end.All(e => _ledger.PositionOf(e.Key) >= e.Value))
+                {
+                    // --once: caught up with the end seen at start; what still waits takes the as-of rule now.
+                    _ready.AddRange(_waiting.ReleaseAll());
+                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    break;
+                }
+                if (_ready.Count >= _options.MaxBufferedRows || (_ready.Count > 0 && _clock.Elapsed - _lastFlush >= _options.FlushEvery))
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                Report(force: false);
+                RefreshPartitions();
+            }
+            if (cancellationToken.IsCancellationRequested && _ready.Count > 0)
+            {
+                // Stopped by a signal: commit what is converted; rows still waiting are read again on the next start.
+                _log($"stopping: committing {_ready.Count:N0} converted row(s); {_waiting.Count:N0} waiting for rates are read again on the next start");
+                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Report(force: true);
+        }
+        return new StreamResult(_rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _flushes);
+    }
+
+    private void ConsumeSlice(CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromMilliseconds(100);
+        for (var i = 0; i < SliceMessages && !cancellationToken.IsCancellationRequested; i++, timeout = TimeSpan.Zero)
+        {
+            ConsumeResult<byte[]?, byte[]?>? result;
+            try
+            {
+                result = _consumer.Consume(timeout);
+            }
+            catch (ConsumeException ex)
+            {
+                throw new FxException($"{_options.Topic}: consuming failed ({ex.Error.Reason}); nothing past the last commit is lost, a restart resumes there", ex);
+            }
+            if (result is null)
+                return;
+            var partition = result.Partition.Value;
+            if (result.IsPartitionEOF)
+            {
+                _ledger.Reached(partition, result.Offset.Value);
+                continue;
+            }
+            if (!_ledger.Consume(partition, result.Offset.Value))
+            {
+                _skipped++; // in the table already: read again only to reach a row that was waiting
+                continue;
+            }
+            _rowsIn++;
+            var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Value, Environment.TickCount64);
+            if (row.Problem is { } problem)
+            {
+                var origin = $"{result.Topic}[{partition}]@{result.Offset.Value}";
+                _deadLetters.Send(result, RejectReason.InvalidMessage, problem, origin, cancellationToken);
+                _deadLettered++;
+                _ready.Add(row);
+            }
+            else if (row.Day == KeyColumns.NoDay || _rates.Has(DateOnly.FromDayNumber(row.Day)))
+                _ready.Add(row);
+            else
+                _waiting.Add(row);
+        }
+    }
+
+    /// <summary>Pauses the transactions while the wait buffer is full; resumes once it drains below nine tenths.</summary>
+    private void Backpressure()
+    {
+        var assignment = _consumer.Assignment;
+        if (!_paused && _waiting.Count >= _options.MaxWaitingRows)
+        {
+            _consumer.Pause(assignment);
+            _paused = true;
+            _log($"{_waiting.Count:N0} rows wait for rates (the limit): consumption paused until their rates arrive or their grace ends");
+        }
+        else if (_paused && _waiting.Count < _options.MaxWaitingRows * 9L / 10)
+        {
+            _consumer.Resume(assignment);
+            _paused = false;
+        }
+    }
+
+    /// <summary>Converts and commits the ready rows, with the offsets they complete.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        _lastFlush = _clock.Elapsed;
+        if (_ready.Count == 0)
+            return;
+        if (_rates.Table is not { } rates)
+        {
+            if (_options.Once)
+                throw new FxException($"{_options.RatesTopic}: no rate snapshot at all, so {_ready.Count:N0} transaction(s) cannot be converted; nothing was committed");
+            _log($"{_options.RatesTopic}: no rate snapshot yet; holding {_ready.Count:N0} row(s)");
+            return;
+        }
+        var flush = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        foreach (var key in new[] { _options.Columns.Date, _options.Columns.Currency, _options.Columns.Amount })
+            _columns.IndexOf(key);
+        var rows = _ready.Where(r => r.Problem is null).ToList();
+        var invalid = _ready.Where(r => r.Problem is not null).ToList();
+        var normalizer = new BatchNormalizer(rates, _options.Columns);
+        NormalizedBatch normalized;
+        using (var batch = Batch(rows, flush))
+            normalized = normalizer.Normalize(batch);
+        using var invalidBatch = invalid.Count == 0 ? null : InvalidBatch(invalid);
+        var files = await _table.StageAsync(flush, normalized, invalidBatch, cancellationToken).ConfigureAwait(false);
+
+        var counts = new PartitionCounts();
+        foreach (var (date, part) in normalized.Partitions)
+            counts.Converted(date, part);
+        foreach (var (date, part) in normalized.Rejects)
+            counts.Rejected(date is { } day ? TableState.PartitionOf(day) : TableState.Undated, part.RowCount);
+        if (invalid.Count > 0)
+            counts.Rejected(TableState.Undated, invalid.Count);
+        DisposeAll(normalized);
+
+        var written = _ready.Select(r => (r.Partition, r.Offset)).ToList();
+        var offsets = _ledger.After(written);
+        try
+        {
+            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush), cancellationToken).ConfigureAwait(false);
+            _state = stored.Stream;
+        }
+        catch
+        {
+            await _table.DiscardAsync(files).ConfigureAwait(false);
+            throw;
+        }
+        _ledger.Committed(offsets, written);
+        _flushes++;
+        _committedRows += _ready.Count;
+        _rowsOut += normalized.Stats.RowsOut;
+        _rowsRejected += normalized.Stats.RowsRejected + invalid.Count;
+        _ready.Clear();
+        CommitGroupOffsets();
+    }
+
+    private StreamState Next(StreamState? previous, SortedDictionary<int, PartitionOffsets> offsets, PartitionCounts counts, string flush)
+    {
+        var partitions = new SortedDictionary<string, PartitionState>(previous?.Partitions ?? [], StringComparer.Ordinal);
+        foreach (var (key, (converted, stale, rejected)) in counts.All)
+        {
+            var was = partitions.GetValueOrDefault(key) ?? new PartitionState();
+            partitions[key] = was with
+            {
+                RunId = flush, RowsOut = was.RowsOut + converted, StaleRows = was.StaleRows + stale, RowsRejected = was.RowsRejected + rejected,
+            };
+        }
+        return new StreamState
+        {
+            Topic = _options.Topic, Columns = _columns.Names.ToList(), Offsets = offsets, Partitions = partitions,
+            LastFlush = flush, LastCommitAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>The ready rows as an untyped batch of text columns, as a CSV file's would be.</summary>
+    private ColumnBatch Batch(List<StreamRow> rows, string flush)
+    {
+        var columns = new List<Column>(_columns.Names.Count);
+        for (var c = 0; c < _columns.Names.Count; c++)
+        {
+            var values = new string?[rows.Count];
+            for (var r = 0; r < rows.Count; r++)
+                values[r] = c < rows[r].Values.Length ? rows[r].Values[c] : null;
+            columns.Add(new StringColumn(new DataField<string>(_columns.Names[c], nullable: true), values));
+        }
+        return new ColumnBatch($"{_options.Topic} flush {flush}", columns, untyped: true);
+    }
+
+    /// <summary>Rejects of messages that are not transactions: every column null, the problem in reject_detail.</summary>
+    private ColumnBatch InvalidBatch(List<StreamRow> rows)
+    {
+        var columns = new List<Column>();
+        foreach (var name in _columns.Names.Where(n => n != OutputSchema.PartitionColumn))
+            columns.Add(new StringColumn(new DataField<string>(name, nullable: true), new string?[rows.Count]));
+        columns.Add(new StringColumn(new DataField<string>(OutputSchema.ReasonColumn, nullable: false), rows.Select(_ => (string?)RejectReason.InvalidMessage).ToArray()));
+        columns.Add(new StringColumn(new DataField<string>(OutputSchema.DetailColumn, nullable: true),
+            rows.Select(r => (string?)$"{_options.Topic}[{r.Partition}]@{r.Offset}: {r.Problem}").ToArray()));
+        return new ColumnBatch($"{_options.Topic} invalid messages", columns, untyped: true);
+    }
+
+    private static void DisposeAll(NormalizedBatch normalized)
+    {
+        foreach (var (_, batch) in normalized.Partitions)
+            batch.Dispose();
+        foreach (var (_, batch) in normalized.Rejects)
+            batch.Dispose();
+    }
+
+    /// <summary>The group's offsets follow the table's, for monitoring tools; a restart never reads them.</summary>
+    private void CommitGroupOffsets()
+    {
+        try
+        {
+            var points = _ledger.ResumePoints().Where(p => _assigned.Contains(p.Partition))
+                .Select(p => new TopicPartitionOffset(_options.Topic, p.Partition, p.Offset)).ToList();
+            if (points.Count > 0)
+                _consumer.Commit(points);
+        }
+        catch (KafkaException ex)
+        {
+            _log($"{_options.Topic}: committing the group's (informational) offsets failed ({ex.Error.Reason}); the table state holds the real ones");
+        }
+    }
+
+    /// <summary>Assigns the topic's partitions (and any added later), each from where the table state says it resumes.</summary>
+    private void RefreshPartitions()
+    {
+        if (_clock.Elapsed - _partitionsRefreshed < PartitionRefresh)
+            return;
+        _partitionsRefreshed = _clock.Elapsed;
+        var added = TopicPartitions.Of(_consumer.Handle, _options.Topic).Where(_assigned.Add).ToList();
+        if (added.Count == 0)
+            return;
+        var starts = added.Select(p => new TopicPartitionOffset(_options.Topic, p, _ledger.StartOf(p) is { } at ? new Offset(at) : Offset.Beginning)).ToList();
+        _consumer.IncrementalAssign(starts);
+        if (_paused)
+            _consumer.Pause(starts.Select(s => s.TopicPartition));
+        _log($"{_options.Topic}: reading {string.Join(", ", starts.Select(s => $"[{s.Partition.Value}] from {(s.Offset == Offset.Beginning ? "the beginning" : s.Offset.Value)}"))}");
+    }
+
+    /// <summary>--once: the end of each partition now; the run stops when it has read that far.</summary>
+    private Dictionary<int, long> EndOffsets() =>
+        _assigned.ToDictionary(p => p, p =>
+        {
+            try
+            {
+                return _consumer.QueryWatermarkOffsets(new TopicPartition(_options.Topic, p), TimeSpan.FromSeconds(30)).High.Value;
+            }
+            catch (KafkaException ex)
+            {
+                throw new FxException($"{_options.Topic}[{p}]: cannot read its end offset ({ex.Error.Reason})", ex);
+            }
+        });
+
+    private void Report(bool force)
+    {
+        var now = _clock.Elapsed;
+        if (_progress is null || (!force && now - _lastProgress < ProgressEvery))
+            return;
+        var seconds = Math.Max((now - _lastProgress).TotalSeconds, 0.001);
+        var rate = (_committedRows - _rateMark) / seconds;
+        (_lastProgress, _rateMark) = (now, _committedRows);
+        var lag = new SortedDictionary<int, long>();
+        foreach (var partition in _assigned)
+        {
+            var high = _consumer.GetWatermarkOffsets(new TopicPartition(_options.Topic, partition)).High;
+            lag[partition] = high == Offset.Unset ? 0 : Math.Max(0, high.Value - _ledger.PositionOf(partition));
+        }
+        _progress(new StreamProgress(_committedRows, rate, lag, _waiting.Count, _waiting.Days.OrderBy(d => d.Day).Take(3).ToList(), _state?.LastCommitAt, _paused));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _consumer.Close();
+        }
+        catch (KafkaException)
+        {
+            // Leaving the group is a courtesy; the table state holds the offsets.
+        }
+        _consumer.Dispose();
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+        _ratesFeed.Dispose();
+    }
+}

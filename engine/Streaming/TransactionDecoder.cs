@@ -1,0 +1,157 @@
+using System.Text;
+using System.Text.Json;
+using FxEngine.Kafka;
+using FxEngine.Transforms;
+
+namespace FxEngine.Streaming;
+
+/// <summary>One consumed transaction: where it came from, its field values by column, and its day.</summary>
+internal sealed class StreamRow(int partition, long offset, string?[] values, int day, long receivedAt)
+{
+    public int Partition { get; } = partition;
+    public long Offset { get; } = offset;
+
+    /// <summary>Text of each field by <see cref="StreamColumns"/> index (shorter when later messages added columns).</summary>
+    public string?[] Values { get; } = values;
+
+    /// <summary>The transaction's UTC day number, or <see cref="KeyColumns.NoDay"/>.</summary>
+    public int Day { get; } = day;
+
+    /// <summary>When it was consumed (<see cref="Environment.TickCount64"/>), for the grace period.</summary>
+    public long ReceivedAt { get; } = receivedAt;
+
+    /// <summary>Why the message is not a transaction object (then every value is null).</summary>
+    public string? Problem { get; init; }
+
+    public bool Waiting { get; set; }
+}
+
+/// <summary>The input columns of a stream, in the order first seen; a message with a new field adds one.</summary>
+internal sealed class StreamColumns
+{
+    private readonly List<string> _names = [];
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+
+    public StreamColumns(IEnumerable<string> known)
+    {
+        foreach (var name in known)
+            IndexOf(name);
+    }
+
+    public IReadOnlyList<string> Names => _names;
+
+    public int IndexOf(string name)
+    {
+        if (!_index.TryGetValue(name, out var index))
+        {
+            _index[name] = index = _names.Count;
+            _names.Add(name);
+        }
+        return index;
+    }
+
+    public bool Contains(string name) => _index.ContainsKey(name);
+}
+
+/// <summary>
+/// Reads a transaction message: one JSON object whose fields become text columns, exactly as
+/// a CSV file's do (the normalizer then reads and types dates and amounts as for CSV input). A
+/// number keeps its JSON text, so an amount is never read through a double; a nested object or
+/// array is kept as its JSON text. A message that is not such an object yields a row with a
+/// <see cref="StreamRow.Problem"/> and no values: it becomes an <c>invalid_message</c> reject.
+/// </summary>
+internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping mapping, string target)
+{
+    /// <summary>A larger value is refused unread: one field of it would otherwise bloat every file it lands in.</summary>
+    public const int MaxValueBytes = DeadLetters.MaxBodyBytes;
+
+    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal)
+    {
+        OutputSchema.CurrencyColumn, OutputSchema.AmountColumn(target), OutputSchema.RateColumn, OutputSchema.RateDateColumn,
+        OutputSchema.StatusColumn, OutputSchema.ReasonColumn, OutputSchema.DetailColumn,
+    };
+
+    public StreamRow Decode(int partition, long offset, byte[]? value, long receivedAt)
+    {
+        if (value is null)
+            return Invalid(partition, offset, receivedAt, "the message has no value");
+        if (value.Length > MaxValueBytes)
+            return Invalid(partition, offset, receivedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
+        var fields = new List<(string Name, string? Text)>();
+        try
+        {
+            var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return Invalid(partition, offset, receivedAt, $"not a JSON object (it starts with {Describe(reader)})");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                fields.Add((name, Text(ref reader, value)));
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                return Invalid(partition, offset, receivedAt, "not one JSON object: something follows it");
+        }
+        catch (JsonException ex)
+        {
+            return Invalid(partition, offset, receivedAt, $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message.Split(" LineNumber")[0]}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Invalid(partition, offset, receivedAt, $"not valid JSON: {ex.Message}");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, _) in fields)
+        {
+            if (!seen.Add(name))
+                return Invalid(partition, offset, receivedAt, $"field '{name}' appears twice");
+            if (_reserved.Contains(name))
+                return Invalid(partition, offset, receivedAt, $"field '{name}' is a column the normalizer adds; rename it");
+            if (name == OutputSchema.PartitionColumn && mapping.Date != OutputSchema.PartitionColumn)
+                return Invalid(partition, offset, receivedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
+        }
+        var indexes = fields.Select(f => columns.IndexOf(f.Name)).ToArray();
+        var values = new string?[columns.Names.Count];
+        for (var i = 0; i < fields.Count; i++)
+            values[indexes[i]] = fields[i].Text;
+        var date = fields.FirstOrDefault(f => f.Name == mapping.Date).Text;
+        return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), receivedAt);
+    }
+
+    private static StreamRow Invalid(int partition, long offset, long receivedAt, string problem) =>
+        new(partition, offset, [], KeyColumns.NoDay, receivedAt) { Problem = problem };
+
+    /// <summary>A field's text: strings unescaped, numbers and literals as written, nested values as their JSON; null stays null.</summary>
+    private static string? Text(ref Utf8JsonReader reader, byte[] value)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Number:
+            case JsonTokenType.True:
+            case JsonTokenType.False:
+                return Encoding.UTF8.GetString(reader.ValueSpan);
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                return Encoding.UTF8.GetString(value, start, (int)reader.BytesConsumed - start);
+            default:
+                throw new JsonException($"unexpected {reader.TokenType}");
+        }
+    }
+
+    private static string Describe(Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => "nothing",
+    };
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+
+namespace FxEngine.Table;
+
+/// <summary>
+/// The stream's side of a table's state: for each topic partition, the offsets whose rows are
+/// in the table (its commit point: files and offsets are published by one state write), the
+/// columns its files use, and a flush whose files are recorded but not yet all moved in place.
+/// </summary>
+internal sealed record StreamState
+{
+    [JsonPropertyName("topic")] public string Topic { get; init; } = "";
+
+    /// <summary>The input columns in the order first seen; later messages may add more, never reorder.</summary>
+    [JsonPropertyName("columns")] public List<string> Columns { get; init; } = [];
+
+    /// <summary>By topic partition number.</summary>
+    [JsonPropertyName("offsets")] public SortedDictionary<int, PartitionOffsets> Offsets { get; init; } = [];
+
+    /// <summary>A committed flush whose files may not all be in place: the next start finishes moving them.</summary>
+    [JsonPropertyName("publishing")] public StreamFlushFiles? Publishing { get; init; }
+
+    /// <summary>Rows the stream put in each table partition (<c>YYYY-MM-DD</c> or the undated one), over all its flushes.</summary>
+    [JsonPropertyName("partitions")] public SortedDictionary<string, PartitionState> Partitions { get; init; } = new(StringComparer.Ordinal);
+
+    [JsonPropertyName("last_flush")] public string LastFlush { get; init; } = "";
+
+    [JsonPropertyName("last_commit_at")] public DateTimeOffset? LastCommitAt { get; init; }
+}
+
+/// <summary>
+/// One topic partition's progress: every offset below <see cref="Next"/> is in the table except
+/// the <see cref="Unwritten"/> ranges (rows still waiting for their day's rates when the flush
+/// was committed). A restart reads again from the first unwritten offset and skips the rest.
+/// </summary>
+internal sealed record PartitionOffsets
+{
+    [JsonPropertyName("next")] public long Next { get; init; }
+
+    /// <summary>Half-open ranges [from, to) of offsets below <see cref="Next"/> not yet in the table.</summary>
+    [JsonPropertyName("unwritten")] public List<long[]> Unwritten { get; init; } = [];
+}
+
+/// <summary>The files of one flush: where each was staged and where it goes, in output and rejects.</summary>
+internal sealed record StreamFlushFiles
+{
+    [JsonPropertyName("flush")] public string Flush { get; init; } = "";
+
+    /// <summary>Keys relative to the output location: staged key → final key.</summary>
+    [JsonPropertyName("output")] public SortedDictionary<string, string> Output { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keys relative to the rejects location.</summary>
+    [JsonPropertyName("rejects")] public SortedDictionary<string, string> Rejects { get; init; } = new(StringComparer.Ordinal);
+}
