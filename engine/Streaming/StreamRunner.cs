@@ -43,7 +43,7 @@ internal sealed class StreamRunner : IDisposable
     private bool _paused;
     private long _rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _committedRows, _rateMark;
     private int _flushes;
-    private TimeSpan _lastFlush, _lastProgress, _partitionsRefreshed = TimeSpan.MinValue;
+    private TimeSpan _lastFlush, _lastProgress, _partitionsRefreshed = -PartitionRefresh;
 
     public StreamRunner(StreamOptions options, KafkaSettings kafka, StreamTable table, StreamState? state, Action<string> log, Action<StreamProgress>? progress)
     {
