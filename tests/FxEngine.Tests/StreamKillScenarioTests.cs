@@ -1,0 +1,58 @@
+using FxEngine.Kafka;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// `fxengine stream` killed with SIGKILL at five random moments while transactions keep
+/// arriving, restarted each time, then `--once`: every transaction is in the table exactly once
+/// and the table equals a full batch run. A kill can land while a flush stages its files, between
+/// its state write and its moves, or between flushes: the next start must finish or drop each.
+/// </summary>
+public class StreamKillScenarioTests
+{
+    [Fact]
+    public async Task Stream_KilledFiveTimesWhileInputArrives_HoldsEveryRowOnce()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var from = D("2024-05-01");
+        var rateDays = Enumerable.Range(-7, 20).Select(from.AddDays).ToList();
+        var rows = StreamTest.Transactions(60_000, from, 12, seed: 11);
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", rateDays);
+        string[] args = ["stream", "--bootstrap-servers", broker.BootstrapServers, "--lake", "lake", "--flush-every", "0.2s"];
+
+        var feeding = Task.Run(async () =>
+        {
+            foreach (var chunk in rows.Chunk(2_000))
+            {
+                StreamTest.Produce(producer, "transactions", chunk);
+                await Task.Delay(100);
+            }
+        });
+        var random = new Random(5);
+        var killedAfterCommit = 0;
+        for (var kill = 0; kill < 5; kill++)
+        {
+            using var stream = Cli.Start(dir.Path, new Dictionary<string, string?>(), args);
+            await Cli.WaitForLineAsync(stream, line => line.Contains("reading [", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+            var before = StreamTest.Committed(dir.Sub("lake"));
+            await Task.Delay(random.Next(300, 1_500));
+            stream.Kill();
+            await stream.WaitForExitAsync();
+            if (StreamTest.Committed(dir.Sub("lake")) > before)
+                killedAfterCommit++;
+        }
+        await feeding;
+
+        var once = await Cli.RunAsync(dir.Path, [.. args, "--once"]);
+
+        Assert.True(once.ExitCode == 0, once.Stderr);
+        Assert.True(killedAfterCommit >= 3, $"only {killedAfterCommit} of the 5 runs committed anything before their kill");
+        var actual = StreamTest.LakeRows(dir.Sub("lake"));
+        Assert.Equal(rows.Count, actual.Count);
+        Assert.Equal(rows.Count, actual.Select(r => r.Split('|')[0]).Distinct().Count());
+        Assert.Equal(await StreamTest.BatchReferenceAsync(dir, rows, rateDays), actual);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using FxEngine.Jobs;
+using FxEngine.Kafka;
+using FxEngine.Streaming;
+using static FxEngine.Tests.TestData;
+
+namespace FxEngine.Tests;
+
+/// <summary>
+/// What the stream does with messages that are not good transactions, and with rates that
+/// arrive after their day's transactions: a reject with its reason, a dead letter for what is
+/// not a transaction at all, and the partition goes on.
+/// </summary>
+public class StreamMessagesScenarioTests
+{
+    [Fact]
+    public async Task PoisonMessages_BecomeRejectsAndDeadLetters_AndTheStreamGoesOn()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var day = D("2024-06-03");
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var huge = $"{{\"txn_id\":\"big\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":1,\"note\":\"{new string('x', 2_000_000)}\"}}";
+        var poison = new (string Key, string Value)[]
+        {
+            ("p1", "this is not json"),
+            ("p2", "[1, 2, 3]"),
+            ("p3", "{\"txn_id\":\"p3\",\"txn_date\":\"2024-06-03\",\"amount\":5}"),
+            ("p4", huge),
+            ("p5", "{\"txn_id\":\"p5\",\"txn_date\":\"2024-13-45\",\"currency\":\"EUR\",\"amount\":\"10.00\"}"),
+            ("p6", "{\"txn_id\":\"p6\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":\"10.00\",\"fx_rate\":\"1\"}"),
+            ("p7", "{\"txn_id\":\"p7\",\"txn_date\":\"2024-06-03T22:15:00-05:00\",\"currency\":\"eur\",\"amount\":12.345}"),
+        };
+        foreach (var (key, value) in poison)
+            StreamTest.ProduceRaw(producer, "transactions", key, Encoding.UTF8.GetBytes(value));
+        var good = StreamTest.Transactions(1_000, day, 1, seed: 3);
+        StreamTest.Produce(producer, "transactions", good);
+
+        var result = await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true }, new KafkaSettings { BootstrapServers = broker.BootstrapServers },
+            _ => { }, null, default);
+
+        Assert.Equal(poison.Length + good.Count, result.RowsIn);
+        Assert.Equal(4, result.DeadLettered); // not JSON, an array, the 2 MB value, a column the normalizer adds
+        var rejects = Query($"SELECT coalesce(txn_id, '') AS id, reject_reason AS reason, reject_detail AS detail FROM read_parquet('{Glob($"{lake}/rejected_data")}') ORDER BY detail")
+            .Select(r => ((string)r["id"]!, (string)r["reason"]!, (string?)r["detail"])).ToList();
+        var invalid = rejects.Where(r => r.Item2 == "invalid_message").Select(r => r.Item3!).ToList();
+        Assert.Equal(4, invalid.Count);
+        Assert.Contains(invalid, d => d.Contains("not valid JSON", StringComparison.Ordinal));
+        Assert.Contains(invalid, d => d.Contains("not a JSON object (it starts with an array)", StringComparison.Ordinal));
+        Assert.Contains(invalid, d => d.Contains("over the 256 KiB", StringComparison.Ordinal));
+        Assert.Contains(invalid, d => d.Contains("'fx_rate' is a column the normalizer adds", StringComparison.Ordinal));
+        Assert.All(invalid, d => Assert.StartsWith("transactions[", d));
+        Assert.Contains(("p3", "invalid_currency", (string?)null), rejects);
+        Assert.Contains(("p5", "invalid_date", (string?)"2024-13-45"), rejects);
+        // A timestamp stands for its UTC date, and a lower-case code is a code: p7 converts.
+        var p7 = Query($"SELECT CAST(txn_date AS VARCHAR) AS d, fx_currency AS c FROM read_parquet('{Glob($"{lake}/processed_data")}', hive_partitioning = true) WHERE txn_id = 'p7'");
+        Assert.Equal(("2024-06-04", "EUR"), ((string)Assert.Single(p7)["d"]!, (string)p7[0]["c"]!));
+        Assert.Equal(poison.Length + good.Count, StreamTest.LakeRows(lake).Count);
+
+        var letters = KafkaTest.ReadAll(broker, "transactions.dlq", 4);
+        Assert.Equal(4, letters.Count);
+        Assert.All(letters, l => Assert.Equal("invalid_message", Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes("fx-dlq-reason"))));
+        Assert.Contains(letters, l => l.Message.Key == "p4" && l.Message.Value!.Length == 256 * 1024);
+    }
+
+    [Fact]
+    public async Task LateSnapshot_WithinGraceConvertsExactly_BeyondGraceTakesTheAsOfRule()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var (early, onTime, late) = (D("2024-07-01"), D("2024-07-02"), D("2024-07-03"));
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [early]);
+        using var stop = new CancellationTokenSource();
+        var log = KafkaTest.Log();
+        var options = new StreamOptions { Lake = lake, Grace = TimeSpan.FromSeconds(4), FlushEvery = TimeSpan.FromMilliseconds(200) };
+        var stream = StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = broker.BootstrapServers }, log.Enqueue, null, stop.Token);
+
+        StreamTest.Produce(producer, "transactions", StreamTest.Transactions(50, onTime, 1, seed: 1, prefix: "a"));
+        StreamTest.Produce(producer, "transactions", StreamTest.Transactions(50, late, 1, seed: 2, prefix: "b"));
+        await Task.Delay(1_000);
+        Assert.Equal(0, StreamTest.Committed(lake)); // both days wait for their snapshots
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [onTime]); // within the grace
+        await StreamTest.WaitUntilAsync(() => StreamTest.Committed(lake) == 50, TimeSpan.FromSeconds(30), () => string.Join(" | ", log));
+        await StreamTest.WaitUntilAsync(() => StreamTest.Committed(lake) == 100, TimeSpan.FromSeconds(30), () => string.Join(" | ", log));
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [late]); // beyond it: the rows already took the as-of rule
+        await Task.Delay(1_000);
+        stop.Cancel();
+        await stream;
+
+        var statuses = Query($"SELECT substr(txn_id, 1, 1) AS k, fx_status AS s, CAST(fx_rate_date AS VARCHAR) AS r, count(*) AS n " +
+                             $"FROM read_parquet('{Glob($"{lake}/processed_data")}') GROUP BY ALL ORDER BY 1")
+            .Select(r => ((string)r["k"]!, (string)r["s"]!, (string)r["r"]!)).ToList();
+        Assert.Equal([("a", "exact", "2024-07-02"), ("b", "stale", "2024-07-02")], statuses);
+    }
+}
