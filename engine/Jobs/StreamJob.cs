@@ -6,7 +6,7 @@ using FxEngine.Streaming;
 namespace FxEngine.Jobs;
 
 /// <summary>A stream's state now, for the progress line.</summary>
-public sealed record StreamProgress(long RowsCommitted, double RowsPerSecond, IReadOnlyDictionary<int, long> LagByPartition, int RowsWaiting,
+public sealed record StreamProgress(long RowsRead, long RowsCommitted, double RowsPerSecond, IReadOnlyDictionary<int, long> LagByPartition, int RowsWaiting,
     IReadOnlyList<(DateOnly Day, int Rows)> WaitingDays, DateTimeOffset? LastCommitAt, bool Paused);
 
 /// <summary>What a stream did before it stopped.</summary>

@@ -29,6 +29,9 @@ internal sealed class RatesFeed : IDisposable
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
     }
 
+    /// <summary>False while the topic does not exist.</summary>
+    public bool Exists => _assigned.Count > 0;
+
     /// <summary>True once every partition of the topic has been read to its end at least once.</summary>
     public bool CaughtUp => _assigned.Count > 0 && _atEnd.IsSupersetOf(_assigned);
 

@@ -64,6 +64,11 @@ internal sealed class StreamRunner : IDisposable
         while (!_ratesFeed.CaughtUp && !cancellationToken.IsCancellationRequested)
         {
             _ratesFeed.Poll(_rates, TimeSpan.FromMilliseconds(200));
+            if (!_ratesFeed.Exists)
+            {
+                _log($"{_options.RatesTopic}: the rates topic does not exist yet; transactions wait for their rates (up to --grace)");
+                break;
+            }
             if (_clock.Elapsed > TimeSpan.FromSeconds(30) && !_ratesFeed.CaughtUp)
             {
                 _log($"{_options.RatesTopic}: not at its end after 30 s (or the topic does not exist yet); starting with {_rates.Count} snapshot(s)");
@@ -335,7 +340,7 @@ internal sealed class StreamRunner : IDisposable
             var high = _consumer.GetWatermarkOffsets(new TopicPartition(_options.Topic, partition)).High;
             lag[partition] = high == Offset.Unset ? 0 : Math.Max(0, high.Value - _ledger.PositionOf(partition));
         }
-        _progress(new StreamProgress(_committedRows, rate, lag, _waiting.Count, _waiting.Days.OrderBy(d => d.Day).Take(3).ToList(), _state?.LastCommitAt, _paused));
+        _progress(new StreamProgress(_rowsIn, _committedRows, rate, lag, _waiting.Count, _waiting.Days.OrderBy(d => d.Day).Take(3).ToList(), _state?.LastCommitAt, _paused));
     }
 
     public void Dispose()

@@ -67,6 +67,6 @@ internal static partial class Commands
         var waiting = p.RowsWaiting == 0 ? "none waiting for rates"
             : $"{p.RowsWaiting:N0} waiting for rates ({string.Join(", ", p.WaitingDays.Select(d => $"{d.Day:yyyy-MM-dd}: {d.Rows:N0}"))}){(p.Paused ? ", consumption paused" : "")}";
         var commit = p.LastCommitAt is { } at ? at.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "none yet";
-        return $"stream: {p.RowsCommitted:N0} rows committed, {p.RowsPerSecond:N0} rows/s, lag {lag}, {waiting}, last commit {commit}";
+        return $"stream: {p.RowsRead:N0} read, {p.RowsCommitted:N0} committed, {p.RowsPerSecond:N0} rows/s, lag {lag}, {waiting}, last commit {commit}";
     }
 }

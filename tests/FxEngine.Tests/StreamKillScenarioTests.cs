@@ -56,3 +56,33 @@ public class StreamKillScenarioTests
         Assert.Equal(await StreamTest.BatchReferenceAsync(dir, rows, rateDays), actual);
     }
 }
+
+/// <summary>SIGTERM: the stream commits what it has converted, then exits 130; a restart reads nothing twice.</summary>
+public class StreamSignalScenarioTests
+{
+    [Fact]
+    public async Task Sigterm_CommitsConvertedRowsAndExits130()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var day = D("2024-09-02");
+        var rows = StreamTest.Transactions(5_000, day, 1, seed: 8);
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        StreamTest.Produce(producer, "transactions", rows);
+        string[] args = ["stream", "--bootstrap-servers", broker.BootstrapServers, "--lake", "lake", "--flush-every", "1h"];
+
+        using var stream = Cli.Start(dir.Path, new Dictionary<string, string?>(), args);
+        await Cli.WaitForLineAsync(stream, line => line.StartsWith($"stream: {rows.Count:N0} read", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        Assert.Equal(0, StreamTest.Committed(dir.Sub("lake"))); // nothing flushed yet: the interval is an hour
+        Cli.Signal(stream, 15);
+        await stream.WaitForExitAsync();
+
+        Assert.Equal(130, stream.ExitCode);
+        Assert.Equal(rows.Count, StreamTest.Committed(dir.Sub("lake")));
+        var again = await Cli.RunAsync(dir.Path, [.. args, "--once"]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("read 0 transaction(s)", again.Stdout, StringComparison.Ordinal);
+        Assert.Equal(rows.Count, StreamTest.LakeRows(dir.Sub("lake")).Count);
+    }
+}
