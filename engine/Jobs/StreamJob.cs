@@ -9,6 +9,9 @@ namespace FxEngine.Jobs;
 public sealed record StreamProgress(long RowsRead, long RowsCommitted, double RowsPerSecond, IReadOnlyDictionary<int, long> LagByPartition, int RowsWaiting,
     IReadOnlyList<(DateOnly Day, int Rows)> WaitingDays, DateTimeOffset? LastCommitAt, bool Paused);
 
+/// <summary>A flush's commit: when it was stored, and the topic offsets whose rows it published (for latency measurements).</summary>
+internal sealed record StreamCommit(string Flush, DateTimeOffset At, IReadOnlyList<(int Partition, long Offset)> Rows);
+
 /// <summary>What a stream did before it stopped.</summary>
 public sealed record StreamResult(long RowsIn, long RowsOut, long RowsRejected, long DeadLettered, long Skipped, int Flushes);
 
@@ -23,12 +26,16 @@ public static class StreamJob
 {
     public static Task<StreamResult> RunAsync(StreamOptions options, KafkaSettings kafka, Action<string> log,
         Action<StreamProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(options, kafka, log, progress, null, cancellationToken);
+
+    internal static Task<StreamResult> RunAsync(StreamOptions options, KafkaSettings kafka, Action<string> log,
+        Action<StreamProgress>? progress, Action<StreamCommit>? committed, CancellationToken cancellationToken) =>
         // librdkafka's consume calls block a thread; keep them off the caller's.
-        Task.Factory.StartNew(() => RunCoreAsync(options, kafka, log, progress, cancellationToken),
+        Task.Factory.StartNew(() => RunCoreAsync(options, kafka, log, progress, committed, cancellationToken),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
     private static async Task<StreamResult> RunCoreAsync(StreamOptions options, KafkaSettings kafka, Action<string> log,
-        Action<StreamProgress>? progress, CancellationToken cancellationToken)
+        Action<StreamProgress>? progress, Action<StreamCommit>? committed, CancellationToken cancellationToken)
     {
         options.Validate();
         kafka = kafka with { Topic = options.Topic, GroupId = options.Group };
@@ -42,7 +49,7 @@ public static class StreamJob
         if (state?.Stream is { Topic: var fed } && fed != options.Topic)
             throw FxException.InvalidOption($"{options.Output} is fed by topic '{fed}', not '{options.Topic}'; one table takes one transactions topic");
         using var stopOnLostLock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, streamLock.Lost);
-        using var runner = new StreamRunner(options, kafka, table, state?.Stream, log, progress);
+        using var runner = new StreamRunner(options, kafka, table, state?.Stream, log, progress, committed);
         try
         {
             return await runner.RunAsync(stopOnLostLock.Token).ConfigureAwait(false);

@@ -27,6 +27,7 @@ internal sealed class StreamRunner : IDisposable
     private readonly StreamTable _table;
     private readonly Action<string> _log;
     private readonly Action<StreamProgress>? _progress;
+    private readonly Action<StreamCommit>? _committed;
     private readonly OffsetLedger _ledger;
     private readonly StreamColumns _columns;
     private readonly TransactionDecoder _decoder;
@@ -45,9 +46,10 @@ internal sealed class StreamRunner : IDisposable
     private int _flushes;
     private TimeSpan _lastFlush, _lastProgress, _partitionsRefreshed = -PartitionRefresh;
 
-    public StreamRunner(StreamOptions options, KafkaSettings kafka, StreamTable table, StreamState? state, Action<string> log, Action<StreamProgress>? progress)
+    public StreamRunner(StreamOptions options, KafkaSettings kafka, StreamTable table, StreamState? state, Action<string> log,
+        Action<StreamProgress>? progress, Action<StreamCommit>? committed)
     {
-        (_options, _kafka, _table, _state, _log, _progress) = (options, kafka, table, state, log, progress);
+        (_options, _kafka, _table, _state, _log, _progress, _committed) = (options, kafka, table, state, log, progress, committed);
         _ledger = OffsetLedger.From(state);
         _columns = new StreamColumns(state?.Columns ?? []);
         _decoder = new TransactionDecoder(_columns, options.Columns, options.TargetCode);
@@ -220,6 +222,7 @@ internal sealed class StreamRunner : IDisposable
             throw;
         }
         _ledger.Committed(offsets, written);
+        _committed?.Invoke(new StreamCommit(flush, DateTimeOffset.UtcNow, written));
         _flushes++;
         _committedRows += _ready.Count;
         _rowsOut += normalized.Stats.RowsOut;
