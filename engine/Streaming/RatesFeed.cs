@@ -82,7 +82,7 @@ internal sealed class RatesFeed : IDisposable
     /// <summary>Assigns partitions that appeared since the last look, from their beginning.</summary>
     private void RefreshAssignment()
     {
-        if (DateTime.UtcNow - _refreshedAt < Refresh)
+        if (DateTime.UtcNow - _refreshedAt < (_assigned.Count == 0 ? TimeSpan.FromSeconds(1) : Refresh))
             return;
         _refreshedAt = DateTime.UtcNow;
         var partitions = TopicPartitions.Of(_consumer.Handle, _topic);

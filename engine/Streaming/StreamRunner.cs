@@ -302,7 +302,8 @@ internal sealed class StreamRunner : IDisposable
     /// <summary>Assigns the topic's partitions (and any added later), each from where the table state says it resumes.</summary>
     private void RefreshPartitions()
     {
-        if (_clock.Elapsed - _partitionsRefreshed < PartitionRefresh)
+        // A topic that does not exist yet is looked for every second, so its first rows do not wait half a minute.
+        if (_clock.Elapsed - _partitionsRefreshed < (_assigned.Count == 0 ? TimeSpan.FromSeconds(1) : PartitionRefresh))
             return;
         _partitionsRefreshed = _clock.Elapsed;
         var added = TopicPartitions.Of(_consumer.Handle, _options.Topic).Where(_assigned.Add).ToList();
