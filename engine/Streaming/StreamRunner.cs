@@ -19,6 +19,9 @@ namespace FxEngine.Streaming;
 internal sealed class StreamRunner : IDisposable
 {
     private const int SliceMessages = 5_000;
+
+    /// <summary>A partition no flush touched lately is compacted into one file once it has this many.</summary>
+    private const int CompactAfterFiles = 64;
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PartitionRefresh = TimeSpan.FromSeconds(30);
 
@@ -34,6 +37,9 @@ internal sealed class StreamRunner : IDisposable
     private readonly LiveRates _rates;
     private readonly RatesFeed _ratesFeed;
     private readonly RateWaitBuffer _waiting = new();
+    private readonly StreamRestatement _restatement;
+    private RateFingerprint? _fingerprints;
+    private static readonly IReadOnlySet<string> NoPartitions = new HashSet<string>();
     private readonly List<StreamRow> _ready = [];
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly IProducer<byte[]?, byte[]?> _producer;
@@ -54,6 +60,7 @@ internal sealed class StreamRunner : IDisposable
         _columns = new StreamColumns(state?.Columns ?? []);
         _decoder = new TransactionDecoder(_columns, options.Columns, options.TargetCode);
         _rates = new LiveRates(options.TargetCode, options.MaxStaleDays);
+        _restatement = new StreamRestatement(table, _columns, options.Columns);
         _ratesFeed = new RatesFeed(kafka, options.RatesTopic, log);
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer()).Build();
         _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
@@ -78,14 +85,18 @@ internal sealed class StreamRunner : IDisposable
             }
         }
         _log($"rates: {_rates.Count} snapshot(s) from {_options.RatesTopic}");
+        await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
         RefreshPartitions();
         var end = _options.Once ? EndOffsets() : null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                foreach (var day in _ratesFeed.Poll(_rates, TimeSpan.Zero))
+                var arrived = _ratesFeed.Poll(_rates, TimeSpan.Zero);
+                foreach (var day in arrived)
                     _ready.AddRange(_waiting.Release(day.DayNumber));
+                if (arrived.Count > 0)
+                    await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
                 ConsumeSlice(cancellationToken);
                 _ready.AddRange(_waiting.Expire(Environment.TickCount64 - (long)_options.Grace.TotalMilliseconds));
                 Backpressure();
@@ -97,7 +108,7 @@ internal sealed class StreamRunner : IDisposable
                     break;
                 }
                 if (_ready.Count >= _options.MaxBufferedRows || (_ready.Count > 0 && _clock.Elapsed - _lastFlush >= _options.FlushEvery))
-                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await RestateAsync(await FlushAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 Report(force: false);
                 RefreshPartitions();
             }
@@ -175,18 +186,18 @@ internal sealed class StreamRunner : IDisposable
         }
     }
 
-    /// <summary>Converts and commits the ready rows, with the offsets they complete.</summary>
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Converts and commits the ready rows, with the offsets they complete; returns the partitions it touched.</summary>
+    private async Task<IReadOnlySet<string>> FlushAsync(CancellationToken cancellationToken)
     {
         _lastFlush = _clock.Elapsed;
         if (_ready.Count == 0)
-            return;
+            return new HashSet<string>();
         if (_rates.Table is not { } rates)
         {
             if (_options.Once)
                 throw new FxException($"{_options.RatesTopic}: no rate snapshot at all, so {_ready.Count:N0} transaction(s) cannot be converted; nothing was committed");
             _log($"{_options.RatesTopic}: no rate snapshot yet; holding {_ready.Count:N0} row(s)");
-            return;
+            return new HashSet<string>();
         }
         var flush = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
         foreach (var key in new[] { _options.Columns.Date, _options.Columns.Currency, _options.Columns.Amount })
@@ -213,7 +224,7 @@ internal sealed class StreamRunner : IDisposable
         var offsets = _ledger.After(written);
         try
         {
-            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush), cancellationToken).ConfigureAwait(false);
+            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates), cancellationToken).ConfigureAwait(false);
             _state = stored.Stream;
         }
         catch
@@ -229,17 +240,77 @@ internal sealed class StreamRunner : IDisposable
         _rowsRejected += normalized.Stats.RowsRejected + invalid.Count;
         _ready.Clear();
         CommitGroupOffsets();
+        return counts.All.Keys.ToHashSet(StringComparer.Ordinal);
     }
 
-    private StreamState Next(StreamState? previous, SortedDictionary<int, PartitionOffsets> offsets, PartitionCounts counts, string flush)
+    /// <summary>
+    /// Restates every committed partition whose day now resolves to other rates than its rows
+    /// were converted with, and compacts the partitions that gathered many files and were not
+    /// touched by the last flush (<paramref name="touched"/>): one commit per partition.
+    /// </summary>
+    private async Task RestateAsync(IReadOnlySet<string> touched, CancellationToken cancellationToken)
+    {
+        if (_rates.Table is not { } rates || _state is null)
+            return;
+        var fingerprints = Fingerprints(rates);
+        var due = _state.Partitions
+            .Where(p => p.Key != TableState.Undated
+                && (p.Value.Rates != fingerprints.Of(p.Key) || (p.Value.Files > CompactAfterFiles && !touched.Contains(p.Key))))
+            .Select(p => (p.Key, Restate: p.Value.Rates != fingerprints.Of(p.Key)))
+            .ToList();
+        foreach (var (partition, restate) in due)
+        {
+            if (cancellationToken.IsCancellationRequested)
+                return;
+            var id = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+            var (files, result) = await _restatement.StageAsync(partition, rates, id, cancellationToken).ConfigureAwait(false);
+            var (converted, stale, rejected) = result.Counts.All.GetValueOrDefault(partition);
+            try
+            {
+                var stored = await _table.CommitAsync(files, current =>
+                {
+                    var stream = current?.Stream ?? _state!;
+                    var partitions = new SortedDictionary<string, PartitionState>(stream.Partitions, StringComparer.Ordinal)
+                    {
+                        [partition] = new PartitionState { Rates = fingerprints.Of(partition), RunId = id, RowsOut = converted, StaleRows = stale, RowsRejected = rejected, Files = 1 },
+                    };
+                    return stream with { Partitions = partitions, LastCommitAt = DateTimeOffset.UtcNow };
+                }, cancellationToken).ConfigureAwait(false);
+                _state = stored.Stream;
+            }
+            catch
+            {
+                await _table.DiscardAsync(files).ConfigureAwait(false);
+                throw;
+            }
+            _log(restate
+                ? $"{partition}: restated {converted + rejected:N0} streamed row(s) with the rates that arrived since ({stale:N0} stale, {rejected:N0} rejected now)"
+                : $"{partition}: compacted {files.RemoveOutput.Count + files.RemoveRejects.Count} streamed file(s)");
+        }
+    }
+
+    /// <summary>The fingerprints of the current rates table, computed once per table.</summary>
+    private RateFingerprint Fingerprints(RateTable rates)
+    {
+        if (_fingerprints?.Rates != rates)
+            _fingerprints = new RateFingerprint(rates);
+        return _fingerprints;
+    }
+
+    private StreamState Next(StreamState? previous, SortedDictionary<int, PartitionOffsets> offsets, PartitionCounts counts, string flush, RateTable rates)
     {
         var partitions = new SortedDictionary<string, PartitionState>(previous?.Partitions ?? [], StringComparer.Ordinal);
+        var fingerprints = Fingerprints(rates);
         foreach (var (key, (converted, stale, rejected)) in counts.All)
         {
-            var was = partitions.GetValueOrDefault(key) ?? new PartitionState();
-            partitions[key] = was with
+            // A partition whose earlier rows used other rates is left with no fingerprint: the next check restates it.
+            var fingerprint = fingerprints.Of(key);
+            var was = partitions.GetValueOrDefault(key);
+            partitions[key] = (was ?? new PartitionState()) with
             {
-                RunId = flush, RowsOut = was.RowsOut + converted, StaleRows = was.StaleRows + stale, RowsRejected = was.RowsRejected + rejected,
+                Rates = was is null || was.Rates == fingerprint ? fingerprint : "",
+                RunId = flush, RowsOut = (was?.RowsOut ?? 0) + converted, StaleRows = (was?.StaleRows ?? 0) + stale,
+                RowsRejected = (was?.RowsRejected ?? 0) + rejected, Files = (was?.Files ?? 0) + 1,
             };
         }
         return new StreamState

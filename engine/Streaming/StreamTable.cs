@@ -55,27 +55,13 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     /// <summary>Writes a flush's rows, one file per partition, under its staging folder.</summary>
     public async Task<StreamFlushFiles> StageAsync(string flush, NormalizedBatch rows, ColumnBatch? invalid, CancellationToken cancellationToken)
     {
-        var prefix = $"{StagingRoot}{flush}/";
-        var name = $"stream-{flush}.parquet";
-        await using var converted = new PartitionedParquetWriter(output, prefix, name, int.MaxValue, int.MaxValue);
-        await using var rejected = new PartitionedParquetWriter(rejects, prefix, name, int.MaxValue, int.MaxValue);
-        foreach (var (date, batch) in rows.Partitions)
-            converted.Add(date, batch);
-        foreach (var (date, batch) in rows.Rejects)
-            rejected.Add(date, batch);
-        if (invalid is not null)
-            rejected.Add(null, invalid);
-        foreach (var group in converted.Flush().Concat(rejected.Flush()))
-            await group.WriteAsync(cancellationToken).ConfigureAwait(false);
-        await converted.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        await rejected.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return new StreamFlushFiles
-        {
-            Flush = flush,
-            Output = new SortedDictionary<string, string>(converted.Files.ToDictionary(k => k, k => k[prefix.Length..]), StringComparer.Ordinal),
-            Rejects = new SortedDictionary<string, string>(rejected.Files.ToDictionary(k => k, k => k[prefix.Length..]), StringComparer.Ordinal),
-        };
+        await using var staging = Stage(flush);
+        await staging.AddAsync(rows, invalid, cancellationToken).ConfigureAwait(false);
+        return await staging.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A flush being written: any number of batches, one file per partition, one row group per batch.</summary>
+    public StagedFlush Stage(string flush) => new(output, rejects, flush);
 
     /// <summary>
     /// Publishes a staged flush: under the table lock, the state <paramref name="update"/> makes of
@@ -113,7 +99,10 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         }
     }
 
-    /// <summary>Moves each staged file in place; a file already moved (a finish after a kill) is skipped.</summary>
+    /// <summary>
+    /// Moves each staged file in place (a file already moved, by a finish after a kill, is
+    /// skipped), then removes the files a restatement replaced.
+    /// </summary>
     private async Task PublishAsync(StreamFlushFiles files, CancellationToken cancellationToken)
     {
         foreach (var (store, moves) in new[] { (output, files.Output), (rejects, files.Rejects) })
@@ -124,5 +113,62 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
                 else if (!await store.ExistsAsync(final, cancellationToken).ConfigureAwait(false))
                     throw new FxException($"{store.Describe(staged)}: a file of committed flush {files.Flush} is neither staged nor in place; the table lost it");
             }
+        foreach (var (store, replaced) in new[] { (output, files.RemoveOutput), (rejects, files.RemoveRejects) })
+            foreach (var key in replaced)
+                await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The stream's files in a partition folder (<c>txn_date=…/</c>) of a location.</summary>
+    public static async Task<List<string>> FilesAsync(IObjectStore store, string folder, CancellationToken cancellationToken)
+    {
+        var files = new List<string>();
+        await foreach (var info in store.ListAsync(folder, cancellationToken).ConfigureAwait(false))
+        {
+            var name = info.Key[(info.Key.LastIndexOf('/') + 1)..];
+            if (name.StartsWith("stream-", StringComparison.Ordinal) && name.EndsWith(".parquet", StringComparison.Ordinal) && info.Key.Count(c => c == '/') == 1)
+                files.Add(info.Key);
+        }
+        return files;
+    }
+}
+
+/// <summary>
+/// The files of one flush (or restatement) being staged: each added batch becomes a row group
+/// of its partition's file at once, so only one batch is held at a time.
+/// </summary>
+internal sealed class StagedFlush(IObjectStore output, IObjectStore rejects, string flush) : IAsyncDisposable
+{
+    private readonly string _prefix = $"{StreamTable.StagingRoot}{flush}/";
+    private readonly PartitionedParquetWriter _converted = new(output, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", int.MaxValue, int.MaxValue);
+    private readonly PartitionedParquetWriter _rejected = new(rejects, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", int.MaxValue, int.MaxValue);
+
+    public async Task AddAsync(NormalizedBatch rows, ColumnBatch? invalid, CancellationToken cancellationToken)
+    {
+        foreach (var (date, batch) in rows.Partitions)
+            _converted.Add(date, batch);
+        foreach (var (date, batch) in rows.Rejects)
+            _rejected.Add(date, batch);
+        if (invalid is not null)
+            _rejected.Add(null, invalid);
+        foreach (var group in _converted.Flush().Concat(_rejected.Flush()))
+            await group.WriteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<StreamFlushFiles> CompleteAsync(CancellationToken cancellationToken)
+    {
+        await _converted.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        await _rejected.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return new StreamFlushFiles
+        {
+            Flush = flush,
+            Output = new SortedDictionary<string, string>(_converted.Files.ToDictionary(k => k, k => k[_prefix.Length..]), StringComparer.Ordinal),
+            Rejects = new SortedDictionary<string, string>(_rejected.Files.ToDictionary(k => k, k => k[_prefix.Length..]), StringComparer.Ordinal),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _converted.DisposeAsync().ConfigureAwait(false);
+        await _rejected.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -15,6 +15,9 @@ internal sealed class RateFingerprint(RateTable rates)
     private readonly Dictionary<DateOnly, Sources.Rates.RateSnapshot> _snapshots = rates.Snapshots.ToDictionary(s => s.Date);
     private readonly Dictionary<string, string> _byPartition = new(StringComparer.Ordinal);
 
+    /// <summary>The table the fingerprints are of.</summary>
+    public RateTable Rates => rates;
+
     /// <summary>The fingerprint of a partition (<c>YYYY-MM-DD</c>), computed once per run; the undated partition has none.</summary>
     public string Of(string partition)
     {

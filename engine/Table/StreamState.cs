@@ -51,4 +51,19 @@ internal sealed record StreamFlushFiles
 
     /// <summary>Keys relative to the rejects location.</summary>
     [JsonPropertyName("rejects")] public SortedDictionary<string, string> Rejects { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Files a restatement replaces, removed once the new ones are in place (output location).</summary>
+    [JsonPropertyName("remove_output")] public List<string> RemoveOutput { get; init; } = [];
+
+    /// <summary>The same in the rejects location.</summary>
+    [JsonPropertyName("remove_rejects")] public List<string> RemoveRejects { get; init; } = [];
+
+    /// <summary>Two flushes' files as one commit.</summary>
+    public StreamFlushFiles Merge(StreamFlushFiles other) => this with
+    {
+        Output = new SortedDictionary<string, string>(Output.Concat(other.Output).ToDictionary(), StringComparer.Ordinal),
+        Rejects = new SortedDictionary<string, string>(Rejects.Concat(other.Rejects).ToDictionary(), StringComparer.Ordinal),
+        RemoveOutput = [.. RemoveOutput, .. other.RemoveOutput],
+        RemoveRejects = [.. RemoveRejects, .. other.RemoveRejects],
+    };
 }

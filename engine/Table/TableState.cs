@@ -93,4 +93,7 @@ internal sealed record PartitionState
     [JsonPropertyName("stale_rows")] public long StaleRows { get; init; }
 
     [JsonPropertyName("rows_rejected")] public long RowsRejected { get; init; }
+
+    /// <summary>Stream partitions: how many flushes added a file since it was last compacted (batch partitions have one file).</summary>
+    [JsonPropertyName("files"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Files { get; init; }
 }

@@ -66,7 +66,7 @@ public class StreamMessagesScenarioTests
     }
 
     [Fact]
-    public async Task LateSnapshot_WithinGraceConvertsExactly_BeyondGraceTakesTheAsOfRule()
+    public async Task LateSnapshot_WithinGraceConvertsExactly_BeyondGraceTakesTheAsOfRuleAndIsRestated()
     {
         using var broker = new EmbeddedBroker();
         using var dir = new TempDir();
@@ -86,14 +86,22 @@ public class StreamMessagesScenarioTests
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [onTime]); // within the grace
         await StreamTest.WaitUntilAsync(() => StreamTest.Committed(lake) == 50, TimeSpan.FromSeconds(30), () => string.Join(" | ", log));
         await StreamTest.WaitUntilAsync(() => StreamTest.Committed(lake) == 100, TimeSpan.FromSeconds(30), () => string.Join(" | ", log));
-        StreamTest.ProduceRates(producer, "exchange-rates-topic", [late]); // beyond it: the rows already took the as-of rule
-        await Task.Delay(1_000);
+        Assert.Equal([("a", "exact", "2024-07-02"), ("b", "stale", "2024-07-02")], Statuses(lake)); // beyond the grace: the as-of rule
+        var before = Directory.GetFiles($"{lake}/processed_data/txn_date=2024-07-03");
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [late]);
+        await StreamTest.WaitUntilAsync(() => log.Any(l => l.StartsWith("2024-07-03: restated 50 streamed row(s)", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), () => string.Join(" | ", log));
         stop.Cancel();
         await stream;
 
-        var statuses = Query($"SELECT substr(txn_id, 1, 1) AS k, fx_status AS s, CAST(fx_rate_date AS VARCHAR) AS r, count(*) AS n " +
-                             $"FROM read_parquet('{Glob($"{lake}/processed_data")}') GROUP BY ALL ORDER BY 1")
-            .Select(r => ((string)r["k"]!, (string)r["s"]!, (string)r["r"]!)).ToList();
-        Assert.Equal([("a", "exact", "2024-07-02"), ("b", "stale", "2024-07-02")], statuses);
+        // The late snapshot restated the day it serves, in place of its earlier files, and only that day.
+        Assert.Equal([("a", "exact", "2024-07-02"), ("b", "exact", "2024-07-03")], Statuses(lake));
+        Assert.DoesNotContain(Directory.GetFiles($"{lake}/processed_data/txn_date=2024-07-03"), before.Contains);
+        Assert.DoesNotContain(log, l => l.StartsWith("2024-07-02: restated", StringComparison.Ordinal));
+        Assert.Equal(100, StreamTest.Committed(lake));
     }
+
+    private static List<(string, string, string)> Statuses(string lake) =>
+        Query($"SELECT substr(txn_id, 1, 1) AS k, fx_status AS s, CAST(fx_rate_date AS VARCHAR) AS r, count(*) AS n " +
+              $"FROM read_parquet('{Glob($"{lake}/processed_data")}') GROUP BY ALL ORDER BY 1")
+            .Select(r => ((string)r["k"]!, (string)r["s"]!, (string)r["r"]!)).ToList();
 }

@@ -1,0 +1,93 @@
+using FxEngine.Data;
+using FxEngine.Sources.Transactions;
+using FxEngine.Storage;
+using FxEngine.Table;
+using FxEngine.Transforms;
+using Parquet;
+using Parquet.Schema;
+
+namespace FxEngine.Streaming;
+
+/// <summary>
+/// Restates a partition the stream already committed when the rates its day resolves to have
+/// changed since (a snapshot that arrived after the grace period, a day's closing snapshot after
+/// its provisional one): each of its stream files, output and rejects, is read back, its input
+/// columns taken as the text they came in as (the date from the folder), converted again with
+/// the current rates, and written as a new file that replaces the old one in one commit. One
+/// file at a time, so memory stays within one flush's rows. Batch runs restate their own files
+/// the same way from their inputs; between them, every row of a day follows its latest rates.
+/// </summary>
+internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping)
+{
+    private static readonly HashSet<string> Added = new(StringComparer.Ordinal)
+    {
+        OutputSchema.CurrencyColumn, OutputSchema.RateColumn, OutputSchema.RateDateColumn, OutputSchema.StatusColumn,
+        OutputSchema.ReasonColumn, OutputSchema.DetailColumn,
+    };
+
+    /// <summary>Stages the partition's rows converted with <paramref name="rates"/> as one file per location; the result names the files it replaces.</summary>
+    public async Task<(StreamFlushFiles Files, NormalizedStats Stats)> StageAsync(string partition, RateTable rates, string flush, CancellationToken cancellationToken)
+    {
+        var day = DateOnly.ParseExact(partition, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var folder = OutputSchema.PartitionFolder(day);
+        var normalizer = new BatchNormalizer(rates, mapping);
+        var amountColumn = OutputSchema.AmountColumn(rates.Target);
+        var counts = new PartitionCounts();
+        var stats = new NormalizeStats();
+        var (removeOutput, removeRejects) = (new List<string>(), new List<string>());
+        // Every file of the partition into one new file per location: a restatement also compacts.
+        await using var staging = table.Stage(flush);
+        foreach (var (store, replaced) in new[] { (table.Output, removeOutput), (table.Rejects, removeRejects) })
+            foreach (var key in await StreamTable.FilesAsync(store, folder, cancellationToken).ConfigureAwait(false))
+            {
+                replaced.Add(key);
+                NormalizedBatch normalized;
+                using (var batch = await ReadAsTextAsync(store, key, day, amountColumn, cancellationToken).ConfigureAwait(false))
+                    normalized = normalizer.Normalize(batch);
+                try
+                {
+                    await staging.AddAsync(normalized, null, cancellationToken).ConfigureAwait(false);
+                    stats.Merge(normalized.Stats);
+                    foreach (var (date, rows) in normalized.Partitions)
+                        counts.Converted(date, rows);
+                    foreach (var (_, rows) in normalized.Rejects)
+                        counts.Rejected(partition, rows.RowCount);
+                }
+                finally
+                {
+                    foreach (var (_, rows) in normalized.Partitions)
+                        rows.Dispose();
+                    foreach (var (_, rows) in normalized.Rejects)
+                        rows.Dispose();
+                }
+            }
+        var files = await staging.CompleteAsync(cancellationToken).ConfigureAwait(false) with { RemoveOutput = removeOutput, RemoveRejects = removeRejects };
+        return (files, new NormalizedStats(counts, stats));
+    }
+
+    /// <summary>A stream file's rows as the untyped text batch they were first converted from.</summary>
+    private async Task<ColumnBatch> ReadAsTextAsync(IObjectStore store, string key, DateOnly day, string amountColumn, CancellationToken cancellationToken)
+    {
+        var origin = store.Describe(key);
+        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var reader = await ParquetReader.CreateAsync(stream, InputDiscovery.ReadOptions, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
+        var fields = reader.Schema.GetDataFields().Where(f => !Added.Contains(f.Name) && f.Name != amountColumn).ToList();
+        var text = columns.Names.ToDictionary(name => name, _ => new List<string?>(), StringComparer.Ordinal);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rowGroup = reader.OpenRowGroupReader(g);
+            using var batch = await ColumnBatch.ReadAsync(rowGroup, fields, $"{origin} row group {g}", cancellationToken).ConfigureAwait(false);
+            foreach (var name in columns.Names)
+            {
+                var values = text[name];
+                var column = batch.Find(name);
+                for (var row = 0; row < batch.RowCount; row++)
+                    values.Add(name == OutputSchema.PartitionColumn ? TableState.PartitionOf(day) : column is null ? null : RawText.Of(column, row));
+            }
+        }
+        return new ColumnBatch(origin, columns.Names.Select(name => (Column)new StringColumn(new DataField<string>(name, nullable: true), text[name].ToArray())).ToList(), untyped: true);
+    }
+}
+
+/// <summary>Rows per partition and the totals of a restatement.</summary>
+internal sealed record NormalizedStats(PartitionCounts Counts, NormalizeStats Stats);
