@@ -40,6 +40,9 @@ public sealed record StreamOptions
 
     public ColumnMapping Columns { get; init; } = new();
 
+    /// <summary>--output-topic: each converted row as JSON, produced after its lake commit (at least once). Default: none.</summary>
+    public string? OutputTopic { get; init; }
+
     /// <summary>--wait: how long to wait for another stream on the same table to stop; default: fail at once naming it.</summary>
     public TimeSpan? Wait { get; init; }
 
@@ -56,6 +59,8 @@ public sealed record StreamOptions
         foreach (var (name, value) in new[] { ("--topic", Topic), ("--rates-topic", RatesTopic), ("--group", Group) })
             if (string.IsNullOrWhiteSpace(value))
                 throw FxException.InvalidOption($"{name} is empty");
+        if (OutputTopic is { } output && (output == Topic || output == RatesTopic || string.IsNullOrWhiteSpace(output)))
+            throw FxException.InvalidOption($"--output-topic '{output}' must name a topic of its own, not the transactions or rates topic");
         if (Topic == RatesTopic)
             throw FxException.InvalidOption($"--topic and --rates-topic are both '{Topic}': transactions and rates need topics of their own");
         if (Iso4217.MinorUnits(TargetCode) is null)

@@ -38,6 +38,7 @@ internal sealed class StreamRunner : IDisposable
     private readonly RatesFeed _ratesFeed;
     private readonly RateWaitBuffer _waiting = new();
     private readonly StreamRestatement _restatement;
+    private readonly OutputTopic? _output;
     private RateFingerprint? _fingerprints;
     private static readonly IReadOnlySet<string> NoPartitions = new HashSet<string>();
     private readonly List<StreamRow> _ready = [];
@@ -65,6 +66,8 @@ internal sealed class StreamRunner : IDisposable
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer()).Build();
         _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
         _deadLetters = new DeadLetters(_producer, kafka.DeadLetter, log);
+        if (options.OutputTopic is { } topic)
+            _output = new OutputTopic(_producer, topic, _columns, OutputSchema.AmountColumn(options.TargetCode));
     }
 
     public async Task<StreamResult> RunAsync(CancellationToken cancellationToken)
@@ -85,6 +88,7 @@ internal sealed class StreamRunner : IDisposable
             }
         }
         _log($"rates: {_rates.Count} snapshot(s) from {_options.RatesTopic}");
+        await RepublishAsync(cancellationToken).ConfigureAwait(false);
         await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
         RefreshPartitions();
         var end = _options.Once ? EndOffsets() : null;
@@ -123,6 +127,8 @@ internal sealed class StreamRunner : IDisposable
         {
             Report(force: true);
         }
+        if (_state?.Unpublished.Count > 0 && _output is not null)
+            _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, CancellationToken.None).ConfigureAwait(false)).Stream; // delivered: a restart need not publish them again
         return new StreamResult(_rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _flushes);
     }
 
@@ -154,7 +160,7 @@ internal sealed class StreamRunner : IDisposable
                 continue;
             }
             _rowsIn++;
-            var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Value, Environment.TickCount64);
+            var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64);
             if (row.Problem is { } problem)
             {
                 var origin = $"{result.Topic}[{partition}]@{result.Offset.Value}";
@@ -208,6 +214,7 @@ internal sealed class StreamRunner : IDisposable
         NormalizedBatch normalized;
         using (var batch = Batch(rows, flush))
             normalized = normalizer.Normalize(batch);
+        var messages = _output?.Take(rows, ref normalized);
         using var invalidBatch = invalid.Count == 0 ? null : InvalidBatch(invalid);
         var files = await _table.StageAsync(flush, normalized, invalidBatch, cancellationToken).ConfigureAwait(false);
 
@@ -224,7 +231,7 @@ internal sealed class StreamRunner : IDisposable
         var offsets = _ledger.After(written);
         try
         {
-            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates), cancellationToken).ConfigureAwait(false);
+            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false);
             _state = stored.Stream;
         }
         catch
@@ -240,6 +247,9 @@ internal sealed class StreamRunner : IDisposable
         _rowsRejected += normalized.Stats.RowsRejected + invalid.Count;
         _ready.Clear();
         CommitGroupOffsets();
+        // After the commit: a row on the output topic is always in the lake (a stop before delivery publishes it again on restart).
+        if (messages is not null)
+            _output!.Publish(messages, cancellationToken);
         return counts.All.Keys.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -297,7 +307,9 @@ internal sealed class StreamRunner : IDisposable
         return _fingerprints;
     }
 
-    private StreamState Next(StreamState? previous, SortedDictionary<int, PartitionOffsets> offsets, PartitionCounts counts, string flush, RateTable rates)
+    /// <summary>The stream's state after a flush: its offsets, the partitions' counts and fingerprints, and with an output topic the rows it is yet to deliver.</summary>
+    private StreamState Next(StreamState? previous, SortedDictionary<int, PartitionOffsets> offsets, PartitionCounts counts, string flush, RateTable rates,
+        IEnumerable<(int Partition, long Offset)> written)
     {
         var partitions = new SortedDictionary<string, PartitionState>(previous?.Partitions ?? [], StringComparer.Ordinal);
         var fingerprints = Fingerprints(rates);
@@ -317,6 +329,8 @@ internal sealed class StreamRunner : IDisposable
         {
             Topic = _options.Topic, Columns = _columns.Names.ToList(), Offsets = offsets, Partitions = partitions,
             LastFlush = flush, LastCommitAt = DateTimeOffset.UtcNow,
+            // The previous flush's rows were delivered before this flush began (or the stream stopped).
+            Unpublished = _output is null ? [] : Ranges(written),
         };
     }
 
@@ -331,7 +345,58 @@ internal sealed class StreamRunner : IDisposable
                 values[r] = c < rows[r].Values.Length ? rows[r].Values[c] : null;
             columns.Add(new StringColumn(new DataField<string>(_columns.Names[c], nullable: true), values));
         }
+        if (_output is not null)
+            columns.Add(OutputTopic.Numbered(rows.Count));
         return new ColumnBatch($"{_options.Topic} flush {flush}", columns, untyped: true);
+    }
+
+    private static SortedDictionary<int, List<long[]>> Ranges(IEnumerable<(int Partition, long Offset)> offsets) =>
+        new(offsets.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => OffsetLedger.Merge(g.Select(o => new[] { o.Offset, o.Offset + 1 }))));
+
+    /// <summary>
+    /// With an output topic, publishes again the rows of the last flush whose delivery was not
+    /// confirmed before the previous stop: read back from the transactions topic and converted
+    /// with today's rates (the lake already holds them; they are not written again).
+    /// </summary>
+    private async Task RepublishAsync(CancellationToken cancellationToken)
+    {
+        if (_state is not { Unpublished.Count: > 0 } state)
+            return;
+        if (_output is null || _rates.Table is not { } rates)
+        {
+            _log($"{_options.Topic}: {state.Unpublished.Values.Sum(r => r.Sum(x => x[1] - x[0])):N0} row(s) of the last flush were not confirmed on the output topic before the last stop; " +
+                 (_output is null ? "no --output-topic now, so they are not published" : "no rates to convert them with, so they are not published"));
+            _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, cancellationToken).ConfigureAwait(false)).Stream;
+            return;
+        }
+        var rows = new List<StreamRow>();
+        using (var reader = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.Consumer()).Build())
+        {
+            reader.Assign(state.Unpublished.Select(p => new TopicPartitionOffset(_options.Topic, p.Key, p.Value[0][0])));
+            var remaining = state.Unpublished.ToDictionary(p => p.Key, p => p.Value[^1][1]);
+            while (remaining.Count > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                var result = reader.Consume(TimeSpan.FromSeconds(10))
+                    ?? throw new FxException($"{_options.Topic}: the rows of the last flush to publish again are no longer on the topic; they are in the lake, but not on {_output.Topic}");
+                var partition = result.Partition.Value;
+                if (result.IsPartitionEOF || !remaining.ContainsKey(partition))
+                {
+                    remaining.Remove(partition);
+                    continue;
+                }
+                if (result.Offset.Value + 1 >= remaining[partition])
+                    remaining.Remove(partition);
+                if (state.Unpublished[partition].Any(r => result.Offset.Value >= r[0] && result.Offset.Value < r[1]))
+                    rows.Add(_decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64));
+            }
+        }
+        var valid = rows.Where(r => r.Problem is null).ToList();
+        var normalized = new BatchNormalizer(rates, _options.Columns).Normalize(Batch(valid, "republish"));
+        var messages = _output.Take(valid, ref normalized);
+        DisposeAll(normalized);
+        _output.Publish(messages, cancellationToken);
+        _log($"{_output.Topic}: published again {messages.Count:N0} row(s) of the last flush, not confirmed before the last stop");
+        _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, cancellationToken).ConfigureAwait(false)).Stream;
     }
 
     /// <summary>Rejects of messages that are not transactions: every column null, the problem in reject_detail.</summary>

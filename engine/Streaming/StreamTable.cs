@@ -83,6 +83,18 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         return state;
     }
 
+    /// <summary>Replaces the stream's state alone (no files), under the table lock.</summary>
+    public async Task<TableState> UpdateAsync(Func<StreamState, StreamState> update, CancellationToken cancellationToken)
+    {
+        await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-state-{Guid.NewGuid():N}", LockWait, log, cancellationToken).ConfigureAwait(false);
+        var current = await TableState.LoadAsync(output, cancellationToken).ConfigureAwait(false)
+            ?? throw new FxException($"{output.Root}: the table state is gone; the stream cannot record its progress");
+        var state = current with { Stream = update(current.Stream ?? new StreamState()) };
+        await tableLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
+        return state;
+    }
+
     /// <summary>Removes a flush's staging that will not be committed (best effort: the next start sweeps it too).</summary>
     public async Task DiscardAsync(StreamFlushFiles files)
     {

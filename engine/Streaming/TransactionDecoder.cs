@@ -8,6 +8,9 @@ namespace FxEngine.Streaming;
 /// <summary>One consumed transaction: where it came from, its field values by column, and its day.</summary>
 internal sealed class StreamRow(int partition, long offset, string?[] values, int day, long receivedAt)
 {
+    /// <summary>The message's key, which the output topic's message carries too.</summary>
+    public byte[]? Key { get; init; }
+
     public int Partition { get; } = partition;
     public long Offset { get; } = offset;
 
@@ -68,21 +71,21 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal)
     {
         OutputSchema.CurrencyColumn, OutputSchema.AmountColumn(target), OutputSchema.RateColumn, OutputSchema.RateDateColumn,
-        OutputSchema.StatusColumn, OutputSchema.ReasonColumn, OutputSchema.DetailColumn,
+        OutputSchema.StatusColumn, OutputSchema.ReasonColumn, OutputSchema.DetailColumn, OutputTopic.RowColumn,
     };
 
-    public StreamRow Decode(int partition, long offset, byte[]? value, long receivedAt)
+    public StreamRow Decode(int partition, long offset, byte[]? key, byte[]? value, long receivedAt)
     {
         if (value is null)
-            return Invalid(partition, offset, receivedAt, "the message has no value");
+            return Invalid(partition, offset, key, receivedAt, "the message has no value");
         if (value.Length > MaxValueBytes)
-            return Invalid(partition, offset, receivedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
+            return Invalid(partition, offset, key, receivedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
         var fields = new List<(string Name, string? Text)>();
         try
         {
             var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                return Invalid(partition, offset, receivedAt, $"not a JSON object (it starts with {Describe(reader)})");
+                return Invalid(partition, offset, key, receivedAt, $"not a JSON object (it starts with {Describe(reader)})");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString()!;
@@ -90,37 +93,37 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
                 fields.Add((name, Text(ref reader, value)));
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                return Invalid(partition, offset, receivedAt, "not one JSON object: something follows it");
+                return Invalid(partition, offset, key, receivedAt, "not one JSON object: something follows it");
         }
         catch (JsonException ex)
         {
-            return Invalid(partition, offset, receivedAt, $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message.Split(" LineNumber")[0]}");
+            return Invalid(partition, offset, key, receivedAt, $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message.Split(" LineNumber")[0]}");
         }
         catch (InvalidOperationException ex)
         {
-            return Invalid(partition, offset, receivedAt, $"not valid JSON: {ex.Message}");
+            return Invalid(partition, offset, key, receivedAt, $"not valid JSON: {ex.Message}");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, _) in fields)
         {
             if (!seen.Add(name))
-                return Invalid(partition, offset, receivedAt, $"field '{name}' appears twice");
+                return Invalid(partition, offset, key, receivedAt, $"field '{name}' appears twice");
             if (_reserved.Contains(name))
-                return Invalid(partition, offset, receivedAt, $"field '{name}' is a column the normalizer adds; rename it");
+                return Invalid(partition, offset, key, receivedAt, $"field '{name}' is a column the normalizer adds; rename it");
             if (name == OutputSchema.PartitionColumn && mapping.Date != OutputSchema.PartitionColumn)
-                return Invalid(partition, offset, receivedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
+                return Invalid(partition, offset, key, receivedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
         }
         var indexes = fields.Select(f => columns.IndexOf(f.Name)).ToArray();
         var values = new string?[columns.Names.Count];
         for (var i = 0; i < fields.Count; i++)
             values[indexes[i]] = fields[i].Text;
         var date = fields.FirstOrDefault(f => f.Name == mapping.Date).Text;
-        return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), receivedAt);
+        return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), receivedAt) { Key = key };
     }
 
-    private static StreamRow Invalid(int partition, long offset, long receivedAt, string problem) =>
-        new(partition, offset, [], KeyColumns.NoDay, receivedAt) { Problem = problem };
+    private static StreamRow Invalid(int partition, long offset, byte[]? key, long receivedAt, string problem) =>
+        new(partition, offset, [], KeyColumns.NoDay, receivedAt) { Key = key, Problem = problem };
 
     /// <summary>A field's text: strings unescaped, numbers and literals as written, nested values as their JSON; null stays null.</summary>
     private static string? Text(ref Utf8JsonReader reader, byte[] value)

@@ -23,6 +23,12 @@ internal sealed record StreamState
     /// <summary>Rows the stream put in each table partition (<c>YYYY-MM-DD</c> or the undated one), over all its flushes.</summary>
     [JsonPropertyName("partitions")] public SortedDictionary<string, PartitionState> Partitions { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// With an output topic: offsets (ranges by partition) of committed rows not yet confirmed
+    /// delivered to it; a restart publishes them again (at least once).
+    /// </summary>
+    [JsonPropertyName("unpublished")] public SortedDictionary<int, List<long[]>> Unpublished { get; init; } = [];
+
     [JsonPropertyName("last_flush")] public string LastFlush { get; init; } = "";
 
     [JsonPropertyName("last_commit_at")] public DateTimeOffset? LastCommitAt { get; init; }

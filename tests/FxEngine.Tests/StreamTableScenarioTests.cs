@@ -111,3 +111,57 @@ public class StreamTableScenarioTests
         Assert.Null(JsonNode.Parse(File.ReadAllText(statePath))!["stream"]!["publishing"]);
     }
 }
+
+/// <summary>
+/// --output-topic: every converted row on the topic after its lake commit, keyed like its input,
+/// with the lake's exact amounts; rows whose delivery a stop left unconfirmed are published again.
+/// </summary>
+public class StreamOutputTopicScenarioTests
+{
+    [Fact]
+    public async Task OutputTopic_CarriesEachConvertedRow_AndRepublishesUnconfirmedOnesAfterAStop()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var day = D("2024-10-07");
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var rows = StreamTest.Transactions(3_000, day, 1, seed: 9);
+        StreamTest.Produce(producer, "transactions", rows);
+        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
+        var options = new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
+
+        var result = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+
+        var published = KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut);
+        Assert.Equal(result.RowsOut, published.Count);
+        var lakeAmounts = Query($"SELECT txn_id, CAST(amount_sgd AS VARCHAR) AS a FROM read_parquet('{Glob($"{lake}/processed_data")}')")
+            .ToDictionary(r => (string)r["txn_id"]!, r => (string)r["a"]!);
+        foreach (var message in published)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(message.Message.Value);
+            var id = json.RootElement.GetProperty("txn_id").GetString()!;
+            Assert.Equal(id, message.Message.Key);
+            Assert.Equal(lakeAmounts[id], json.RootElement.GetProperty("amount_sgd").GetRawText());
+            Assert.Equal("exact", json.RootElement.GetProperty("fx_status").GetString());
+        }
+        Assert.Empty(JsonNode.Parse(File.ReadAllText($"{lake}/processed_data/_fxengine/state.json"))!["stream"]!["unpublished"]!.AsObject());
+
+        // As a stop between the commit and the delivery leaves it: partition 0's rows unconfirmed.
+        var statePath = $"{lake}/processed_data/_fxengine/state.json";
+        var state = JsonNode.Parse(File.ReadAllText(statePath))!;
+        var next = (long)state["stream"]!["offsets"]!["0"]!["next"]!;
+        state["stream"]!["unpublished"] = new JsonObject { ["0"] = new JsonArray(new JsonArray(0, next)) };
+        File.WriteAllText(statePath, state.ToJsonString());
+        var log = KafkaTest.Log();
+
+        var rerun = await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+
+        Assert.Equal(0, rerun.RowsIn);
+        var again = KafkaTest.ReadAll(broker, "transactions", rows.Count).Count(m => m.Partition.Value == 0 && lakeAmounts.ContainsKey(m.Message.Key!));
+        Assert.Contains(log, l => l.Contains($"published again {again:N0} row(s)", StringComparison.Ordinal));
+        Assert.Equal(published.Count + again, KafkaTest.ReadAll(broker, "transactions-sgd", published.Count + again).Count);
+        Assert.Equal(rows.Count, StreamTest.LakeRows(lake).Count); // the lake is not written again
+    }
+}

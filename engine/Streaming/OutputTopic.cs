@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using FxEngine.Data;
+using FxEngine.Transforms;
+using Parquet.Schema;
+
+namespace FxEngine.Streaming;
+
+/// <summary>
+/// The optional output topic: each converted row as JSON (the input fields as the text they
+/// came in as, then <c>fx_currency</c>, <c>amount_&lt;t&gt;</c> and <c>fx_rate</c> as exact JSON numbers,
+/// <c>fx_rate_date</c>, <c>fx_status</c>), keyed by the input message's key, produced by an
+/// idempotent producer after the flush holding it is committed to the lake. At least once: the
+/// table state names the last flush's rows until they are delivered, and a restart publishes
+/// them again (see <see cref="StreamRunner"/>).
+/// </summary>
+internal sealed class OutputTopic(IProducer<byte[]?, byte[]?> producer, string topic, StreamColumns columns, string amountColumn)
+{
+    /// <summary>The hidden column that carries each row's index in its flush through the normalizer.</summary>
+    public const string RowColumn = "__fxengine_row";
+
+    public string Topic => topic;
+
+    /// <summary>The batch's rows numbered in <see cref="RowColumn"/>, so converted rows can be traced to their messages.</summary>
+    public static Column Numbered(int rows) =>
+        new RequiredColumn<int>(new DataField<int>(RowColumn, nullable: false), Enumerable.Range(0, rows).ToArray());
+
+    /// <summary>
+    /// The messages of a flush's converted rows, then <see cref="RowColumn"/> removed from every
+    /// batch (output and rejects), so the files never see it.
+    /// </summary>
+    public List<Message<byte[]?, byte[]?>> Take(IReadOnlyList<StreamRow> rows, ref NormalizedBatch normalized)
+    {
+        var messages = new List<Message<byte[]?, byte[]?>>();
+        foreach (var (_, batch) in normalized.Partitions)
+        {
+            var index = ((RequiredColumn<int>)batch.Find(RowColumn)!).Values;
+            var currency = ((StringColumn)batch.Find(OutputSchema.CurrencyColumn)!).Values;
+            var amount = ((RequiredColumn<decimal>)batch.Find(amountColumn)!).Values;
+            var rate = ((RequiredColumn<decimal>)batch.Find(OutputSchema.RateColumn)!).Values;
+            var rateDate = ((RequiredColumn<DateOnly>)batch.Find(OutputSchema.RateDateColumn)!).Values;
+            var status = ((StringColumn)batch.Find(OutputSchema.StatusColumn)!).Values;
+            for (var i = 0; i < batch.RowCount; i++)
+            {
+                var row = rows[index[i]];
+                messages.Add(new Message<byte[]?, byte[]?>
+                {
+                    Key = row.Key,
+                    Value = Json(row, currency[i]!, amount[i], rate[i], rateDate[i], status[i]!),
+                });
+            }
+        }
+        normalized = normalized with
+        {
+            Partitions = normalized.Partitions.Select(p => (p.Date, Without(p.Rows))).ToList(),
+            Rejects = normalized.Rejects.Select(p => (p.Date, Without(p.Rows))).ToList(),
+        };
+        return messages;
+    }
+
+    /// <summary>Produces the messages and waits until every one is acknowledged; throws naming the topic otherwise.</summary>
+    public void Publish(List<Message<byte[]?, byte[]?>> messages, CancellationToken cancellationToken)
+    {
+        Error? failed = null;
+        foreach (var message in messages)
+            producer.Produce(topic, message, report =>
+            {
+                if (report.Error.IsError)
+                    failed ??= report.Error;
+            });
+        while (producer.Flush(TimeSpan.FromSeconds(1)) > 0)
+            cancellationToken.ThrowIfCancellationRequested();
+        if (failed is not null)
+            throw new FxException($"{topic}: producing converted rows failed ({failed.Reason}); they are in the lake, and a restart publishes them again");
+    }
+
+    private byte[] Json(StreamRow row, string currency, decimal amount, decimal rate, DateOnly rateDate, string status)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            for (var c = 0; c < columns.Names.Count; c++)
+            {
+                var value = c < row.Values.Length ? row.Values[c] : null;
+                if (value is null)
+                    json.WriteNull(columns.Names[c]);
+                else
+                    json.WriteString(columns.Names[c], value);
+            }
+            json.WriteString(OutputSchema.CurrencyColumn, currency);
+            // Decimals as their exact digits: a JSON number, never through a double.
+            json.WritePropertyName(amountColumn);
+            json.WriteRawValue(amount.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+            json.WritePropertyName(OutputSchema.RateColumn);
+            json.WriteRawValue(rate.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+            json.WriteString(OutputSchema.RateDateColumn, rateDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            json.WriteString(OutputSchema.StatusColumn, status);
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    private static ColumnBatch Without(ColumnBatch batch)
+    {
+        var hidden = batch.Find(RowColumn);
+        if (hidden is null)
+            return batch;
+        hidden.ReturnBuffers();
+        return new ColumnBatch(batch.Origin, batch.Columns.Where(c => c != hidden).ToList(), batch.Untyped);
+    }
+}
