@@ -44,7 +44,7 @@ public static class StreamJob
         // The stream's own lock, held for its lifetime; flushes take the table's lock one at a time.
         var lockStore = ObjectStore.Open(ObjectStore.Child(options.Output, "_fxengine/stream-lock"));
         await using var streamLock = await RunLock.AcquireAsync([lockStore], runId, options.Wait, log, cancellationToken).ConfigureAwait(false);
-        var table = new StreamTable(ObjectStore.Open(options.Output), ObjectStore.Open(options.Rejects), log);
+        var table = new StreamTable(ObjectStore.Open(options.Output), ObjectStore.Open(options.Rejects), log, streamLock.Lost);
         var state = await table.RecoverAsync(cancellationToken).ConfigureAwait(false);
         if (state?.Stream is { Topic: var fed } && fed != options.Topic)
             throw FxException.InvalidOption($"{options.Output} is fed by topic '{fed}', not '{options.Topic}'; one table takes one transactions topic");

@@ -37,10 +37,15 @@ internal sealed class RateWaitBuffer
     }
 
     /// <summary>Rows that arrived before <paramref name="before"/> (ticks), oldest first: their grace is over.</summary>
-    public IReadOnlyList<StreamRow> Expire(long before)
+    public IReadOnlyList<StreamRow> Expire(long before) => Expire(before, int.MaxValue);
+
+    /// <summary>The <paramref name="count"/> rows that have waited longest, whatever their grace.</summary>
+    public IReadOnlyList<StreamRow> ExpireOldest(int count) => Expire(long.MaxValue, count);
+
+    private List<StreamRow> Expire(long before, int count)
     {
         var expired = new List<StreamRow>();
-        while (_byArrival.TryPeek(out var oldest) && (!oldest.Waiting || oldest.ReceivedAt < before))
+        while (expired.Count < count && _byArrival.TryPeek(out var oldest) && (!oldest.Waiting || oldest.ReceivedAt < before))
         {
             _byArrival.Dequeue();
             if (!oldest.Waiting)

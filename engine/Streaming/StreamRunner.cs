@@ -175,17 +175,26 @@ internal sealed class StreamRunner : IDisposable
         }
     }
 
-    /// <summary>Pauses the transactions while the wait buffer is full; resumes once it drains below nine tenths.</summary>
+    /// <summary>
+    /// Pauses the transactions while the wait buffer is full, or while converted rows cannot be
+    /// flushed (no rates at all yet); resumes once both drain below nine tenths. --once does not
+    /// pause: it would apply the as-of rule to every waiting row at its end anyway, so the oldest
+    /// tenth takes it now.
+    /// </summary>
     private void Backpressure()
     {
+        if (_options.Once && _waiting.Count >= _options.MaxWaitingRows)
+            _ready.AddRange(_waiting.ExpireOldest(_options.MaxWaitingRows / 10 + 1));
+        var full = _waiting.Count >= _options.MaxWaitingRows || _ready.Count >= 2L * _options.MaxBufferedRows;
+        var drained = _waiting.Count < _options.MaxWaitingRows * 9L / 10 && _ready.Count < _options.MaxBufferedRows;
         var assignment = _consumer.Assignment;
-        if (!_paused && _waiting.Count >= _options.MaxWaitingRows)
+        if (!_paused && full)
         {
             _consumer.Pause(assignment);
             _paused = true;
-            _log($"{_waiting.Count:N0} rows wait for rates (the limit): consumption paused until their rates arrive or their grace ends");
+            _log($"{_waiting.Count:N0} rows wait for rates, {_ready.Count:N0} converted rows wait for a flush: consumption paused until their rates arrive or their grace ends");
         }
-        else if (_paused && _waiting.Count < _options.MaxWaitingRows * 9L / 10)
+        else if (_paused && drained)
         {
             _consumer.Resume(assignment);
             _paused = false;

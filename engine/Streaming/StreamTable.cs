@@ -17,7 +17,7 @@ namespace FxEngine.Streaming;
 /// each row is in the table once, whatever stops the process. The stream's files are named
 /// <c>stream-*.parquet</c>: batch runs replace only their own <c>part-*</c> files.
 /// </summary>
-internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Action<string>? log)
+internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Action<string>? log, CancellationToken streamLockLost = default)
 {
     public const string StagingRoot = "_fxengine/stream/";
 
@@ -76,6 +76,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         var stream = update(current) with { Publishing = files };
         var state = (current ?? new TableState()) with { Stream = stream };
         await tableLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        StopIfStreamLockLost();
         await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
         await PublishAsync(files, CancellationToken.None).ConfigureAwait(false);
         state = state with { Stream = stream with { Publishing = null } };
@@ -91,8 +92,16 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
             ?? throw new FxException($"{output.Root}: the table state is gone; the stream cannot record its progress");
         var state = current with { Stream = update(current.Stream ?? new StreamState()) };
         await tableLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        StopIfStreamLockLost();
         await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
         return state;
+    }
+
+    /// <summary>A stream whose lock lapsed (an S3 lease not renewed) may have a successor reading the same offsets: it must not commit.</summary>
+    private void StopIfStreamLockLost()
+    {
+        if (streamLockLost.IsCancellationRequested)
+            throw new FxException($"{output.Root}: the stream lost its lock (its lease could not be renewed) before a commit; it stopped without committing, and a restart resumes from the last commit");
     }
 
     /// <summary>Removes a flush's staging that will not be committed (best effort: the next start sweeps it too).</summary>
