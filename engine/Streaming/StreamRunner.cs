@@ -137,6 +137,8 @@ internal sealed class StreamRunner : IDisposable
         var timeout = TimeSpan.FromMilliseconds(100);
         for (var i = 0; i < SliceMessages && !cancellationToken.IsCancellationRequested; i++, timeout = TimeSpan.Zero)
         {
+            if (_waiting.Count >= _options.MaxWaitingRows || _ready.Count >= 2L * _options.MaxBufferedRows)
+                return; // full: Backpressure pauses the partitions before any more is read
             ConsumeResult<byte[]?, byte[]?>? result;
             try
             {

@@ -105,3 +105,37 @@ public class StreamMessagesScenarioTests
               $"FROM read_parquet('{Glob($"{lake}/processed_data")}') GROUP BY ALL ORDER BY 1")
             .Select(r => ((string)r["k"]!, (string)r["s"]!, (string)r["r"]!)).ToList();
 }
+
+/// <summary>The wait buffer is bounded: when it is full the consumer pauses, and resumes once the rates arrive.</summary>
+public class StreamBackpressureScenarioTests
+{
+    [Fact]
+    public async Task FullWaitBuffer_PausesConsumption_UntilTheRatesArrive()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var day = D("2024-12-02");
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day.AddDays(-1)]);
+        var rows = StreamTest.Transactions(1_000, day, 1, seed: 12);
+        StreamTest.Produce(producer, "transactions", rows);
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<StreamProgress>();
+        using var stop = new CancellationTokenSource();
+        var options = new StreamOptions { Lake = lake, MaxWaitingRows = 100, FlushEvery = TimeSpan.FromMilliseconds(200) };
+        var stream = StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = broker.BootstrapServers }, _ => { }, reports.Enqueue, stop.Token);
+
+        await StreamTest.WaitUntilAsync(() => reports.Any(r => r.Paused) || stream.IsCompleted, TimeSpan.FromSeconds(30), () => $"{reports.Count} reports");
+        var paused = reports.First(r => r.Paused);
+        Assert.Equal(100, paused.RowsWaiting);
+        Assert.Equal(100, paused.RowsRead);
+        Assert.Equal(0, StreamTest.Committed(lake));
+
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        await StreamTest.WaitUntilAsync(() => StreamTest.Committed(lake) == rows.Count || stream.IsCompleted, TimeSpan.FromSeconds(60), () => $"{StreamTest.Committed(lake)} committed");
+        stop.Cancel();
+        await stream;
+        Assert.DoesNotContain(reports, r => r.RowsWaiting > 100);
+        Assert.Equal(rows.Count, StreamTest.LakeRows(lake).Count);
+    }
+}
