@@ -151,13 +151,15 @@ internal sealed class BatchNormalizer
         // A text amount goes out as DECIMAL(38, 9): one with more decimals would be rounded.
         if (untyped && decimal.Round(value, OutputSchema.TextAmountScale) != value)
             return RejectReason.InvalidAmount;
-        entry = _rates.Lookup(DateOnly.FromDayNumber(day), currency);
-        if (entry is null)
+        var found = _rates.Lookup(DateOnly.FromDayNumber(day), currency);
+        if (found is null)
             return RejectReason.MissingRate;
-        // An amount too large for the output column is refused rather than truncated.
-        return entry.Conversion.TryConvert(value, _rates.TargetScale, out converted) && Math.Abs(converted) < _maxAmount
-            ? null
-            : RejectReason.InvalidAmount;
+        // An amount too large for the output column is refused rather than truncated; the entry
+        // stays null, since a row with one is a converted row.
+        if (!found.Conversion.TryConvert(value, _rates.TargetScale, out converted) || Math.Abs(converted) >= _maxAmount)
+            return RejectReason.InvalidAmount;
+        entry = found;
+        return null;
     }
 
     /// <summary>

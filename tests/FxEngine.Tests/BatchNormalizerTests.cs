@@ -93,11 +93,15 @@ public class BatchNormalizerTests
             new OptionalColumn<decimal>(new DecimalDataField("amount", 38, 4, isNullable: true), [10_000_000_000_000_000m, -0.002m, 1m]),
         ]);
 
+        var result = normalizer.Normalize(batch);
+
         Assert.Equal(
         [
             ("T0", D("2024-01-01"), RejectReason.InvalidAmount, "10000000000000000.0000"),
             ("T2", null, RejectReason.InvalidDate, null),
-        ], RejectRows(normalizer.Normalize(batch)).OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+        ], RejectRows(result).OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+        // A rejected row is never also a converted one (a too-large amount once was both, and failed the write).
+        Assert.Equal(["T1"], result.Partitions.SelectMany(p => ((StringColumn)p.Rows.Find("txn_id")!).Values.ToArray()));
     }
 
     [Fact]
