@@ -41,6 +41,9 @@ internal sealed class OffsetLedger
         return ledger;
     }
 
+    /// <summary>The next offset the last commit recorded for a partition; null when the table has none of it.</summary>
+    public long? CommittedNextOf(int partition) => _partitions.TryGetValue(partition, out var track) ? track.CommittedNext : null;
+
     /// <summary>Where to start reading a partition: its first unwritten offset, or its next one; null when the table has none of it.</summary>
     public long? StartOf(int partition) => _partitions.TryGetValue(partition, out var track) ? ResumeAt(track) : null;
 

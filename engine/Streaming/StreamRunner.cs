@@ -40,6 +40,7 @@ internal sealed class StreamRunner : IDisposable
     private readonly StreamRestatement _restatement;
     private readonly OutputTopic? _output;
     private RateFingerprint? _fingerprints;
+    private readonly HashSet<string> _notRestated = new(StringComparer.Ordinal);
     private static readonly IReadOnlySet<string> NoPartitions = new HashSet<string>();
     private readonly List<StreamRow> _ready = [];
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
@@ -63,8 +64,20 @@ internal sealed class StreamRunner : IDisposable
         _rates = new LiveRates(options.TargetCode, options.MaxStaleDays);
         _restatement = new StreamRestatement(table, _columns, options.Columns);
         _ratesFeed = new RatesFeed(kafka, options.RatesTopic, log);
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer()).Build();
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
+        try
+        {
+            var consumer = kafka.Consumer();
+            // A position past retention must stop the stream, not jump silently to the partition's start or end.
+            consumer.AutoOffsetReset = AutoOffsetReset.Error;
+            _consumer = new ConsumerBuilder<byte[]?, byte[]?>(consumer).Build();
+            _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer()).Build();
+        }
+        catch
+        {
+            _consumer?.Dispose();
+            _ratesFeed.Dispose();
+            throw;
+        }
         _deadLetters = new DeadLetters(_producer, kafka.DeadLetter, log);
         if (options.OutputTopic is { } topic)
             _output = new OutputTopic(_producer, topic, _columns, OutputSchema.AmountColumn(options.TargetCode));
@@ -96,31 +109,24 @@ internal sealed class StreamRunner : IDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var arrived = _ratesFeed.Poll(_rates, TimeSpan.Zero);
-                foreach (var day in arrived)
-                    _ready.AddRange(_waiting.Release(day.DayNumber));
-                if (arrived.Count > 0)
-                    await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
-                ConsumeSlice(cancellationToken);
-                _ready.AddRange(_waiting.Expire(Environment.TickCount64 - (long)_options.Grace.TotalMilliseconds));
-                Backpressure();
-                if (end is not null && end.All(e => _ledger.PositionOf(e.Key) >= e.Value))
+                try
                 {
-                    // --once: caught up with the end seen at start; what still waits takes the as-of rule now.
-                    _ready.AddRange(_waiting.ReleaseAll());
-                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                    break;
+                    if (await StepAsync(end, cancellationToken).ConfigureAwait(false))
+                        break;
                 }
-                if (_ready.Count >= _options.MaxBufferedRows || (_ready.Count > 0 && _clock.Elapsed - _lastFlush >= _options.FlushEvery))
-                    await RestateAsync(await FlushAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                Report(force: false);
-                RefreshPartitions();
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break; // a signal mid-step: what is ready is committed below
+                }
             }
             if (cancellationToken.IsCancellationRequested && _ready.Count > 0)
             {
                 // Stopped by a signal: commit what is converted; rows still waiting are read again on the next start.
-                _log($"stopping: committing {_ready.Count:N0} converted row(s); {_waiting.Count:N0} waiting for rates are read again on the next start");
-                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                _log(_rates.Table is null
+                    ? $"stopping: no rates yet, so {_ready.Count + _waiting.Count:N0} row(s) are read again on the next start"
+                    : $"stopping: committing {_ready.Count:N0} converted row(s); {_waiting.Count:N0} waiting for rates are read again on the next start");
+                if (_rates.Table is not null)
+                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
@@ -130,6 +136,33 @@ internal sealed class StreamRunner : IDisposable
         if (_state?.Unpublished.Count > 0 && _output is not null)
             _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, CancellationToken.None).ConfigureAwait(false)).Stream; // delivered: a restart need not publish them again
         return new StreamResult(_rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _flushes);
+    }
+
+    /// <summary>One turn of the loop; true when --once has read everything it came for and committed it.</summary>
+    private async Task<bool> StepAsync(Dictionary<int, long>? end, CancellationToken cancellationToken)
+    {
+        // While paused nothing else blocks, so the turn waits on the rates topic instead of spinning.
+        var arrived = _ratesFeed.Poll(_rates, _paused ? TimeSpan.FromMilliseconds(200) : TimeSpan.Zero);
+        foreach (var day in arrived)
+            _ready.AddRange(_waiting.Release(day.DayNumber));
+        if (arrived.Count > 0)
+            await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
+        ConsumeSlice(cancellationToken);
+        _ready.AddRange(_waiting.Expire(Environment.TickCount64 - (long)_options.Grace.TotalMilliseconds));
+        Backpressure();
+        if (end is not null && end.All(e => _ledger.PositionOf(e.Key) >= e.Value))
+        {
+            // --once: caught up with the end seen at start; what still waits takes the as-of rule now.
+            _ready.AddRange(_waiting.ReleaseAll());
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        // Without any rates nothing can be converted: rows are held (and the consumer pauses when they fill up).
+        if (_rates.Table is not null && (_ready.Count >= _options.MaxBufferedRows || (_ready.Count > 0 && _clock.Elapsed - _lastFlush >= _options.FlushEvery)))
+            await RestateAsync(await FlushAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        Report(force: false);
+        RefreshPartitions();
+        return false;
     }
 
     private void ConsumeSlice(CancellationToken cancellationToken)
@@ -162,7 +195,7 @@ internal sealed class StreamRunner : IDisposable
                 continue;
             }
             _rowsIn++;
-            var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64);
+            var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, ProducedAt(result.Message.Timestamp));
             if (row.Problem is { } problem)
             {
                 var origin = $"{result.Topic}[{partition}]@{result.Offset.Value}";
@@ -175,6 +208,20 @@ internal sealed class StreamRunner : IDisposable
             else
                 _waiting.Add(row);
         }
+    }
+
+    /// <summary>
+    /// When a message was produced, on the clock the grace period runs on: a row read again after
+    /// a restart does not start its grace over. (Expiry walks rows in arrival order, so a row behind
+    /// a younger one from another partition leaves with it, a little late, never early.)
+    /// </summary>
+    private static long ProducedAt(Timestamp timestamp)
+    {
+        var now = Environment.TickCount64;
+        if (timestamp.Type == TimestampType.NotAvailable)
+            return now;
+        var age = (long)(DateTime.UtcNow - timestamp.UtcDateTime).TotalMilliseconds;
+        return now - Math.Max(0, age);
     }
 
     /// <summary>
@@ -211,10 +258,7 @@ internal sealed class StreamRunner : IDisposable
             return new HashSet<string>();
         if (_rates.Table is not { } rates)
         {
-            if (_options.Once)
-                throw new FxException($"{_options.RatesTopic}: no rate snapshot at all, so {_ready.Count:N0} transaction(s) cannot be converted; nothing was committed");
-            _log($"{_options.RatesTopic}: no rate snapshot yet; holding {_ready.Count:N0} row(s)");
-            return new HashSet<string>();
+            throw new FxException($"{_options.RatesTopic}: no rate snapshot at all, so {_ready.Count:N0} transaction(s) cannot be converted; nothing was committed");
         }
         var flush = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
         foreach (var key in new[] { _options.Columns.Date, _options.Columns.Currency, _options.Columns.Amount })
@@ -240,16 +284,7 @@ internal sealed class StreamRunner : IDisposable
 
         var written = _ready.Select(r => (r.Partition, r.Offset)).ToList();
         var offsets = _ledger.After(written);
-        try
-        {
-            var stored = await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false);
-            _state = stored.Stream;
-        }
-        catch
-        {
-            await _table.DiscardAsync(files).ConfigureAwait(false);
-            throw;
-        }
+        _state = (await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false)).Stream;
         _ledger.Committed(offsets, written);
         _committed?.Invoke(new StreamCommit(flush, DateTimeOffset.UtcNow, written));
         _flushes++;
@@ -271,14 +306,24 @@ internal sealed class StreamRunner : IDisposable
     /// </summary>
     private async Task RestateAsync(IReadOnlySet<string> touched, CancellationToken cancellationToken)
     {
-        if (_rates.Table is not { } rates || _state is null)
+        // Only against the whole rates topic: a table built from part of it would restate good rows.
+        if (_rates.Table is not { } rates || _state is null || !_ratesFeed.CaughtUp)
             return;
         var fingerprints = Fingerprints(rates);
-        var due = _state.Partitions
-            .Where(p => p.Key != TableState.Undated
-                && (p.Value.Rates != fingerprints.Of(p.Key) || (p.Value.Files > CompactAfterFiles && !touched.Contains(p.Key))))
-            .Select(p => (p.Key, Restate: p.Value.Rates != fingerprints.Of(p.Key)))
-            .ToList();
+        var due = new List<(string Partition, bool Restate)>();
+        foreach (var (partition, state) in _state.Partitions.Where(p => p.Key != TableState.Undated))
+        {
+            if (state.Rates == fingerprints.Of(partition))
+            {
+                if (state.Files > CompactAfterFiles && !touched.Contains(partition))
+                    due.Add((partition, false));
+            }
+            else if (RateWindow.Covers(RateWindow.Of(rates, partition), state.RateWindow))
+                due.Add((partition, true));
+            else if (_notRestated.Add(partition))
+                _log($"{partition}: its streamed rows were converted with snapshots the rates topic no longer holds ({state.RateWindow}); they are kept as they are. " +
+                     "Keep the rates topic compacted with no retention limit, so every snapshot stays");
+        }
         foreach (var (partition, restate) in due)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -286,24 +331,20 @@ internal sealed class StreamRunner : IDisposable
             var id = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
             var (files, result) = await _restatement.StageAsync(partition, rates, id, cancellationToken).ConfigureAwait(false);
             var (converted, stale, rejected) = result.Counts.All.GetValueOrDefault(partition);
-            try
+            var stored = await _table.CommitAsync(files, current =>
             {
-                var stored = await _table.CommitAsync(files, current =>
+                var stream = current?.Stream ?? _state!;
+                var partitions = new SortedDictionary<string, PartitionState>(stream.Partitions, StringComparer.Ordinal)
                 {
-                    var stream = current?.Stream ?? _state!;
-                    var partitions = new SortedDictionary<string, PartitionState>(stream.Partitions, StringComparer.Ordinal)
+                    [partition] = new PartitionState
                     {
-                        [partition] = new PartitionState { Rates = fingerprints.Of(partition), RunId = id, RowsOut = converted, StaleRows = stale, RowsRejected = rejected, Files = 1 },
-                    };
-                    return stream with { Partitions = partitions, LastCommitAt = DateTimeOffset.UtcNow };
-                }, cancellationToken).ConfigureAwait(false);
-                _state = stored.Stream;
-            }
-            catch
-            {
-                await _table.DiscardAsync(files).ConfigureAwait(false);
-                throw;
-            }
+                        Rates = fingerprints.Of(partition), RateWindow = RateWindow.Of(rates, partition), RunId = id,
+                        RowsOut = converted, StaleRows = stale, RowsRejected = rejected, Files = 1,
+                    },
+                };
+                return stream with { Partitions = partitions, LastCommitAt = DateTimeOffset.UtcNow };
+            }, cancellationToken).ConfigureAwait(false);
+            _state = stored.Stream;
             _log(restate
                 ? $"{partition}: restated {converted + rejected:N0} streamed row(s) with the rates that arrived since ({stale:N0} stale, {rejected:N0} rejected now)"
                 : $"{partition}: compacted {files.RemoveOutput.Count + files.RemoveRejects.Count} streamed file(s)");
@@ -332,6 +373,7 @@ internal sealed class StreamRunner : IDisposable
             partitions[key] = (was ?? new PartitionState()) with
             {
                 Rates = was is null || was.Rates == fingerprint ? fingerprint : "",
+                RateWindow = key == TableState.Undated ? null : RateWindow.Union(was?.RateWindow, RateWindow.Of(rates, key)),
                 RunId = flush, RowsOut = (was?.RowsOut ?? 0) + converted, StaleRows = (was?.StaleRows ?? 0) + stale,
                 RowsRejected = (was?.RowsRejected ?? 0) + rejected, Files = (was?.Files ?? 0) + 1,
             };
@@ -373,11 +415,16 @@ internal sealed class StreamRunner : IDisposable
     {
         if (_state is not { Unpublished.Count: > 0 } state)
             return;
-        if (_output is null || _rates.Table is not { } rates)
+        var count = state.Unpublished.Values.Sum(r => r.Sum(x => x[1] - x[0]));
+        if (_output is null)
         {
-            _log($"{_options.Topic}: {state.Unpublished.Values.Sum(r => r.Sum(x => x[1] - x[0])):N0} row(s) of the last flush were not confirmed on the output topic before the last stop; " +
-                 (_output is null ? "no --output-topic now, so they are not published" : "no rates to convert them with, so they are not published"));
+            _log($"{_options.Topic}: {count:N0} row(s) of the last flush were not confirmed on the output topic before the last stop; no --output-topic now, so they are not published");
             _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, cancellationToken).ConfigureAwait(false)).Stream;
+            return;
+        }
+        if (_rates.Table is not { } rates || !_ratesFeed.CaughtUp)
+        {
+            _log($"{_options.Topic}: {count:N0} row(s) of the last flush wait to be published again until the whole rates topic is read (next start)");
             return;
         }
         var rows = new List<StreamRow>();
@@ -387,22 +434,21 @@ internal sealed class StreamRunner : IDisposable
             var remaining = state.Unpublished.ToDictionary(p => p.Key, p => p.Value[^1][1]);
             while (remaining.Count > 0 && !cancellationToken.IsCancellationRequested)
             {
-                var result = reader.Consume(TimeSpan.FromSeconds(10))
-                    ?? throw new FxException($"{_options.Topic}: the rows of the last flush to publish again are no longer on the topic; they are in the lake, but not on {_output.Topic}");
+                var result = reader.Consume(TimeSpan.FromSeconds(30))
+                    ?? throw new FxException($"{_options.Topic}: reading back the last flush's rows to publish them again timed out after 30 s; they are in the lake, and the next start tries again");
                 var partition = result.Partition.Value;
-                if (result.IsPartitionEOF || !remaining.ContainsKey(partition))
-                {
-                    remaining.Remove(partition);
+                if (!remaining.TryGetValue(partition, out var until))
                     continue;
-                }
-                if (result.Offset.Value + 1 >= remaining[partition])
+                if (result.IsPartitionEOF || result.Offset.Value + 1 >= until)
                     remaining.Remove(partition);
-                if (state.Unpublished[partition].Any(r => result.Offset.Value >= r[0] && result.Offset.Value < r[1]))
+                if (!result.IsPartitionEOF && state.Unpublished[partition].Any(r => result.Offset.Value >= r[0] && result.Offset.Value < r[1]))
                     rows.Add(_decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64));
             }
         }
         var valid = rows.Where(r => r.Problem is null).ToList();
-        var normalized = new BatchNormalizer(rates, _options.Columns).Normalize(Batch(valid, "republish"));
+        NormalizedBatch normalized;
+        using (var batch = Batch(valid, "republish"))
+            normalized = new BatchNormalizer(rates, _options.Columns).Normalize(batch);
         var messages = _output.Take(valid, ref normalized);
         DisposeAll(normalized);
         _output.Publish(messages, cancellationToken);
@@ -457,10 +503,38 @@ internal sealed class StreamRunner : IDisposable
         if (added.Count == 0)
             return;
         var starts = added.Select(p => new TopicPartitionOffset(_options.Topic, p, _ledger.StartOf(p) is { } at ? new Offset(at) : Offset.Beginning)).ToList();
+        foreach (var start in starts.Where(s => s.Offset != Offset.Beginning))
+            CheckStillOnTopic(start);
         _consumer.IncrementalAssign(starts);
         if (_paused)
             _consumer.Pause(starts.Select(s => s.TopicPartition));
         _log($"{_options.Topic}: reading {string.Join(", ", starts.Select(s => $"[{s.Partition.Value}] from {(s.Offset == Offset.Beginning ? "the beginning" : s.Offset.Value)}"))}");
+    }
+
+    /// <summary>
+    /// The table state must fit the topic: offsets it says are written must exist (a recreated
+    /// topic, or another cluster, starts again below them, and its new rows would be skipped as
+    /// written), and the first row it has yet to write must still be there (retention may have
+    /// removed it). Either way rows would be lost without a word, so the stream stops instead.
+    /// </summary>
+    private void CheckStillOnTopic(TopicPartitionOffset start)
+    {
+        var partition = start.Partition.Value;
+        WatermarkOffsets marks;
+        try
+        {
+            marks = _consumer.QueryWatermarkOffsets(start.TopicPartition, TimeSpan.FromSeconds(30));
+        }
+        catch (KafkaException ex)
+        {
+            throw new FxException($"{_options.Topic}[{partition}]: cannot read its offsets ({ex.Error.Reason})", ex);
+        }
+        if (_ledger.CommittedNextOf(partition) is { } next && next > marks.High.Value)
+            throw new FxException($"{_options.Topic}[{partition}]: the table state says offsets up to {next} are in the table, but the partition ends at {marks.High.Value}: " +
+                "the topic was recreated or is another cluster's, and its new rows would be skipped. Stream it into a new lake, or remove the stream's \"offsets\" from the table state to read it from the beginning");
+        if (start.Offset.Value < marks.Low.Value)
+            throw new FxException($"{_options.Topic}[{partition}]: the stream resumes at offset {start.Offset.Value}, but the partition now starts at {marks.Low.Value} (retention removed rows it had not written); " +
+                "those rows are lost to the stream. Give the topic a longer retention; to go on without them, remove the stream's \"offsets\" entry for this partition from the table state");
     }
 
     /// <summary>--once: the end of each partition now; the run stops when it has read that far.</summary>

@@ -19,7 +19,7 @@ namespace FxEngine.Streaming;
 /// </summary>
 internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Action<string>? log, CancellationToken streamLockLost = default)
 {
-    public const string StagingRoot = "_fxengine/stream/";
+    public const string StagingRoot = IObjectStore.StreamStaging;
 
     /// <summary>How long a flush waits for a batch run holding the table to finish.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromDays(1);
@@ -47,7 +47,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         {
             await foreach (var staged in store.ListAsync(StagingRoot, cancellationToken).ConfigureAwait(false))
                 await store.DeleteAsync(staged.Key, cancellationToken).ConfigureAwait(false);
-            await store.SweepAsync(cancellationToken).ConfigureAwait(false);
+            await store.SweepAsync(cancellationToken, StagingRoot).ConfigureAwait(false);
         }
         return state;
     }
@@ -67,21 +67,38 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     /// Publishes a staged flush: under the table lock, the state <paramref name="update"/> makes of
     /// the current one (with the flush recorded as publishing) is stored, the files are moved in
     /// place, and the record is cleared. Returns the stored state. Once the state is written the
-    /// flush is committed: the moves run to their end whatever the token says.
+    /// flush is committed: the moves run to their end whatever the token says. A failure before
+    /// the state write removes the staging; one after it leaves everything for the next start.
     /// </summary>
     public async Task<TableState> CommitAsync(StreamFlushFiles files, Func<TableState?, StreamState> update, CancellationToken cancellationToken)
     {
-        await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-{files.Flush}", LockWait, log, cancellationToken).ConfigureAwait(false);
-        var current = await TableState.LoadAsync(output, cancellationToken).ConfigureAwait(false);
-        var stream = update(current) with { Publishing = files };
-        var state = (current ?? new TableState()) with { Stream = stream };
-        await tableLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
-        StopIfStreamLockLost();
-        await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
-        await PublishAsync(files, CancellationToken.None).ConfigureAwait(false);
-        state = state with { Stream = stream with { Publishing = null } };
-        await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
-        return state;
+        // Until the state write is attempted the staging is this flush's to remove; from then on
+        // (even if that write fails: it may have landed) the next start decides, by the state.
+        var committing = false;
+        try
+        {
+            await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-{files.Flush}", LockWait, log, cancellationToken).ConfigureAwait(false);
+            var current = await TableState.LoadAsync(output, cancellationToken).ConfigureAwait(false);
+            var stream = update(current) with { Publishing = files };
+            var state = (current ?? new TableState()) with { Stream = stream };
+            await tableLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+            StopIfStreamLockLost();
+            committing = true;
+            await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
+            await PublishAsync(files, CancellationToken.None).ConfigureAwait(false);
+            state = state with { Stream = stream with { Publishing = null } };
+            await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);
+            return state;
+        }
+        catch (Exception) when (!committing)
+        {
+            await DiscardAsync(files).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex) when (ex is not FxException)
+        {
+            throw new FxException($"{output.Root}: flush {files.Flush} failed at its commit ({ex.Message}); it stopped, and the next start finishes the commit or drops the flush, by what the table state says", ex);
+        }
     }
 
     /// <summary>Replaces the stream's state alone (no files), under the table lock.</summary>
@@ -105,7 +122,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     }
 
     /// <summary>Removes a flush's staging that will not be committed (best effort: the next start sweeps it too).</summary>
-    public async Task DiscardAsync(StreamFlushFiles files)
+    private async Task DiscardAsync(StreamFlushFiles files)
     {
         try
         {

@@ -6,7 +6,7 @@ using FxEngine.Transforms;
 namespace FxEngine.Streaming;
 
 /// <summary>One consumed transaction: where it came from, its field values by column, and its day.</summary>
-internal sealed class StreamRow(int partition, long offset, string?[] values, int day, long receivedAt)
+internal sealed class StreamRow(int partition, long offset, string?[] values, int day, long producedAt)
 {
     /// <summary>The message's key, which the output topic's message carries too.</summary>
     public byte[]? Key { get; init; }
@@ -20,13 +20,11 @@ internal sealed class StreamRow(int partition, long offset, string?[] values, in
     /// <summary>The transaction's UTC day number, or <see cref="KeyColumns.NoDay"/>.</summary>
     public int Day { get; } = day;
 
-    /// <summary>When it was consumed (<see cref="Environment.TickCount64"/>), for the grace period.</summary>
-    public long ReceivedAt { get; } = receivedAt;
+    /// <summary>When it was produced, on the <see cref="Environment.TickCount64"/> clock, for the grace period.</summary>
+    public long ProducedAt { get; } = producedAt;
 
     /// <summary>Why the message is not a transaction object (then every value is null).</summary>
     public string? Problem { get; init; }
-
-    public bool Waiting { get; set; }
 }
 
 /// <summary>The input columns of a stream, in the order first seen; a message with a new field adds one.</summary>
@@ -68,62 +66,79 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
     /// <summary>A larger value is refused unread: one field of it would otherwise bloat every file it lands in.</summary>
     public const int MaxValueBytes = DeadLetters.MaxBodyBytes;
 
+    /// <summary>
+    /// Columns a stream's table may grow to: every field name becomes a column of every later
+    /// file, so a message naming thousands of new fields is refused rather than let in.
+    /// </summary>
+    public const int MaxColumns = 256;
+
+    private const int MaxNameLength = 128;
+
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal)
     {
         OutputSchema.CurrencyColumn, OutputSchema.AmountColumn(target), OutputSchema.RateColumn, OutputSchema.RateDateColumn,
         OutputSchema.StatusColumn, OutputSchema.ReasonColumn, OutputSchema.DetailColumn, OutputTopic.RowColumn,
     };
 
-    public StreamRow Decode(int partition, long offset, byte[]? key, byte[]? value, long receivedAt)
+    public StreamRow Decode(int partition, long offset, byte[]? key, byte[]? value, long producedAt)
     {
         if (value is null)
-            return Invalid(partition, offset, key, receivedAt, "the message has no value");
+            return Invalid(partition, offset, key, producedAt, "the message has no value");
         if (value.Length > MaxValueBytes)
-            return Invalid(partition, offset, key, receivedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
+            return Invalid(partition, offset, key, producedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
         var fields = new List<(string Name, string? Text)>();
         try
         {
             var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 16 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                return Invalid(partition, offset, key, receivedAt, $"not a JSON object (it starts with {Describe(reader)})");
+                return Invalid(partition, offset, key, producedAt, $"not a JSON object (it starts with {Describe(reader)})");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString()!;
                 reader.Read();
-                fields.Add((name, Text(ref reader, value)));
+                var text = Text(ref reader, value);
+                // A JSON number is a typed number, as a Parquet amount is: its exponent form is the same amount.
+                if (reader.TokenType == JsonTokenType.Number && name == mapping.Amount)
+                    text = PlainNumber(text!);
+                fields.Add((name, text));
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                return Invalid(partition, offset, key, receivedAt, "not one JSON object: something follows it");
+                return Invalid(partition, offset, key, producedAt, "not one JSON object: something follows it");
         }
         catch (JsonException ex)
         {
-            return Invalid(partition, offset, key, receivedAt, $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message.Split(" LineNumber")[0]}");
+            return Invalid(partition, offset, key, producedAt, $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message.Split(" LineNumber")[0]}");
         }
         catch (InvalidOperationException ex)
         {
-            return Invalid(partition, offset, key, receivedAt, $"not valid JSON: {ex.Message}");
+            return Invalid(partition, offset, key, producedAt, $"not valid JSON: {ex.Message}");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, _) in fields)
         {
+            if (name.Length == 0 || name.Length > MaxNameLength || name.Any(char.IsControl))
+                return Invalid(partition, offset, key, producedAt, $"field name '{Printable(name)}' is empty, longer than {MaxNameLength} characters or holds control characters");
             if (!seen.Add(name))
-                return Invalid(partition, offset, key, receivedAt, $"field '{name}' appears twice");
+                return Invalid(partition, offset, key, producedAt, $"field '{name}' appears twice");
             if (_reserved.Contains(name))
-                return Invalid(partition, offset, key, receivedAt, $"field '{name}' is a column the normalizer adds; rename it");
+                return Invalid(partition, offset, key, producedAt, $"field '{name}' is a column the normalizer adds; rename it");
             if (name == OutputSchema.PartitionColumn && mapping.Date != OutputSchema.PartitionColumn)
-                return Invalid(partition, offset, key, receivedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
+                return Invalid(partition, offset, key, producedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
         }
+        var added = fields.Count(f => !columns.Contains(f.Name));
+        if (columns.Names.Count + added > MaxColumns)
+            return Invalid(partition, offset, key, producedAt, $"its {added} new field(s) would take the table past {MaxColumns} columns");
         var indexes = fields.Select(f => columns.IndexOf(f.Name)).ToArray();
         var values = new string?[columns.Names.Count];
         for (var i = 0; i < fields.Count; i++)
             values[indexes[i]] = fields[i].Text;
         var date = fields.FirstOrDefault(f => f.Name == mapping.Date).Text;
-        return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), receivedAt) { Key = key };
+        return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), producedAt) { Key = key };
     }
 
-    private static StreamRow Invalid(int partition, long offset, byte[]? key, long receivedAt, string problem) =>
-        new(partition, offset, [], KeyColumns.NoDay, receivedAt) { Key = key, Problem = problem };
+    private static StreamRow Invalid(int partition, long offset, byte[]? key, long producedAt, string problem) =>
+        new(partition, offset, [], KeyColumns.NoDay, producedAt) { Key = key, Problem = problem };
 
     /// <summary>A field's text: strings unescaped, numbers and literals as written, nested values as their JSON; null stays null.</summary>
     private static string? Text(ref Utf8JsonReader reader, byte[] value)
@@ -147,6 +162,31 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
                 throw new JsonException($"unexpected {reader.TokenType}");
         }
     }
+
+    /// <summary>
+    /// A JSON number's digits without an exponent (<c>1.25E+3</c> → <c>1250</c>), by moving the
+    /// point in the text: exact whatever the digits. An exponent beyond ±40 is left as written,
+    /// which no amount column can hold anyway.
+    /// </summary>
+    internal static string PlainNumber(string number)
+    {
+        var e = number.IndexOfAny(['e', 'E']);
+        if (e < 0 || !int.TryParse(number.AsSpan(e + 1), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var exponent)
+            || Math.Abs(exponent) > 40)
+            return number;
+        var sign = number[0] == '-' ? "-" : "";
+        var mantissa = number[sign.Length..e];
+        var dot = mantissa.IndexOf('.');
+        var digits = dot < 0 ? mantissa : mantissa.Remove(dot, 1);
+        var point = (dot < 0 ? mantissa.Length : dot) + exponent;
+        var plain = point <= 0 ? "0." + new string('0', -point) + digits
+            : point >= digits.Length ? digits + new string('0', point - digits.Length)
+            : digits[..point] + "." + digits[point..];
+        return sign + plain;
+    }
+
+    private static string Printable(string name) =>
+        new string(name.Take(MaxNameLength).Select(c => char.IsControl(c) ? '?' : c).ToArray()) + (name.Length > MaxNameLength ? "…" : "");
 
     private static string Describe(Utf8JsonReader reader) => reader.TokenType switch
     {

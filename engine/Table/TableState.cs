@@ -94,6 +94,13 @@ internal sealed record PartitionState
 
     [JsonPropertyName("rows_rejected")] public long RowsRejected { get; init; }
 
+    /// <summary>
+    /// Stream partitions: the snapshots of the day's as-of window its rows were converted with
+    /// (<c>date@unix-timestamp;…</c>): a restatement needs every one of them still at hand, or a
+    /// rates topic past its retention would restate good rows as missing_rate.
+    /// </summary>
+    [JsonPropertyName("rate_window"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RateWindow { get; init; }
+
     /// <summary>Stream partitions: how many flushes added a file since it was last compacted (batch partitions have one file).</summary>
     [JsonPropertyName("files"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Files { get; init; }
 }

@@ -32,6 +32,9 @@ public class StreamMessagesScenarioTests
             ("p5", "{\"txn_id\":\"p5\",\"txn_date\":\"2024-13-45\",\"currency\":\"EUR\",\"amount\":\"10.00\"}"),
             ("p6", "{\"txn_id\":\"p6\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":\"10.00\",\"fx_rate\":\"1\"}"),
             ("p7", "{\"txn_id\":\"p7\",\"txn_date\":\"2024-06-03T22:15:00-05:00\",\"currency\":\"eur\",\"amount\":12.345}"),
+            ("p8", "{\"txn_id\":\"p8\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":1,\"\":\"no name\"}"),
+            ("p9", "{" + string.Join(",", Enumerable.Range(0, 300).Select(i => $"\"f{i}\":1")) + "}"),
+            ("p10", "{\"txn_id\":\"p10\",\"txn_date\":\"2024-06-03\",\"currency\":\"SGD\",\"amount\":1.25E+3}"),
         };
         foreach (var (key, value) in poison)
             StreamTest.ProduceRaw(producer, "transactions", key, Encoding.UTF8.GetBytes(value));
@@ -42,15 +45,17 @@ public class StreamMessagesScenarioTests
             _ => { }, null, default);
 
         Assert.Equal(poison.Length + good.Count, result.RowsIn);
-        Assert.Equal(4, result.DeadLettered); // not JSON, an array, the 2 MB value, a column the normalizer adds
+        Assert.Equal(6, result.DeadLettered); // not JSON, an array, the 2 MB value, a column the normalizer adds, an empty name, 300 new columns
         var rejects = Query($"SELECT coalesce(txn_id, '') AS id, reject_reason AS reason, reject_detail AS detail FROM read_parquet('{Glob($"{lake}/rejected_data")}') ORDER BY detail")
             .Select(r => ((string)r["id"]!, (string)r["reason"]!, (string?)r["detail"])).ToList();
         var invalid = rejects.Where(r => r.Item2 == "invalid_message").Select(r => r.Item3!).ToList();
-        Assert.Equal(4, invalid.Count);
+        Assert.Equal(6, invalid.Count);
         Assert.Contains(invalid, d => d.Contains("not valid JSON", StringComparison.Ordinal));
         Assert.Contains(invalid, d => d.Contains("not a JSON object (it starts with an array)", StringComparison.Ordinal));
         Assert.Contains(invalid, d => d.Contains("over the 256 KiB", StringComparison.Ordinal));
         Assert.Contains(invalid, d => d.Contains("'fx_rate' is a column the normalizer adds", StringComparison.Ordinal));
+        Assert.Contains(invalid, d => d.Contains("field name '' is empty", StringComparison.Ordinal));
+        Assert.Contains(invalid, d => d.Contains("would take the table past 256 columns", StringComparison.Ordinal));
         Assert.All(invalid, d => Assert.StartsWith("transactions[", d));
         Assert.Contains(("p3", "invalid_currency", (string?)null), rejects);
         Assert.Contains(("p5", "invalid_date", (string?)"2024-13-45"), rejects);
@@ -59,8 +64,10 @@ public class StreamMessagesScenarioTests
         Assert.Equal(("2024-06-04", "EUR"), ((string)Assert.Single(p7)["d"]!, (string)p7[0]["c"]!));
         Assert.Equal(poison.Length + good.Count, StreamTest.LakeRows(lake).Count);
 
-        var letters = KafkaTest.ReadAll(broker, "transactions.dlq", 4);
-        Assert.Equal(4, letters.Count);
+        // A JSON number's exponent form is the same amount.
+        Assert.Equal("1250.00", (string)Assert.Single(Query($"SELECT CAST(amount_sgd AS VARCHAR) AS a FROM read_parquet('{Glob($"{lake}/processed_data")}') WHERE txn_id = 'p10'"))["a"]!);
+        var letters = KafkaTest.ReadAll(broker, "transactions.dlq", 6);
+        Assert.Equal(6, letters.Count);
         Assert.All(letters, l => Assert.Equal("invalid_message", Encoding.UTF8.GetString(l.Message.Headers.GetLastBytes("fx-dlq-reason"))));
         Assert.Contains(letters, l => l.Message.Key == "p4" && l.Message.Value!.Length == 256 * 1024);
     }

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using FxEngine.Jobs;
 using FxEngine.Kafka;
+using FxEngine.Storage;
 using FxEngine.Streaming;
+using FxEngine.Table;
 using static FxEngine.Tests.TestData;
 
 namespace FxEngine.Tests;
@@ -163,5 +165,103 @@ public class StreamOutputTopicScenarioTests
         Assert.Contains(log, l => l.Contains($"published again {again:N0} row(s)", StringComparison.Ordinal));
         Assert.Equal(published.Count + again, KafkaTest.ReadAll(broker, "transactions-sgd", published.Count + again).Count);
         Assert.Equal(rows.Count, StreamTest.LakeRows(lake).Count); // the lake is not written again
+    }
+}
+
+/// <summary>What the stream must refuse or leave alone rather than lose rows: a topic that no longer fits the state, a rates topic missing old snapshots, a commit that fails halfway.</summary>
+public class StreamSafetyScenarioTests
+{
+    private static readonly DateOnly From = D("2024-06-01");
+
+    [Fact]
+    public async Task TopicRecreated_BelowTheStatesOffsets_IsRefusedNotSkipped()
+    {
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var options = new StreamOptions { Lake = lake, Once = true };
+        using (var broker = new EmbeddedBroker())
+        {
+            using var producer = StreamTest.Producer(broker);
+            StreamTest.ProduceRates(producer, "exchange-rates-topic", [From]);
+            StreamTest.Produce(producer, "transactions", StreamTest.Transactions(400, From, 1, seed: 1));
+            await StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = broker.BootstrapServers }, _ => { }, null, default);
+        }
+        using var fresh = new EmbeddedBroker();
+        using (var producer = StreamTest.Producer(fresh))
+        {
+            StreamTest.ProduceRates(producer, "exchange-rates-topic", [From]);
+            StreamTest.Produce(producer, "transactions", StreamTest.Transactions(100, From, 1, seed: 2, prefix: "n"));
+        }
+
+        var error = await Assert.ThrowsAsync<FxException>(() => StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = fresh.BootstrapServers }, _ => { }, null, default));
+
+        Assert.Contains("the topic was recreated or is another cluster's", error.Message, StringComparison.Ordinal);
+        Assert.Equal(400, StreamTest.LakeRows(lake).Count);
+    }
+
+    [Fact]
+    public async Task RatesTopicMissingOldSnapshots_DoesNotRestateTheirDays()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var days = Enumerable.Range(0, 10).Select(From.AddDays).ToList();
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", days);
+        StreamTest.ProduceRates(producer, "rates-retained", days.TakeLast(3)); // as retention would leave it
+        StreamTest.Produce(producer, "transactions", StreamTest.Transactions(1_000, From, 10, seed: 3));
+        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
+        await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true }, kafka, _ => { }, null, default);
+        var before = StreamTest.LakeRows(lake);
+        var log = KafkaTest.Log();
+
+        await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true, RatesTopic = "rates-retained" }, kafka, log.Enqueue, null, default);
+
+        Assert.Equal(before, StreamTest.LakeRows(lake));
+        Assert.DoesNotContain(log, l => l.Contains(": restated", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith("2024-06-01: its streamed rows were converted with snapshots the rates topic no longer holds", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CommitFailingAfterItsStateWrite_KeepsTheStaging_AndTheNextStartFinishesIt()
+    {
+        using var dir = new TempDir();
+        var output = new FailingMoves(new LocalObjectStore(dir.Sub("lake/processed_data")));
+        var rejects = new LocalObjectStore(dir.Sub("lake/rejected_data"));
+        var table = new StreamTable(output, rejects, null);
+        var staged = await StageOneFileAsync(table, dir);
+        var committed = new StreamState { Topic = "transactions", Offsets = new() { [0] = new PartitionOffsets { Next = 10 } } };
+
+        await Assert.ThrowsAsync<FxException>(() => table.CommitAsync(staged, _ => committed, default));
+
+        var recovered = await new StreamTable(new LocalObjectStore(dir.Sub("lake/processed_data")), rejects, null).RecoverAsync(default);
+        Assert.Equal(10, recovered!.Stream!.Offsets[0].Next);
+        Assert.Null(recovered.Stream.Publishing);
+        Assert.Single(Directory.GetFiles(dir.Sub("lake/processed_data/txn_date=2024-06-01"), "stream-*.parquet"));
+    }
+
+    private static async Task<StreamFlushFiles> StageOneFileAsync(StreamTable table, TempDir dir)
+    {
+        WriteSyntheticRates(dir.Sub("rates"), From, From);
+        var rates = await FxEngine.Transforms.RateTable.LoadAsync(dir.Sub("rates"), "SGD", 7, default);
+        var batch = new FxEngine.Data.ColumnBatch("test", [Strings("txn_id", "a"), Strings("txn_date", "2024-06-01"), Strings("currency", "EUR"), Strings("amount", "10")], untyped: true);
+        var normalized = new FxEngine.Transforms.BatchNormalizer(rates, new FxEngine.Transforms.ColumnMapping()).Normalize(batch);
+        return await table.StageAsync("f1", normalized, null, default);
+    }
+
+    /// <summary>A real folder whose moves fail, as a full disk or a flaky S3 would: the fault comes after the commit point.</summary>
+    private sealed class FailingMoves(IObjectStore inner) : IObjectStore
+    {
+        public string Root => inner.Root;
+        public string Describe(string key) => inner.Describe(key);
+        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
+        public Task<System.IO.Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, cancellationToken);
+        public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default) => inner.CreateAsync(key, cancellationToken);
+        public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.WriteAllAsync(key, content, cancellationToken);
+        public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) => throw new IOException("No space left on device");
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+        public Task<FxEngine.Storage.Locks.LockAttempt> TryLockAsync(FxEngine.Storage.Locks.LockHolder holder, CancellationToken cancellationToken = default) => inner.TryLockAsync(holder, cancellationToken);
+        public Task SweepAsync(CancellationToken cancellationToken = default, string under = "") => inner.SweepAsync(cancellationToken, under);
     }
 }

@@ -1,0 +1,50 @@
+using FxEngine.Streaming;
+using FxEngine.Transforms;
+
+namespace FxEngine.Tests;
+
+/// <summary>The stream's small parts: the wait buffer, exponent amounts, rate windows.</summary>
+public class StreamUnitTests
+{
+    private static StreamRow Row(int day, long producedAt, long offset) => new(0, offset, [], day, producedAt);
+
+    [Fact]
+    public void WaitBuffer_ReleaseAndExpire_HoldExactlyTheRowsStillWaiting()
+    {
+        var buffer = new RateWaitBuffer();
+        for (var i = 0; i < 1_000; i++)
+            buffer.Add(Row(day: 100 + i % 2, producedAt: i, offset: i));
+
+        var expired = buffer.Expire(before: 10);
+        var released = buffer.Release(100);
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), expired.Select(r => r.Offset));
+        Assert.Equal(495, released.Count); // day 100's rows but the five that expired
+        Assert.All(released, r => Assert.Equal(100, r.Day));
+        Assert.Equal(495, buffer.Count);
+        Assert.Equal([(DateOnly.FromDayNumber(101), 495)], buffer.Days);
+        Assert.Equal(495, buffer.ReleaseAll().Count);
+        Assert.Equal(0, buffer.Count);
+        Assert.Empty(buffer.Days);
+    }
+
+    [Theory]
+    [InlineData("1.25E+3", "1250")]
+    [InlineData("1.25e-2", "0.0125")]
+    [InlineData("-12e-1", "-1.2")]
+    [InlineData("123456789012345678901234567890e-20", "1234567890.12345678901234567890")]
+    [InlineData("10.5", "10.5")]
+    [InlineData("1e400", "1e400")]
+    public void PlainNumber_MovesThePointExactly(string json, string plain) =>
+        Assert.Equal(plain, TransactionDecoder.PlainNumber(json));
+
+    [Fact]
+    public void RateWindow_CoversOnlyWithEverySnapshotAtLeastAsRecent()
+    {
+        var then = "2024-06-01@100;2024-06-02@200";
+        Assert.True(RateWindow.Covers("2024-06-01@100;2024-06-02@300;2024-06-03@50", then));
+        Assert.False(RateWindow.Covers("2024-06-02@300;2024-06-03@50", then)); // 06-01 is gone
+        Assert.False(RateWindow.Covers("2024-06-01@100;2024-06-02@150", then)); // an older copy of 06-02
+        Assert.Equal("2024-06-01@100;2024-06-02@300", RateWindow.Union(then, "2024-06-02@300"));
+    }
+}
