@@ -75,6 +75,43 @@ internal sealed class OutputTopic(IProducer<byte[]?, byte[]?> producer, string t
             throw new FxException($"{topic}: producing converted rows failed ({failed.Reason}); they are in the lake, and a restart publishes them again");
     }
 
+    /// <summary>
+    /// Publishes again the rows at <paramref name="unpublished"/> (offset ranges by partition):
+    /// read back from the transactions topic and converted with <paramref name="rates"/>. Returns
+    /// how many converted rows it published.
+    /// </summary>
+    public int Republish(SortedDictionary<int, List<long[]>> unpublished, Kafka.KafkaSettings kafka, TransactionDecoder decoder, StreamBatches batches,
+        RateTable rates, ColumnMapping mapping, CancellationToken cancellationToken)
+    {
+        var rows = new List<StreamRow>();
+        using (var reader = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer()).Build())
+        {
+            reader.Assign(unpublished.Select(p => new TopicPartitionOffset(kafka.Topic, p.Key, p.Value[0][0])));
+            var remaining = unpublished.ToDictionary(p => p.Key, p => p.Value[^1][1]);
+            while (remaining.Count > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                var result = reader.Consume(TimeSpan.FromSeconds(30))
+                    ?? throw new FxException($"{kafka.Topic}: reading back the last flush's rows to publish them again timed out after 30 s; they are in the lake, and the next start tries again");
+                var partition = result.Partition.Value;
+                if (!remaining.TryGetValue(partition, out var until))
+                    continue;
+                if (result.IsPartitionEOF || result.Offset.Value + 1 >= until)
+                    remaining.Remove(partition);
+                if (!result.IsPartitionEOF && unpublished[partition].Any(r => result.Offset.Value >= r[0] && result.Offset.Value < r[1]))
+                    rows.Add(decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64));
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var valid = rows.Where(r => r.Problem is null).ToList();
+        NormalizedBatch normalized;
+        using (var batch = batches.Transactions(valid, $"{kafka.Topic} republished"))
+            normalized = new BatchNormalizer(rates, mapping).Normalize(batch);
+        var messages = Take(valid, ref normalized);
+        StreamBatches.Dispose(normalized);
+        Publish(messages, cancellationToken);
+        return messages.Count;
+    }
+
     private byte[] Json(StreamRow row, string currency, decimal amount, decimal rate, DateOnly rateDate, string status)
     {
         using var buffer = new MemoryStream();

@@ -17,16 +17,78 @@ namespace FxEngine.Streaming;
 /// file at a time, so memory stays within one flush's rows. Batch runs restate their own files
 /// the same way from their inputs; between them, every row of a day follows its latest rates.
 /// </summary>
-internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping)
+internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping, Action<string> log)
 {
+    /// <summary>A partition no flush touched lately is compacted into one file once it has this many.</summary>
+    private const int CompactAfterFiles = 64;
+
+    /// <summary>Partitions already reported as not restatable, so each is said once.</summary>
+    private readonly HashSet<string> _notRestated = new(StringComparer.Ordinal);
+
     private static readonly HashSet<string> Added = new(StringComparer.Ordinal)
     {
         OutputSchema.CurrencyColumn, OutputSchema.RateColumn, OutputSchema.RateDateColumn, OutputSchema.StatusColumn,
         OutputSchema.ReasonColumn, OutputSchema.DetailColumn,
     };
 
+    /// <summary>
+    /// Restates every committed partition whose day now resolves to other rates than its rows
+    /// were converted with, as long as the rates still hold every snapshot those rows used, and
+    /// compacts the partitions that gathered many files and that the last flush did not touch
+    /// (<paramref name="touched"/>): one commit per partition. Returns the state after them.
+    /// </summary>
+    public async Task<StreamState> RunAsync(StreamState state, RateTable rates, RateFingerprint fingerprints, IReadOnlySet<string> touched,
+        CancellationToken cancellationToken)
+    {
+        foreach (var (partition, restate) in Due(state, rates, fingerprints, touched))
+        {
+            if (cancellationToken.IsCancellationRequested)
+                break;
+            var id = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+            var (files, result) = await StageAsync(partition, rates, id, cancellationToken).ConfigureAwait(false);
+            var (converted, stale, rejected) = result.Counts.All.GetValueOrDefault(partition);
+            var written = state;
+            state = (await table.CommitAsync(files, current =>
+            {
+                var stream = current?.Stream ?? written;
+                var partitions = new SortedDictionary<string, PartitionState>(stream.Partitions, StringComparer.Ordinal)
+                {
+                    [partition] = new PartitionState
+                    {
+                        Rates = fingerprints.Of(partition), RateWindow = RateWindow.Of(rates, partition), RunId = id,
+                        RowsOut = converted, StaleRows = stale, RowsRejected = rejected, Files = 1,
+                    },
+                };
+                return stream with { Partitions = partitions, LastCommitAt = DateTimeOffset.UtcNow };
+            }, cancellationToken).ConfigureAwait(false)).Stream!;
+            log(restate
+                ? $"{partition}: restated {converted + rejected:N0} streamed row(s) with the rates that arrived since ({stale:N0} stale, {rejected:N0} rejected now)"
+                : $"{partition}: compacted {files.RemoveOutput.Count + files.RemoveRejects.Count} streamed file(s)");
+        }
+        return state;
+    }
+
+    private List<(string Partition, bool Restate)> Due(StreamState state, RateTable rates, RateFingerprint fingerprints, IReadOnlySet<string> touched)
+    {
+        var due = new List<(string Partition, bool Restate)>();
+        foreach (var (partition, recorded) in state.Partitions.Where(p => p.Key != TableState.Undated))
+        {
+            if (recorded.Rates == fingerprints.Of(partition))
+            {
+                if (recorded.Files > CompactAfterFiles && !touched.Contains(partition))
+                    due.Add((partition, false));
+            }
+            else if (RateWindow.Covers(RateWindow.Of(rates, partition), recorded.RateWindow))
+                due.Add((partition, true));
+            else if (_notRestated.Add(partition))
+                log($"{partition}: its streamed rows were converted with snapshots the rates topic no longer holds ({recorded.RateWindow}); they are kept as they are. " +
+                    "Keep the rates topic compacted with no retention limit, so every snapshot stays");
+        }
+        return due;
+    }
+
     /// <summary>Stages the partition's rows converted with <paramref name="rates"/> as one file per location; the result names the files it replaces.</summary>
-    public async Task<(StreamFlushFiles Files, NormalizedStats Stats)> StageAsync(string partition, RateTable rates, string flush, CancellationToken cancellationToken)
+    private async Task<(StreamFlushFiles Files, NormalizedStats Stats)> StageAsync(string partition, RateTable rates, string flush, CancellationToken cancellationToken)
     {
         var day = DateOnly.ParseExact(partition, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var folder = OutputSchema.PartitionFolder(day);
