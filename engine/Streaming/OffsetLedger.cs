@@ -35,7 +35,7 @@ internal sealed class OffsetLedger
         {
             var track = ledger.TrackOf(partition);
             track.CommittedNext = offsets.Next;
-            track.Unwritten = offsets.Unwritten.Select(r => r.ToArray()).ToList();
+            track.Unwritten = Merge(offsets.Unwritten);
             track.Position = ResumeAt(track);
         }
         return ledger;
@@ -55,7 +55,7 @@ internal sealed class OffsetLedger
     {
         var track = TrackOf(partition);
         track.Position = Math.Max(track.Position, offset + 1);
-        if (offset < track.CommittedNext && !track.Unwritten.Any(r => offset >= r[0] && offset < r[1]))
+        if (offset < track.CommittedNext && !Contains(track.Unwritten, offset))
             return false;
         track.Open.Add(offset);
         return true;
@@ -70,9 +70,6 @@ internal sealed class OffsetLedger
         var track = TrackOf(partition);
         track.Position = Math.Max(track.Position, position);
     }
-
-    /// <summary>Offsets consumed and not yet written, across partitions.</summary>
-    public int OpenCount => _partitions.Values.Sum(t => t.Open.Count);
 
     /// <summary>
     /// The offsets as a commit that writes <paramref name="written"/> leaves them: applied by
@@ -104,7 +101,7 @@ internal sealed class OffsetLedger
         {
             var track = TrackOf(partition);
             track.CommittedNext = committed.Next;
-            track.Unwritten = committed.Unwritten.Select(r => r.ToArray()).ToList();
+            track.Unwritten = Merge(committed.Unwritten);
         }
     }
 
@@ -119,6 +116,23 @@ internal sealed class OffsetLedger
     }
 
     private Track TrackOf(int partition) => _partitions.TryGetValue(partition, out var track) ? track : _partitions[partition] = new Track();
+
+    /// <summary>Whether sorted, disjoint [from, to) ranges hold <paramref name="offset"/>: a binary search, since a replay asks for every offset.</summary>
+    internal static bool Contains(List<long[]> ranges, long offset)
+    {
+        var (low, high) = (0, ranges.Count - 1);
+        while (low <= high)
+        {
+            var middle = (low + high) / 2;
+            if (offset < ranges[middle][0])
+                high = middle - 1;
+            else if (offset >= ranges[middle][1])
+                low = middle + 1;
+            else
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>Sorted, adjacent and overlapping ranges joined: the state stays small when rows wait in runs.</summary>
     internal static List<long[]> Merge(IEnumerable<long[]> ranges)

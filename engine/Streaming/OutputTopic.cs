@@ -97,7 +97,7 @@ internal sealed class OutputTopic(IProducer<byte[]?, byte[]?> producer, string t
                     continue;
                 if (result.IsPartitionEOF || result.Offset.Value + 1 >= until)
                     remaining.Remove(partition);
-                if (!result.IsPartitionEOF && unpublished[partition].Any(r => result.Offset.Value >= r[0] && result.Offset.Value < r[1]))
+                if (!result.IsPartitionEOF && OffsetLedger.Contains(unpublished[partition], result.Offset.Value))
                     rows.Add(decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, Environment.TickCount64));
             }
         }

@@ -45,8 +45,11 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         }
         foreach (var store in new[] { output, rejects })
         {
-            await foreach (var staged in store.ListAsync(StagingRoot, cancellationToken).ConfigureAwait(false))
-                await store.DeleteAsync(staged.Key, cancellationToken).ConfigureAwait(false);
+            var staged = new List<string>();
+            await foreach (var info in store.ListAsync(StagingRoot, cancellationToken).ConfigureAwait(false))
+                staged.Add(info.Key);
+            foreach (var key in staged)
+                await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
             await store.SweepAsync(cancellationToken, StagingRoot).ConfigureAwait(false);
         }
         return state;

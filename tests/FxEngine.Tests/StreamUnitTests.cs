@@ -48,3 +48,33 @@ public class StreamUnitTests
         Assert.Equal("2024-06-01@100;2024-06-02@300", RateWindow.Union(then, "2024-06-02@300"));
     }
 }
+
+/// <summary>The offset ledger: what a restart reads again, what it skips, and what a commit records.</summary>
+public class OffsetLedgerTests
+{
+    [Fact]
+    public void Restart_ReadsTheUnwrittenRangesAgain_SkipsTheRest_AndRecordsWhatStillWaits()
+    {
+        var state = new FxEngine.Table.StreamState
+        {
+            Offsets = new() { [0] = new FxEngine.Table.PartitionOffsets { Next = 10, Unwritten = [[5, 7], [2, 3]] } },
+        };
+        var ledger = OffsetLedger.From(state);
+
+        Assert.Equal(2, ledger.StartOf(0));
+        Assert.Null(ledger.StartOf(1));
+        var processed = Enumerable.Range(2, 10).Where(offset => ledger.Consume(0, offset)).ToList();
+        Assert.Equal([2, 5, 6, 10, 11], processed);
+
+        // Rows 2 and 5 and 10 are flushed; 6 and 11 still wait for their rates.
+        var offsets = ledger.After([(0, 2), (0, 5), (0, 10)]);
+        Assert.Equal(12, offsets[0].Next);
+        Assert.Equal([[6L, 7L], [11L, 12L]], offsets[0].Unwritten);
+        ledger.Committed(offsets, [(0, 2), (0, 5), (0, 10)]);
+        Assert.Equal([(0, 6L)], ledger.ResumePoints());
+        // The next start resumes at the first row still waiting, and processes only those two.
+        var restarted = OffsetLedger.From(new FxEngine.Table.StreamState { Offsets = offsets });
+        Assert.Equal(6, restarted.StartOf(0));
+        Assert.Equal([6, 11, 12], Enumerable.Range(6, 7).Where(offset => restarted.Consume(0, offset)).ToList());
+    }
+}
