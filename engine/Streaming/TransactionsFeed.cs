@@ -18,6 +18,7 @@ internal sealed class TransactionsFeed : IDisposable
     private readonly Action<string> _log;
     private readonly HashSet<int> _assigned = [];
     private DateTime _refreshedAt = DateTime.MinValue;
+    private bool _saidMissing;
 
     public TransactionsFeed(KafkaSettings kafka, OffsetLedger ledger, Action<string> log)
     {
@@ -64,7 +65,11 @@ internal sealed class TransactionsFeed : IDisposable
         if (DateTime.UtcNow - _refreshedAt < (_assigned.Count == 0 ? TimeSpan.FromSeconds(1) : Refresh))
             return;
         _refreshedAt = DateTime.UtcNow;
-        var added = TopicPartitions.Of(_consumer.Handle, _topic).Where(p => !_assigned.Contains(p)).ToList();
+        var partitions = TopicPartitions.Of(_consumer.Handle, _topic);
+        if (partitions.Count == 0 && !_saidMissing)
+            _log($"{_topic}: the topic does not exist yet; waiting for its first message");
+        _saidMissing |= partitions.Count == 0;
+        var added = partitions.Where(p => !_assigned.Contains(p)).ToList();
         if (added.Count == 0)
             return;
         var starts = added.Select(p => new TopicPartitionOffset(_topic, p, _ledger.StartOf(p) is { } at ? new Offset(at) : Offset.Beginning)).ToList();

@@ -64,7 +64,7 @@ internal static partial class Commands
 
     private static string Describe(StreamProgress p)
     {
-        var lag = string.Join(" ", p.LagByPartition.Select(l => $"[{l.Key}]={l.Value:N0}"));
+        var lag = p.LagByPartition.Count == 0 ? "none (no partitions yet)" : string.Join(" ", p.LagByPartition.Select(l => $"[{l.Key}]={l.Value:N0}"));
         var waiting = p.RowsWaiting == 0 ? "none waiting for rates"
             : $"{p.RowsWaiting:N0} waiting for rates ({string.Join(", ", p.WaitingDays.Select(d => $"{d.Day:yyyy-MM-dd}: {d.Rows:N0}"))}){(p.Paused ? ", consumption paused" : "")}";
         var commit = p.LastCommitAt is { } at ? at.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "none yet";
