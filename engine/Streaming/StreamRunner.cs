@@ -93,6 +93,9 @@ internal sealed class StreamRunner : IDisposable
             }
         }
         _log($"rates: {_rates.Count} snapshot(s) from {_options.RatesTopic}");
+        // A batch run refuses to start without rates; so does a --once stream, which has nothing to wait for them with.
+        if (_options.Once && _rates.Table is null)
+            throw new FxException($"{_options.RatesTopic}: no rate snapshots on the rates topic, so no transaction can be converted; publish rates first (fxengine produce)");
         await RepublishAsync(cancellationToken).ConfigureAwait(false);
         await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
         _transactions.RefreshAssignment();
