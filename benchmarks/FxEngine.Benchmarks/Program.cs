@@ -1,3 +1,21 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using FxEngine.Benchmarks;
+using FxEngine.Sources.Rates;
 
-BenchmarkSwitcher.FromAssembly(typeof(FxEngine.Benchmarks.NormalizeBenchmark).Assembly).Run(args);
+// Two helper verbs for benchmarks/peak-rss.sh, so that its DuckDB side runs in a process of its
+// own like the CLI does; anything else goes to BenchmarkDotNet.
+switch (args)
+{
+    case ["duckdb", var rates, var input, var output]:
+        Console.WriteLine(DuckDbBaseline.Run(rates, input, output));
+        return;
+    case ["rates", var folder, var from, var to]:
+        Directory.CreateDirectory(folder);
+        for (var day = DateOnly.Parse(from, CultureInfo.InvariantCulture); day <= DateOnly.Parse(to, CultureInfo.InvariantCulture); day = day.AddDays(1))
+            File.WriteAllBytes(Path.Combine(folder, $"{day:yyyy-MM-dd}.json"), SyntheticRatesSource.Render(day));
+        return;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(NormalizeBenchmark).Assembly).Run(args);
+        return;
+}

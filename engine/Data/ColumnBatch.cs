@@ -86,6 +86,37 @@ internal sealed class ColumnBatch : IDisposable
         return new ColumnBatch(Origin, gathered, Untyped);
     }
 
+    /// <summary>Bytes its values take in memory, weighed against a run's memory budget.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var column in Columns)
+                bytes += column.Bytes;
+            return bytes;
+        }
+    }
+
+    /// <summary>Appends every column's values to a spill; <see cref="Load"/> reads them back.</summary>
+    internal void Spill(SpillWriter writer)
+    {
+        foreach (var column in Columns)
+            column.Spill(writer);
+    }
+
+    /// <summary>A batch read back from a spill, its columns of the kinds and fields of <paramref name="shapes"/>.</summary>
+    internal static ColumnBatch Load(ReadOnlySpan<byte> bytes, IReadOnlyList<Column> shapes, int rows, string origin, bool untyped)
+    {
+        var reader = new SpillReader(bytes);
+        var columns = new Column[shapes.Count];
+        for (var c = 0; c < columns.Length; c++)
+            columns[c] = shapes[c].Load(ref reader, rows);
+        if (!reader.End)
+            throw new InvalidDataException($"{origin}: a spilled batch holds more bytes than its columns");
+        return new ColumnBatch(origin, columns, untyped);
+    }
+
     /// <summary>Gives the columns' pooled buffers back, once however often it is called.</summary>
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 
@@ -53,6 +54,39 @@ internal sealed class OptionalColumn<T> : Column where T : struct
                 levels[i] = source[i].HasValue ? present : present - 1;
         }
         return count;
+    }
+
+    internal override long Bytes => (long)Length * Unsafe.SizeOf<T?>();
+
+    /// <summary>Presence flags, then the values (a default where missing): a nullable value has no fixed byte layout to copy.</summary>
+    internal override void Spill(SpillWriter writer)
+    {
+        var source = Values;
+        var flags = ArrayPool<bool>.Shared.Rent(source.Length);
+        var values = ArrayPool<T>.Shared.Rent(source.Length);
+        try
+        {
+            for (var i = 0; i < source.Length; i++)
+                (flags[i], values[i]) = (source[i].HasValue, source[i].GetValueOrDefault());
+            writer.Write<bool>(flags.AsSpan(0, source.Length));
+            writer.Write<T>(values.AsSpan(0, source.Length));
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(flags);
+            ArrayPool<T>.Shared.Return(values);
+        }
+    }
+
+    internal override Column Load(ref SpillReader reader, int rows)
+    {
+        var flags = reader.Read<bool>(rows);
+        var values = reader.Read<T>(rows);
+        var result = new T?[rows];
+        for (var i = 0; i < rows; i++)
+            if (flags[i])
+                result[i] = values[i];
+        return new OptionalColumn<T>(Field, result);
     }
 
     internal override void ReturnBuffers() => _values.Return();

@@ -17,6 +17,9 @@ public readonly record struct NormalizeProgress(long RowsDone, long RowsTotal);
 /// <summary>What a run did.</summary>
 public sealed record NormalizeResult(string RunId, string Target, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson)
 {
+    /// <summary>Bytes of rows that waited in a spill file because the memory budget was full.</summary>
+    public long SpilledBytes { get; init; }
+
     /// <summary>Which partitions the run recomputed and why, and how rows changed status.</summary>
     public Table.TableChanges Changes { get; init; } = Table.TableChanges.None;
 }
@@ -53,9 +56,11 @@ public static class NormalizeJob
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
         var (output, rejects) = (run.Outputs.Output, run.Outputs.Rejects);
-        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
-        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
+        LocalSpool.SweepDead(SpillFile.Kind, options.SpillDirectory);
+        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.RowBufferBytes, options.SpillDirectory);
+        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory);
         long rowsDone = 0;
+        long debugTick = 0;
 
         await run.WorkAsync(async token =>
         {
@@ -92,6 +97,11 @@ public static class NormalizeJob
                 async (item, groups, token) =>
                 {
                     stats.Merge(item.Stats);
+                    if (Environment.GetEnvironmentVariable("FX_DEBUG") is not null && Interlocked.Increment(ref debugTick) % 5 == 0)
+                    {
+                        var info = GC.GetGCMemoryInfo();
+                        Console.Error.WriteLine($"DBG buffered {rows.BufferedBytes >> 20} MB rows {rows.BufferedRows} spilled {rows.SpilledBytes >> 20} MB heap {GC.GetTotalMemory(false) >> 20} MB live {GC.GetTotalMemory(true) >> 20} MB committed {info.TotalCommittedBytes >> 20} MB rss {Environment.WorkingSet >> 20}");
+                    }
                     foreach (var (date, partition) in item.Partitions)
                     {
                         counts.Converted(date, partition);
@@ -120,7 +130,9 @@ public static class NormalizeJob
             await rejected.CompleteAsync(token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
-        return await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
+        var spilled = rows.SpilledBytes + rejected.SpilledBytes;
+        var result = await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
+        return result with { SpilledBytes = spilled };
     }
 
     /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using FxEngine.Data;
 using FxEngine.Storage;
 using FxEngine.Transforms;
@@ -10,38 +11,87 @@ namespace FxEngine.Sinks;
 /// Parquet output in date partition folders (<c>txn_date=YYYY-MM-DD/</c>, or
 /// <c>txn_date=__HIVE_DEFAULT_PARTITION__/</c> for rows without a date), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
 /// (one caller: the pipeline's single buffering worker) gather rows per partition and hand back
-/// a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when all partitions
-/// together hold <c>maxBufferedRows</c> (the largest goes), so memory stays bounded whatever the
-/// input size. Row groups are encoded by any number of callers of <see cref="RowGroup.WriteAsync"/>:
-/// different partitions in parallel, one partition's row groups one at a time.
-/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing.
+/// a <see cref="RowGroup"/> once a partition holds <c>rowGroupRows</c>, so every row group but a
+/// file's last holds at least that many. Memory stays within <c>bufferBytes</c> whatever the
+/// input size: past it, the largest partition's rows wait in a local spill file instead, to be
+/// read back when their row group is written. Row groups are encoded by any number of callers of
+/// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time.
+/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing. Either
+/// way the spill file is deleted.
 /// </summary>
-internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, int maxBufferedRows) : IAsyncDisposable
+internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, long bufferBytes, string? spillDirectory = null)
+    : IAsyncDisposable
 {
     // Sampling decides dictionary encoding from the first values instead of hashing a whole
     // unique column (txn_id) first; Snappy is what Spark and DuckDB write by default.
     private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
     private readonly Dictionary<DateOnly, Partition> _partitions = [];
+    private readonly SpillWriter _spillBuffer = new();
     private Partition? _undated;
+    private SpillFile? _spill;
     private int _bufferedRows;
+    private long _bufferedBytes;
 
     /// <summary>Rows held in memory now, across partitions.</summary>
     public int BufferedRows => _bufferedRows;
 
+    /// <summary>Bytes of the rows held in memory now, across partitions; at most the budget after each <see cref="Add"/>.</summary>
+    public long BufferedBytes => _bufferedBytes;
+
+    /// <summary>Bytes written to the spill file so far.</summary>
+    public long SpilledBytes => _spill?.Length ?? 0;
+
     /// <summary>Keys of the files written.</summary>
     public IReadOnlyList<string> Files => All.Where(p => p.Written).Select(p => p.Key).ToList();
 
-    /// <summary>Rows of one partition, due to be encoded as a row group of its file.</summary>
+    /// <summary>Rows of one partition, due to be encoded as a row group of its file: spilled ones first, in arrival order.</summary>
     public sealed class RowGroup
     {
-        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks) => (Target, Chunks) = (target, chunks);
+        private readonly SpillFile? _spill;
+
+        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill) =>
+            (Target, Chunks, Spilled, _spill) = (target, chunks, spilled, spill);
 
         internal Partition Target { get; }
 
         public IReadOnlyList<ColumnBatch> Chunks { get; }
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, cancellationToken);
+        internal IReadOnlyList<SpilledBatch> Spilled { get; }
+
+        public int Rows => Chunks.Sum(c => c.RowCount) + Spilled.Sum(s => s.Rows);
+
+        public async Task WriteAsync(CancellationToken cancellationToken)
+        {
+            var loaded = Spilled.Select(s => s.Load(_spill!)).ToList();
+            try
+            {
+                await Target.WriteAsync([.. loaded, .. Chunks], cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var batch in loaded.Concat(Chunks))
+                    batch.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Where one batch's values wait in the spill file, and the column kinds to read them back as.</summary>
+    internal sealed record SpilledBatch(long Offset, int Length, int Rows, Column[] Shapes, string Origin, bool Untyped)
+    {
+        public ColumnBatch Load(SpillFile spill)
+        {
+            var bytes = ArrayPool<byte>.Shared.Rent(Length);
+            try
+            {
+                spill.Read(Offset, bytes.AsSpan(0, Length));
+                return ColumnBatch.Load(bytes.AsSpan(0, Length), Shapes, Rows, Origin, Untyped);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -61,44 +111,87 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
             _ = new ParquetSchema(rows.Fields.ToArray());
 
+        var bytes = rows.Bytes;
         target.Pending.Add(rows);
         target.PendingRows += rows.RowCount;
+        target.PendingBytes += bytes;
         _bufferedRows += rows.RowCount;
+        _bufferedBytes += bytes;
 
         var due = new List<RowGroup>();
-        if (target.PendingRows >= rowGroupRows)
+        if (target.PendingRows + target.SpilledRows >= rowGroupRows)
             due.Add(Take(target));
-        while (_bufferedRows > maxBufferedRows)
-            due.Add(Take(All.MaxBy(p => p.PendingRows)!));
+        while (_bufferedBytes > bufferBytes)
+            Spill(All.MaxBy(p => p.PendingBytes)!);
         return due;
     }
 
-    /// <summary>Every buffered row, as row groups; called once the input is exhausted.</summary>
-    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows > 0).Select(Take).ToList();
+    /// <summary>Every buffered and spilled row, as row groups; called once the input is exhausted.</summary>
+    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows + p.SpilledRows > 0).Select(Take).ToList();
 
     /// <summary>Writes every file's footer and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         foreach (var partition in All)
             await partition.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        _spill?.Dispose();
     }
 
-    /// <summary>Drops whatever was not completed: nothing half-written is published.</summary>
+    /// <summary>Drops whatever was not completed: nothing half-written is published, and the spill file goes.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var partition in All)
-            await partition.DiscardAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var partition in All)
+                await partition.DiscardAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _spill?.Dispose();
+        }
     }
 
     private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray());
 
     private RowGroup Take(Partition partition)
     {
-        var group = new RowGroup(partition, partition.Pending.ToList());
+        var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill);
         _bufferedRows -= partition.PendingRows;
+        _bufferedBytes -= partition.PendingBytes;
         partition.Pending.Clear();
-        partition.PendingRows = 0;
+        partition.Spilled.Clear();
+        (partition.PendingRows, partition.PendingBytes, partition.SpilledRows) = (0, 0, 0);
         return group;
+    }
+
+    /// <summary>Moves a partition's buffered rows to the spill file, in one append, and frees their memory.</summary>
+    private void Spill(Partition partition)
+    {
+        _spill ??= new SpillFile(spillDirectory);
+        _spillBuffer.Clear();
+        var records = new List<(int Start, int Length, ColumnBatch Batch)>();
+        foreach (var batch in partition.Pending)
+        {
+            var start = _spillBuffer.Written.Length;
+            batch.Spill(_spillBuffer);
+            records.Add((start, _spillBuffer.Written.Length - start, batch));
+        }
+        var at = _spill.Append(_spillBuffer.Written.Span);
+        foreach (var (start, length, batch) in records)
+        {
+            partition.Spilled.Add(new SpilledBatch(at + start, length, batch.RowCount, batch.Columns.ToArray(), batch.Origin, batch.Untyped));
+            batch.Dispose();
+        }
+        partition.SpilledRows += partition.PendingRows;
+        _bufferedRows -= partition.PendingRows;
+        _bufferedBytes -= partition.PendingBytes;
+        partition.Pending.Clear();
+        (partition.PendingRows, partition.PendingBytes) = (0, 0);
+        // A buffer sized for a large spill is not kept between spills.
+        if (_spillBuffer.Written.Length > 16 << 20)
+            _spillBuffer.Reset();
+        else
+            _spillBuffer.Clear();
     }
 
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
@@ -115,6 +208,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public IReadOnlyList<DataField> Fields { get; } = fields;
         public List<ColumnBatch> Pending { get; } = [];
         public int PendingRows { get; set; }
+        public long PendingBytes { get; set; }
+        public List<SpilledBatch> Spilled { get; } = [];
+        public int SpilledRows { get; set; }
         public bool Written { get; private set; }
 
         /// <summary>Encodes rows as one row group appended to this partition's file.</summary>

@@ -259,11 +259,11 @@ internal sealed class BatchNormalizer
         var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
             columns[c] = batch.Untyped ? Typed(input[c], rows, amounts, day) : input[c].Gather(rows);
-        columns[^5] = new StringColumn(_currencyField, codes);
+        columns[^5] = new StringColumn(_currencyField, codes, shared: true);
         columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, rates);
         columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, rateDates);
-        columns[^1] = new StringColumn(_statusField, statuses);
+        columns[^1] = new StringColumn(_statusField, statuses, shared: true);
         return new ColumnBatch(batch.Origin, columns, batch.Untyped);
     }
 
@@ -290,7 +290,7 @@ internal sealed class BatchNormalizer
                 _ => null,
             }).ToArray();
             groups.Add((day.Key == KeyColumns.NoDay ? null : DateOnly.FromDayNumber(day.Key), kept.Gather(rows,
-                new StringColumn(_reasonField, rows.Select(i => reasons[i]).ToArray()),
+                new StringColumn(_reasonField, rows.Select(i => reasons[i]).ToArray(), shared: true),
                 new StringColumn(_detailField, details))));
         }
         return groups;

@@ -12,7 +12,7 @@ public class PartitionedParquetWriterTests
     public async Task Add_ManyRowsAcrossPartitions_BufferStaysWithinBudgetAndEveryRowIsWritten()
     {
         using var dir = new TempDir();
-        await using var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Path), "", "part-test.parquet", rowGroupRows: 400, maxBufferedRows: 1_000);
+        await using var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Path), "", "part-test.parquet", rowGroupRows: 400, bufferBytes: 20_000);
         var random = new Random(3);
         var written = 0;
         for (var batch = 0; batch < 200; batch++)
@@ -23,7 +23,7 @@ public class PartitionedParquetWriterTests
             foreach (var group in writer.Add(partition, chunk))
                 await group.WriteAsync(default);
             written += size;
-            Assert.InRange(writer.BufferedRows, 0, 1_000);
+            Assert.InRange(writer.BufferedBytes, 0, 20_000);
         }
         foreach (var group in writer.Flush())
             await group.WriteAsync(default);
@@ -40,7 +40,7 @@ public class PartitionedParquetWriterTests
     public async Task Dispose_WithoutComplete_PublishesNothing()
     {
         using var dir = new TempDir();
-        await using (var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Path), "", "part-x.parquet", 10, 100))
+        await using (var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Path), "", "part-x.parquet", 10, 100_000))
         {
             foreach (var group in writer.Add(new DateOnly(2024, 1, 1), new ColumnBatch("t", [Strings("id", Enumerable.Range(0, 25).Select(i => $"r{i}").ToArray())])))
                 await group.WriteAsync(default);
