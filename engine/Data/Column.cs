@@ -31,8 +31,8 @@ internal abstract class Column
     /// <summary>Bytes its values take in memory (arrays, characters), weighed against a run's memory budget.</summary>
     internal abstract long Bytes { get; }
 
-    /// <summary>Appends its values to a spill, as their in-memory bytes.</summary>
-    internal abstract void Spill(SpillWriter writer);
+    /// <summary>Appends <paramref name="parts"/> (this column first, all of its kind) to a spill as one column, as their in-memory bytes.</summary>
+    internal abstract void Spill(IReadOnlyList<Column> parts, SpillWriter writer);
 
     /// <summary>A column of this one's kind and field read back from a spill; this column's own values are not used.</summary>
     internal abstract Column Load(ref SpillReader reader, int rows);

@@ -98,11 +98,17 @@ internal sealed class ColumnBatch : IDisposable
         }
     }
 
-    /// <summary>Appends every column's values to a spill; <see cref="Load"/> reads them back.</summary>
-    internal void Spill(SpillWriter writer)
+    /// <summary>Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch; <see cref="Load"/> reads it back.</summary>
+    internal static void Spill(IReadOnlyList<ColumnBatch> batches, SpillWriter writer)
     {
-        foreach (var column in Columns)
-            column.Spill(writer);
+        var columns = batches[0].Columns.Count;
+        var parts = new Column[batches.Count];
+        for (var c = 0; c < columns; c++)
+        {
+            for (var b = 0; b < batches.Count; b++)
+                parts[b] = batches[b].Columns[c];
+            parts[0].Spill(parts, writer);
+        }
     }
 
     /// <summary>A batch read back from a spill, its columns of the kinds and fields of <paramref name="shapes"/>.</summary>

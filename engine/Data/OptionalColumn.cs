@@ -59,17 +59,19 @@ internal sealed class OptionalColumn<T> : Column where T : struct
     internal override long Bytes => (long)Length * Unsafe.SizeOf<T?>();
 
     /// <summary>Presence flags, then the values (a default where missing): a nullable value has no fixed byte layout to copy.</summary>
-    internal override void Spill(SpillWriter writer)
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
-        var source = Values;
-        var flags = ArrayPool<bool>.Shared.Rent(source.Length);
-        var values = ArrayPool<T>.Shared.Rent(source.Length);
+        var rows = parts.Sum(p => p.Length);
+        var flags = ArrayPool<bool>.Shared.Rent(rows);
+        var values = ArrayPool<T>.Shared.Rent(rows);
         try
         {
-            for (var i = 0; i < source.Length; i++)
-                (flags[i], values[i]) = (source[i].HasValue, source[i].GetValueOrDefault());
-            writer.Write<bool>(flags.AsSpan(0, source.Length));
-            writer.Write<T>(values.AsSpan(0, source.Length));
+            var at = 0;
+            foreach (var part in parts)
+                foreach (var value in ((OptionalColumn<T>)part).Values)
+                    (flags[at], values[at++]) = (value.HasValue, value.GetValueOrDefault());
+            writer.Write<bool>(flags.AsSpan(0, rows));
+            writer.Write<T>(values.AsSpan(0, rows));
         }
         finally
         {

@@ -53,7 +53,11 @@ internal sealed class RequiredColumn<T> : Column where T : struct
 
     internal override long Bytes => (long)Length * Unsafe.SizeOf<T>();
 
-    internal override void Spill(SpillWriter writer) => writer.Write(Values);
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    {
+        foreach (var part in parts)
+            writer.Write(((RequiredColumn<T>)part).Values);
+    }
 
     internal override Column Load(ref SpillReader reader, int rows) => new RequiredColumn<T>(Field, reader.Read<T>(rows));
 

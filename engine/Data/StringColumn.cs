@@ -39,13 +39,15 @@ internal sealed class StringColumn : Column
     }
 
     /// <summary>Lengths (-1 for null), then the characters.</summary>
-    internal override void Spill(SpillWriter writer)
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
-        foreach (var value in Values)
-            writer.Write(value?.Length ?? -1);
-        foreach (var value in Values)
-            if (value is not null)
-                writer.Write(value.AsSpan());
+        foreach (var part in parts)
+            foreach (var value in ((StringColumn)part).Values)
+                writer.Write(value?.Length ?? -1);
+        foreach (var part in parts)
+            foreach (var value in ((StringColumn)part).Values)
+                if (value is not null)
+                    writer.Write(value.AsSpan());
     }
 
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>

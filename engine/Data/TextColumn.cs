@@ -133,16 +133,23 @@ internal sealed class TextColumn : Column
     }
 
     /// <summary>Lengths, then the characters, then the null flags when the column has them.</summary>
-    internal override void Spill(SpillWriter writer)
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
-        var values = Values;
-        foreach (var value in values)
-            writer.Write(value.Length);
-        foreach (var value in values)
-            writer.Write(value.Span);
-        writer.Write(_nulls is null ? 0 : 1);
-        if (_nulls is not null)
-            writer.Write(_nulls.Span);
+        foreach (var part in parts)
+            foreach (var value in ((TextColumn)part).Values)
+                writer.Write(value.Length);
+        foreach (var part in parts)
+            foreach (var value in ((TextColumn)part).Values)
+                writer.Write(value.Span);
+        // Every part of a field has null flags or none: they are read from the field's nullability.
+        var nullable = parts.Any(p => ((TextColumn)p)._nulls is not null);
+        writer.Write(nullable ? 1 : 0);
+        if (nullable)
+            foreach (var part in parts)
+                if (((TextColumn)part)._nulls is { } nulls)
+                    writer.Write(nulls.Span);
+                else
+                    writer.Write<bool>(new bool[part.Length]);
     }
 
     internal override Column Load(ref SpillReader reader, int rows)

@@ -60,7 +60,6 @@ public static class NormalizeJob
         await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.RowBufferBytes, options.SpillDirectory);
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory);
         long rowsDone = 0;
-        long debugTick = 0;
 
         await run.WorkAsync(async token =>
         {
@@ -70,38 +69,37 @@ public static class NormalizeJob
                 foreach (var unit in units)
                     await writer.WriteAsync(unit, token).ConfigureAwait(false);
             });
-            var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
-                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter, parquet));
-            var normalized = pipeline.Expand<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
-                async (read, output, token) =>
+            // Each worker reads a row group and normalizes it before reading the next: the input
+            // batches alive are one per worker, the largest objects of a run.
+            var normalized = pipeline.Expand<InputUnit, NormalizedBatch>("read and normalize", queue, options.Workers, 1,
+                (unit, output, token) => BatchReader.ReadAsync(input.Store, unit, async (read, token) =>
                 {
                     var rowsRead = read.RowCount;
-                    if (filter.Select(read) is not { } batch)
-                        return; // no row of a partition this run recomputes
-                    NormalizedBatch result;
+                    NormalizedBatch? result = null;
                     try
                     {
-                        result = normalizer.Normalize(batch);
+                        // Null: no row of a partition this run recomputes.
+                        if (filter.Select(read) is { } batch)
+                        {
+                            read = batch;
+                            result = normalizer.Normalize(batch);
+                        }
                     }
                     finally
                     {
                         // What moves on is gathered copies: the input's pooled buffers go back now.
-                        batch.Dispose();
+                        read.Dispose();
                     }
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
-                    await output.WriteAsync(result, token).ConfigureAwait(false);
-                });
+                    if (result is not null)
+                        await output.WriteAsync(result, token).ConfigureAwait(false);
+                }, token, options.CsvDelimiter, parquet));
             // Buffering rows by partition is cheap and stateful, so one worker does it without
             // locks; encoding the row groups it hands out is the expensive part, done in parallel.
             var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, options.Workers,
                 async (item, groups, token) =>
                 {
                     stats.Merge(item.Stats);
-                    if (Environment.GetEnvironmentVariable("FX_DEBUG") is not null && Interlocked.Increment(ref debugTick) % 5 == 0)
-                    {
-                        var info = GC.GetGCMemoryInfo();
-                        Console.Error.WriteLine($"DBG buffered {rows.BufferedBytes >> 20} MB rows {rows.BufferedRows} spilled {rows.SpilledBytes >> 20} MB heap {GC.GetTotalMemory(false) >> 20} MB live {GC.GetTotalMemory(true) >> 20} MB committed {info.TotalCommittedBytes >> 20} MB rss {Environment.WorkingSet >> 20}");
-                    }
                     foreach (var (date, partition) in item.Partitions)
                     {
                         counts.Converted(date, partition);

@@ -46,8 +46,8 @@ public sealed record NormalizeOptions
 
     /// <summary>
     /// The memory, in bytes, a run may use for rows: converted rows waiting for their row group
-    /// (three eighths), rejected rows (a thirty-second), and batches being read, normalized and
-    /// encoded (the rest). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
+    /// (a quarter), rejected rows (a thirty-second), and batches being read, normalized and
+    /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
     /// instead of memory, so memory stays flat whatever the input size. The process needs about
     /// 150 MB more (the runtime, code, Parquet.Net's encoding buffers). Default 640 MiB; at least 64 MiB.
     /// </summary>
@@ -60,7 +60,7 @@ public sealed record NormalizeOptions
     public string? SpillDirectory { get; init; }
 
     /// <summary>Bytes of converted rows held in memory before the largest partition spills.</summary>
-    internal long RowBufferBytes => MemoryBudget / 8 * 3;
+    internal long RowBufferBytes => MemoryBudget / 4;
 
     /// <summary>Bytes of rejected rows held in memory before the largest partition spills.</summary>
     internal long RejectBufferBytes => MemoryBudget / 32;

@@ -164,24 +164,17 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         return group;
     }
 
-    /// <summary>Moves a partition's buffered rows to the spill file, in one append, and frees their memory.</summary>
+    /// <summary>Moves a partition's buffered rows to the spill file as one batch, in one append, and frees their memory.</summary>
     private void Spill(Partition partition)
     {
         _spill ??= new SpillFile(spillDirectory);
-        _spillBuffer.Clear();
-        var records = new List<(int Start, int Length, ColumnBatch Batch)>();
-        foreach (var batch in partition.Pending)
-        {
-            var start = _spillBuffer.Written.Length;
-            batch.Spill(_spillBuffer);
-            records.Add((start, _spillBuffer.Written.Length - start, batch));
-        }
+        var first = partition.Pending[0];
+        var shapes = first.Columns.ToArray();
+        ColumnBatch.Spill(partition.Pending, _spillBuffer);
         var at = _spill.Append(_spillBuffer.Written.Span);
-        foreach (var (start, length, batch) in records)
-        {
-            partition.Spilled.Add(new SpilledBatch(at + start, length, batch.RowCount, batch.Columns.ToArray(), batch.Origin, batch.Untyped));
+        partition.Spilled.Add(new SpilledBatch(at, _spillBuffer.Written.Length, partition.PendingRows, shapes, first.Origin, first.Untyped));
+        foreach (var batch in partition.Pending)
             batch.Dispose();
-        }
         partition.SpilledRows += partition.PendingRows;
         _bufferedRows -= partition.PendingRows;
         _bufferedBytes -= partition.PendingBytes;
