@@ -35,7 +35,7 @@ internal abstract class Column
     internal abstract void Spill(IReadOnlyList<Column> parts, SpillWriter writer);
 
     /// <summary>A column of this one's kind and field read back from a spill; this column's own values are not used.</summary>
-    internal abstract Column Load(ref SpillReader reader, int rows);
+    internal abstract Column Load(SpillReader reader, int rows);
 
     /// <summary>Gives pooled buffers back; called once by the owning batch, harmless again.</summary>
     internal abstract void ReturnBuffers();

@@ -112,12 +112,11 @@ internal sealed class ColumnBatch : IDisposable
     }
 
     /// <summary>A batch read back from a spill, its columns of the kinds and fields of <paramref name="shapes"/>.</summary>
-    internal static ColumnBatch Load(ReadOnlySpan<byte> bytes, IReadOnlyList<Column> shapes, int rows, string origin, bool untyped)
+    internal static ColumnBatch Load(SpillReader reader, IReadOnlyList<Column> shapes, int rows, string origin, bool untyped)
     {
-        var reader = new SpillReader(bytes);
         var columns = new Column[shapes.Count];
         for (var c = 0; c < columns.Length; c++)
-            columns[c] = shapes[c].Load(ref reader, rows);
+            columns[c] = shapes[c].Load(reader, rows);
         if (!reader.End)
             throw new InvalidDataException($"{origin}: a spilled batch holds more bytes than its columns");
         return new ColumnBatch(origin, columns, untyped);

@@ -80,7 +80,7 @@ internal sealed class OptionalColumn<T> : Column where T : struct
         }
     }
 
-    internal override Column Load(ref SpillReader reader, int rows)
+    internal override Column Load(SpillReader reader, int rows)
     {
         var flags = reader.Read<bool>(rows);
         var values = reader.Read<T>(rows);

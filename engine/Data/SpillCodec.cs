@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using FxEngine.Storage;
 
 namespace FxEngine.Data;
 
@@ -31,12 +32,16 @@ internal sealed class SpillWriter
     }
 }
 
-/// <summary>Reads back what a <see cref="SpillWriter"/> wrote, in the same order, into new arrays.</summary>
-internal ref struct SpillReader(ReadOnlySpan<byte> bytes)
+/// <summary>
+/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, from the spill file
+/// straight into new arrays (no intermediate buffer the size of the record).
+/// </summary>
+internal sealed class SpillReader(SpillFile file, long offset, int length)
 {
-    private ReadOnlySpan<byte> _rest = bytes;
+    private readonly long _end = offset + length;
+    private long _at = offset;
 
-    public readonly bool End => _rest.IsEmpty;
+    public bool End => _at == _end;
 
     public int ReadInt() => Read<int>(1)[0];
 
@@ -44,8 +49,10 @@ internal ref struct SpillReader(ReadOnlySpan<byte> bytes)
     {
         var values = new T[count];
         var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        _rest[..bytes.Length].CopyTo(bytes);
-        _rest = _rest[bytes.Length..];
+        if (_at + bytes.Length > _end)
+            throw new InvalidDataException($"{file.Path}: a spilled record is shorter than its columns");
+        file.Read(_at, bytes);
+        _at += bytes.Length;
         return values;
     }
 }

@@ -51,7 +51,7 @@ internal sealed class StringColumn : Column
     }
 
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>
-    internal override Column Load(ref SpillReader reader, int rows)
+    internal override Column Load(SpillReader reader, int rows)
     {
         var lengths = reader.Read<int>(rows);
         var total = 0;

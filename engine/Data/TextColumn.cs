@@ -152,7 +152,7 @@ internal sealed class TextColumn : Column
                     writer.Write<bool>(new bool[part.Length]);
     }
 
-    internal override Column Load(ref SpillReader reader, int rows)
+    internal override Column Load(SpillReader reader, int rows)
     {
         var lengths = reader.Read<int>(rows);
         var total = 0;

@@ -31,6 +31,9 @@ public sealed record NormalizeResult(string RunId, string Target, NormalizeStats
 /// </summary>
 public static class NormalizeJob
 {
+    /// <summary>Rows normalized and handed on at a time: a quarter of a usual input row group.</summary>
+    private const int NormalizeSliceRows = 65_536;
+
     public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null,
         CancellationToken cancellationToken = default, Action<string>? log = null)
     {
@@ -75,28 +78,26 @@ public static class NormalizeJob
                 (unit, output, token) => BatchReader.ReadAsync(input.Store, unit, async (read, token) =>
                 {
                     var rowsRead = read.RowCount;
-                    NormalizedBatch? result = null;
                     try
                     {
                         // Null: no row of a partition this run recomputes.
                         if (filter.Select(read) is { } batch)
                         {
                             read = batch;
-                            result = normalizer.Normalize(batch);
+                            foreach (var slice in normalizer.Normalize(batch, NormalizeSliceRows))
+                                await output.WriteAsync(slice, token).ConfigureAwait(false);
                         }
                     }
                     finally
                     {
-                        // What moves on is gathered copies: the input's pooled buffers go back now.
+                        // What moved on is gathered copies: the input's pooled buffers go back now.
                         read.Dispose();
                     }
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
-                    if (result is not null)
-                        await output.WriteAsync(result, token).ConfigureAwait(false);
                 }, token, options.CsvDelimiter, parquet));
             // Buffering rows by partition is cheap and stateful, so one worker does it without
             // locks; encoding the row groups it hands out is the expensive part, done in parallel.
-            var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, options.Workers,
+            var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, 1,
                 async (item, groups, token) =>
                 {
                     stats.Merge(item.Stats);

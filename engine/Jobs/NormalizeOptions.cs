@@ -48,10 +48,11 @@ public sealed record NormalizeOptions
     /// The memory, in bytes, a run may use for rows: converted rows waiting for their row group
     /// (a quarter), rejected rows (a thirty-second), and batches being read, normalized and
     /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
-    /// instead of memory, so memory stays flat whatever the input size. The process needs about
-    /// 150 MB more (the runtime, code, Parquet.Net's encoding buffers). Default 640 MiB; at least 64 MiB.
+    /// instead of memory, so memory stays flat whatever the input size. The process needs more
+    /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
+    /// 1.6 times the budget on 10M rows (benchmarks/README.md). Default 512 MiB; at least 64 MiB.
     /// </summary>
-    public long MemoryBudget { get; init; } = 640L << 20;
+    public long MemoryBudget { get; init; } = 512L << 20;
 
     /// <summary>
     /// Where spilled rows wait (files named <c>fxengine-spill-&lt;pid&gt;-&lt;host&gt;-*.tmp</c>, deleted when

@@ -1,4 +1,3 @@
-using System.Buffers;
 using FxEngine.Data;
 using FxEngine.Storage;
 using FxEngine.Transforms;
@@ -79,19 +78,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     /// <summary>Where one batch's values wait in the spill file, and the column kinds to read them back as.</summary>
     internal sealed record SpilledBatch(long Offset, int Length, int Rows, Column[] Shapes, string Origin, bool Untyped)
     {
-        public ColumnBatch Load(SpillFile spill)
-        {
-            var bytes = ArrayPool<byte>.Shared.Rent(Length);
-            try
-            {
-                spill.Read(Offset, bytes.AsSpan(0, Length));
-                return ColumnBatch.Load(bytes.AsSpan(0, Length), Shapes, Rows, Origin, Untyped);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(bytes);
-            }
-        }
+        public ColumnBatch Load(SpillFile spill) => ColumnBatch.Load(new SpillReader(spill, Offset, Length), Shapes, Rows, Origin, Untyped);
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);

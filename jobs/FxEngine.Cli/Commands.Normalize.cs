@@ -42,8 +42,6 @@ internal static partial class Commands
             };
             if (parse.GetValue(memoryBudget) is { } budget)
                 options = options with { MemoryBudget = budget };
-            options.Validate();
-            HeapLimit.Apply(options.MemoryBudget);
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
             var result = await RunJob.RunAsync(options, RatesSource(http, progress.WriteLine), progress.WriteLine, progress, token);
@@ -93,8 +91,6 @@ internal static partial class Commands
             };
             if (parse.GetValue(memoryBudget) is { } budget)
                 options = options with { MemoryBudget = budget };
-            options.Validate();
-            HeapLimit.Apply(options.MemoryBudget);
             using var progress = new ProgressPrinter();
             var result = parse.GetValue(engine) == "duckdb"
                 ? await DuckDbNormalizeJob.RunAsync(options, token, Console.Error.WriteLine)

@@ -56,11 +56,6 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
     Console.Error.WriteLine("cancelled");
     return 130;
 }
-catch (Exception ex) when (HeapLimit.IsOutOfMemory(ex))
-{
-    Console.Error.WriteLine("error: out of memory within the heap limit (--memory-budget plus 256 MiB); raise --memory-budget, or lower --workers");
-    return 1;
-}
 catch (Exception ex)
 {
     // Not a user error: a bug or an environment failure, so the full trace helps.
