@@ -50,7 +50,7 @@ public sealed record NormalizeOptions
     /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
     /// instead of memory, so memory stays flat whatever the input size. The process needs more
     /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
-    /// 1.6 times the budget on 10M rows (benchmarks/README.md). Default 512 MiB; at least 64 MiB.
+    /// 1.6 times the budget on 10M rows (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
     /// </summary>
     public long MemoryBudget { get; init; } = 512L << 20;
 
@@ -85,7 +85,7 @@ public sealed record NormalizeOptions
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
         : Rejects;
 
-    private const long MinMemoryBudget = 64L << 20;
+    private const long MinMemoryBudget = 1L << 20;
     private const long MaxMemoryBudget = 1L << 40;
 
     public void Validate()
@@ -104,7 +104,7 @@ public sealed record NormalizeOptions
         if (RowGroupRows < 1)
             throw FxException.InvalidOption("row group rows must be positive");
         if (MemoryBudget is < MinMemoryBudget or > MaxMemoryBudget)
-            throw FxException.InvalidOption($"--memory-budget {MemoryBudget / (1 << 20)} MiB is out of range; use 64MiB to 1TiB");
+            throw FxException.InvalidOption($"--memory-budget {MemoryBudget / (1 << 20)} MiB is out of range; use 1MiB to 1TiB");
         if (CsvDelimiter is '"' or '\r' or '\n')
             throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
         var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };

@@ -18,6 +18,8 @@ internal sealed class SpillFile : IDisposable
 
     public SpillFile(string? directory = null)
     {
+        if (directory is not null)
+            Directory.CreateDirectory(directory);
         Path = LocalSpool.NewPath(Kind, ".tmp", directory);
         _handle = File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
     }
