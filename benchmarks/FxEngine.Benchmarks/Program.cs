@@ -3,8 +3,8 @@ using BenchmarkDotNet.Running;
 using FxEngine.Benchmarks;
 using FxEngine.Sources.Rates;
 
-// Two helper verbs for benchmarks/peak-rss.sh, so that its DuckDB side runs in a process of its
-// own like the CLI does; anything else goes to BenchmarkDotNet.
+// Helper verbs for benchmarks/peak-rss.sh (its DuckDB side runs in a process of its own, as the
+// CLI does); anything else goes to BenchmarkDotNet.
 switch (args)
 {
     case ["duckdb", var rates, var input, var output]:
@@ -14,6 +14,9 @@ switch (args)
         Directory.CreateDirectory(folder);
         for (var day = DateOnly.Parse(from, CultureInfo.InvariantCulture); day <= DateOnly.Parse(to, CultureInfo.InvariantCulture); day = day.AddDays(1))
             File.WriteAllBytes(Path.Combine(folder, $"{day:yyyy-MM-dd}.json"), SyntheticRatesSource.Render(day));
+        return;
+    case ["rowgroups", var folder]:
+        Console.WriteLine(await RowGroupReport.DescribeAsync(folder));
         return;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(NormalizeBenchmark).Assembly).Run(args);
