@@ -179,7 +179,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     /// <summary>One partition's file: its pending rows, and its writer once the first row group is due.</summary>
     internal sealed class Partition(IObjectStore store, string key, DataField[] fields)
     {
-        private readonly ParquetSchema _schema = new(fields);
+        private readonly ParquetSchema _schema = new(fields.Select(WideDecimalWriter.SchemaField).ToArray());
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IObjectUpload? _upload;
         private ParquetWriter? _writer;
@@ -209,7 +209,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 for (var c = 0; c < chunks[0].Columns.Count; c++)
                 {
                     var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
-                    await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    if (_schema.DataFields[c] is BigDecimalDataField wide)
+                        await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    else
+                        await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
                 }
                 rowGroup.CompleteValidate();
             }
