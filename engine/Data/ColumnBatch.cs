@@ -98,28 +98,24 @@ internal sealed class ColumnBatch : IDisposable
         }
     }
 
-    /// <summary>Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch; <see cref="Load"/> reads it back.</summary>
-    internal static void Spill(IReadOnlyList<ColumnBatch> batches, SpillWriter writer)
+    /// <summary>
+    /// Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch,
+    /// column after column; returns where each column's bytes end, so a column can be read back alone.
+    /// </summary>
+    internal static int[] Spill(IReadOnlyList<ColumnBatch> batches, SpillWriter writer)
     {
         var columns = batches[0].Columns.Count;
+        var ends = new int[columns];
+        var start = writer.Written.Length;
         var parts = new Column[batches.Count];
         for (var c = 0; c < columns; c++)
         {
             for (var b = 0; b < batches.Count; b++)
                 parts[b] = batches[b].Columns[c];
             parts[0].Spill(parts, writer);
+            ends[c] = writer.Written.Length - start;
         }
-    }
-
-    /// <summary>A batch read back from a spill, its columns of the kinds and fields of <paramref name="shapes"/>.</summary>
-    internal static ColumnBatch Load(SpillReader reader, IReadOnlyList<Column> shapes, int rows, string origin, bool untyped)
-    {
-        var columns = new Column[shapes.Count];
-        for (var c = 0; c < columns.Length; c++)
-            columns[c] = shapes[c].Load(reader, rows);
-        if (!reader.End)
-            throw new InvalidDataException($"{origin}: a spilled batch holds more bytes than its columns");
-        return new ColumnBatch(origin, columns, untyped);
+        return ends;
     }
 
     /// <summary>Gives the columns' pooled buffers back, once however often it is called.</summary>

@@ -60,25 +60,22 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         public int Rows => Chunks.Sum(c => c.RowCount) + Spilled.Sum(s => s.Rows);
 
-        public async Task WriteAsync(CancellationToken cancellationToken)
-        {
-            var loaded = Spilled.Select(s => s.Load(_spill!)).ToList();
-            try
-            {
-                await Target.WriteAsync([.. loaded, .. Chunks], cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                foreach (var batch in loaded.Concat(Chunks))
-                    batch.Dispose();
-            }
-        }
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, Spilled, _spill, cancellationToken);
     }
 
-    /// <summary>Where one batch's values wait in the spill file, and the column kinds to read them back as.</summary>
-    internal sealed record SpilledBatch(long Offset, int Length, int Rows, Column[] Shapes, string Origin, bool Untyped)
+    /// <summary>Where one spilled batch's values wait in the spill file, column by column, and the column kinds to read them back as.</summary>
+    internal sealed record SpilledBatch(long Offset, int[] ColumnEnds, int Rows, Column[] Shapes)
     {
-        public ColumnBatch Load(SpillFile spill) => ColumnBatch.Load(new SpillReader(spill, Offset, Length), Shapes, Rows, Origin, Untyped);
+        /// <summary>One column read back: a row group is encoded column by column, so only one column of its spilled rows is in memory at a time.</summary>
+        public Column LoadColumn(SpillFile spill, int column)
+        {
+            var start = column == 0 ? 0 : ColumnEnds[column - 1];
+            var reader = new SpillReader(spill, Offset + start, ColumnEnds[column] - start);
+            var loaded = Shapes[column].Load(reader, Rows);
+            if (!reader.End)
+                throw new InvalidDataException($"{spill.Path}: a spilled column holds more bytes than its values");
+            return loaded;
+        }
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -155,11 +152,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private void Spill(Partition partition)
     {
         _spill ??= new SpillFile(spillDirectory);
-        var first = partition.Pending[0];
-        var shapes = first.Columns.ToArray();
-        ColumnBatch.Spill(partition.Pending, _spillBuffer);
+        var shapes = partition.Pending[0].Columns.ToArray();
+        var ends = ColumnBatch.Spill(partition.Pending, _spillBuffer);
         var at = _spill.Append(_spillBuffer.Written.Span);
-        partition.Spilled.Add(new SpilledBatch(at, _spillBuffer.Written.Length, partition.PendingRows, shapes, first.Origin, first.Untyped));
+        partition.Spilled.Add(new SpilledBatch(at, ends, partition.PendingRows, shapes));
         foreach (var batch in partition.Pending)
             batch.Dispose();
         partition.SpilledRows += partition.PendingRows;
@@ -193,8 +189,11 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public int SpilledRows { get; set; }
         public bool Written { get; private set; }
 
-        /// <summary>Encodes rows as one row group appended to this partition's file.</summary>
-        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, CancellationToken cancellationToken)
+        /// <summary>
+        /// Encodes rows as one row group appended to this partition's file: the spilled ones first,
+        /// read back one column at a time, then those in memory. The chunks are disposed after.
+        /// </summary>
+        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -206,19 +205,24 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     Written = true;
                 }
                 using var rowGroup = _writer.CreateRowGroup();
-                for (var c = 0; c < chunks[0].Columns.Count; c++)
+                for (var c = 0; c < Fields.Count; c++)
                 {
-                    var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
+                    var loaded = spilled.Select(s => s.LoadColumn(spill!, c)).ToList();
+                    var parts = loaded.Concat(chunks.Select(chunk => chunk.Columns[c])).ToList();
                     if (_schema.DataFields[c] is BigDecimalDataField wide)
                         await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
                     else
                         await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    foreach (var column in loaded)
+                        column.ReturnBuffers();
                 }
                 rowGroup.CompleteValidate();
             }
             finally
             {
                 _gate.Release();
+                foreach (var chunk in chunks)
+                    chunk.Dispose();
             }
         }
 
