@@ -18,6 +18,9 @@ switch (args)
     case ["rowgroups", var folder]:
         Console.WriteLine(await RowGroupReport.DescribeAsync(folder));
         return;
+    case ["compare", var first, var second]:
+        Console.WriteLine(OutputComparison.Describe(first, second));
+        return;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(NormalizeBenchmark).Assembly).Run(args);
         return;
