@@ -28,6 +28,15 @@ internal abstract class Column
     /// <summary>Writes <paramref name="parts"/> (this column first, all of its kind) as one column chunk.</summary>
     internal abstract Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken);
 
+    /// <summary>Bytes its values take in memory (arrays, characters), weighed against a run's memory budget.</summary>
+    internal abstract long Bytes { get; }
+
+    /// <summary>Appends <paramref name="parts"/> (this column first, all of its kind) to a spill as one column, as their in-memory bytes.</summary>
+    internal abstract void Spill(IReadOnlyList<Column> parts, SpillWriter writer);
+
+    /// <summary>A column of this one's kind and field read back from a spill; this column's own values are not used.</summary>
+    internal abstract Column Load(SpillReader reader, int rows);
+
     /// <summary>Gives pooled buffers back; called once by the owning batch, harmless again.</summary>
     internal abstract void ReturnBuffers();
 

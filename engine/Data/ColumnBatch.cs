@@ -86,6 +86,38 @@ internal sealed class ColumnBatch : IDisposable
         return new ColumnBatch(Origin, gathered, Untyped);
     }
 
+    /// <summary>Bytes its values take in memory, weighed against a run's memory budget.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var column in Columns)
+                bytes += column.Bytes;
+            return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch,
+    /// column after column; returns where each column's bytes end, so a column can be read back alone.
+    /// </summary>
+    internal static int[] Spill(IReadOnlyList<ColumnBatch> batches, SpillWriter writer)
+    {
+        var columns = batches[0].Columns.Count;
+        var ends = new int[columns];
+        var start = writer.Written.Length;
+        var parts = new Column[batches.Count];
+        for (var c = 0; c < columns; c++)
+        {
+            for (var b = 0; b < batches.Count; b++)
+                parts[b] = batches[b].Columns[c];
+            parts[0].Spill(parts, writer);
+            ends[c] = writer.Written.Length - start;
+        }
+        return ends;
+    }
+
     /// <summary>Gives the columns' pooled buffers back, once however often it is called.</summary>
     public void Dispose()
     {

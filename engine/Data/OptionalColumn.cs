@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 
@@ -53,6 +54,41 @@ internal sealed class OptionalColumn<T> : Column where T : struct
                 levels[i] = source[i].HasValue ? present : present - 1;
         }
         return count;
+    }
+
+    internal override long Bytes => (long)Length * Unsafe.SizeOf<T?>();
+
+    /// <summary>Presence flags, then the values (a default where missing): a nullable value has no fixed byte layout to copy.</summary>
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    {
+        var rows = parts.Sum(p => p.Length);
+        var flags = ArrayPool<bool>.Shared.Rent(rows);
+        var values = ArrayPool<T>.Shared.Rent(rows);
+        try
+        {
+            var at = 0;
+            foreach (var part in parts)
+                foreach (var value in ((OptionalColumn<T>)part).Values)
+                    (flags[at], values[at++]) = (value.HasValue, value.GetValueOrDefault());
+            writer.Write<bool>(flags.AsSpan(0, rows));
+            writer.Write<T>(values.AsSpan(0, rows));
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(flags);
+            ArrayPool<T>.Shared.Return(values);
+        }
+    }
+
+    internal override Column Load(SpillReader reader, int rows)
+    {
+        var flags = reader.Read<bool>(rows);
+        var values = reader.Read<T>(rows);
+        var result = new T?[rows];
+        for (var i = 0; i < rows; i++)
+            if (flags[i])
+                result[i] = values[i];
+        return new OptionalColumn<T>(Field, result);
     }
 
     internal override void ReturnBuffers() => _values.Return();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 
@@ -49,6 +50,16 @@ internal sealed class RequiredColumn<T> : Column where T : struct
         levels.Fill(present);
         return source.Length;
     }
+
+    internal override long Bytes => (long)Length * Unsafe.SizeOf<T>();
+
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    {
+        foreach (var part in parts)
+            writer.Write(((RequiredColumn<T>)part).Values);
+    }
+
+    internal override Column Load(SpillReader reader, int rows) => new RequiredColumn<T>(Field, reader.Read<T>(rows));
 
     internal override void ReturnBuffers() => _values.Return();
 }

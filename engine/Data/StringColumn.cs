@@ -8,14 +8,71 @@ internal sealed class StringColumn : Column
 {
     private readonly ColumnBuffer<string?> _values;
 
-    /// <summary>A column that owns <paramref name="values"/>.</summary>
-    public StringColumn(DataField field, string?[] values) : base(field) => _values = new ColumnBuffer<string?>(values);
+    private readonly bool _shared;
+
+    /// <summary>
+    /// A column that owns <paramref name="values"/>; <paramref name="shared"/>: they come from a small
+    /// fixed set (codes, statuses, reasons), so only their references weigh on memory.
+    /// </summary>
+    public StringColumn(DataField field, string?[] values, bool shared = false) : base(field)
+    {
+        _values = new ColumnBuffer<string?>(values);
+        _shared = shared;
+    }
 
     public ReadOnlySpan<string?> Values => _values.Span;
 
     public override int Length => _values.Length;
 
-    internal override Column Gather(ReadOnlySpan<int> rows) => new StringColumn(Field, _values.Gather(rows));
+    internal override Column Gather(ReadOnlySpan<int> rows) => new StringColumn(Field, _values.Gather(rows), _shared);
+
+    internal override long Bytes
+    {
+        get
+        {
+            var bytes = (long)IntPtr.Size * Length;
+            if (!_shared)
+                foreach (var value in Values)
+                    bytes += value is null ? 0 : 22 + 2L * value.Length; // a string's header, length and terminator
+            return bytes;
+        }
+    }
+
+    /// <summary>Lengths (-1 for null), then the characters.</summary>
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    {
+        foreach (var part in parts)
+            foreach (var value in ((StringColumn)part).Values)
+                writer.Write(value?.Length ?? -1);
+        foreach (var part in parts)
+            foreach (var value in ((StringColumn)part).Values)
+                if (value is not null)
+                    writer.Write(value.AsSpan());
+    }
+
+    /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>
+    internal override Column Load(SpillReader reader, int rows)
+    {
+        var lengths = reader.Read<int>(rows);
+        var total = 0;
+        foreach (var length in lengths)
+            total += Math.Max(0, length);
+        var chars = reader.Read<char>(total);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        var values = new string?[rows];
+        var at = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            if (lengths[i] < 0)
+                continue;
+            var text = chars.AsSpan(at, lengths[i]);
+            at += lengths[i];
+            if (!seen.TryGetValue(text, out var value))
+                seen[text] = value = text.ToString();
+            values[i] = value;
+        }
+        return new StringColumn(Field, values, _shared);
+    }
 
     /// <summary>Written as character slices of the strings themselves: no string is copied.</summary>
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>

@@ -13,10 +13,14 @@ internal sealed class TextColumn : Column
     private readonly ColumnBuffer<ReadOnlyMemory<char>> _values;
     private readonly ColumnBuffer<bool>? _nulls;
 
-    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls) : base(field)
+    /// <summary>Whether the values are slices of one buffer (gathered or loaded), rather than an array each.</summary>
+    private readonly bool _packed;
+
+    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls, bool packed = false) : base(field)
     {
         _values = values;
         _nulls = nulls;
+        _packed = packed;
     }
 
     /// <summary>A column of only nulls: a text column some input files lack.</summary>
@@ -24,7 +28,7 @@ internal sealed class TextColumn : Column
     {
         var nulls = new bool[rows];
         Array.Fill(nulls, true);
-        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(new ReadOnlyMemory<char>[rows]), new ColumnBuffer<bool>(nulls));
+        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(new ReadOnlyMemory<char>[rows]), new ColumnBuffer<bool>(nulls), packed: true);
     }
 
     /// <summary>A copy under another field (the merged schema's, nullable where this file's was required).</summary>
@@ -109,7 +113,61 @@ internal sealed class TextColumn : Column
             at += value.Length;
         }
         var nulls = _nulls is null ? null : new ColumnBuffer<bool>(_nulls.Gather(rows));
-        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls);
+        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls, packed: true);
+    }
+
+    /// <summary>
+    /// The slices and their characters, and the null flags; a column read from Parquet pays an
+    /// array per value (Parquet.Net 6.1 decodes each value into a char[] of its own).
+    /// </summary>
+    internal override long Bytes
+    {
+        get
+        {
+            long chars = 0;
+            foreach (var value in Values)
+                chars += value.Length;
+            var perValue = _packed ? 0 : 24;
+            return Length * (16L + perValue + (_nulls is null ? 0 : 1)) + 2 * chars;
+        }
+    }
+
+    /// <summary>Lengths, then the characters, then the null flags when the column has them.</summary>
+    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    {
+        foreach (var part in parts)
+            foreach (var value in ((TextColumn)part).Values)
+                writer.Write(value.Length);
+        foreach (var part in parts)
+            foreach (var value in ((TextColumn)part).Values)
+                writer.Write(value.Span);
+        // Every part of a field has null flags or none: they are read from the field's nullability.
+        var nullable = parts.Any(p => ((TextColumn)p)._nulls is not null);
+        writer.Write(nullable ? 1 : 0);
+        if (nullable)
+            foreach (var part in parts)
+                if (((TextColumn)part)._nulls is { } nulls)
+                    writer.Write(nulls.Span);
+                else
+                    writer.Write<bool>(new bool[part.Length]);
+    }
+
+    internal override Column Load(SpillReader reader, int rows)
+    {
+        var lengths = reader.Read<int>(rows);
+        var total = 0;
+        foreach (var length in lengths)
+            total += length;
+        var chars = reader.Read<char>(total);
+        var values = new ReadOnlyMemory<char>[rows];
+        var at = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            values[i] = new ReadOnlyMemory<char>(chars, at, lengths[i]);
+            at += lengths[i];
+        }
+        var nulls = reader.ReadInt() == 0 ? null : new ColumnBuffer<bool>(reader.Read<bool>(rows));
+        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls, packed: true);
     }
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>

@@ -17,6 +17,9 @@ public readonly record struct NormalizeProgress(long RowsDone, long RowsTotal);
 /// <summary>What a run did.</summary>
 public sealed record NormalizeResult(string RunId, string Target, NormalizeStats Stats, int OutputFiles, TimeSpan Elapsed, string SummaryJson)
 {
+    /// <summary>Bytes of rows that waited in a spill file because the memory budget was full.</summary>
+    public long SpilledBytes { get; init; }
+
     /// <summary>Which partitions the run recomputed and why, and how rows changed status.</summary>
     public Table.TableChanges Changes { get; init; } = Table.TableChanges.None;
 }
@@ -28,6 +31,9 @@ public sealed record NormalizeResult(string RunId, string Target, NormalizeStats
 /// </summary>
 public static class NormalizeJob
 {
+    /// <summary>Rows normalized and handed on at a time: a quarter of a usual input row group.</summary>
+    private const int NormalizeSliceRows = 65_536;
+
     public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null,
         CancellationToken cancellationToken = default, Action<string>? log = null)
     {
@@ -53,8 +59,9 @@ public static class NormalizeJob
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
         var (output, rejects) = (run.Outputs.Output, run.Outputs.Rejects);
-        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
-        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.MaxBufferedRows);
+        LocalSpool.SweepDead(SpillFile.Kind, options.SpillDirectory);
+        await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.RowBufferBytes, options.SpillDirectory);
+        await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory);
         long rowsDone = 0;
 
         await run.WorkAsync(async token =>
@@ -65,30 +72,32 @@ public static class NormalizeJob
                 foreach (var unit in units)
                     await writer.WriteAsync(unit, token).ConfigureAwait(false);
             });
-            var batches = pipeline.Expand<InputUnit, ColumnBatch>("read", queue, options.Workers, options.Workers,
-                (unit, writer, token) => BatchReader.ReadAsync(input.Store, unit, writer, token, options.CsvDelimiter, parquet));
-            var normalized = pipeline.Expand<ColumnBatch, NormalizedBatch>("normalize", batches, options.Workers, options.Workers,
-                async (read, output, token) =>
+            // Each worker reads a row group and normalizes it before reading the next: the input
+            // batches alive are one per worker, the largest objects of a run.
+            var normalized = pipeline.Expand<InputUnit, NormalizedBatch>("read and normalize", queue, options.Workers, 1,
+                (unit, output, token) => BatchReader.ReadAsync(input.Store, unit, async (read, token) =>
                 {
                     var rowsRead = read.RowCount;
-                    if (filter.Select(read) is not { } batch)
-                        return; // no row of a partition this run recomputes
-                    NormalizedBatch result;
                     try
                     {
-                        result = normalizer.Normalize(batch);
+                        // Null: no row of a partition this run recomputes.
+                        if (filter.Select(read) is { } batch)
+                        {
+                            read = batch;
+                            foreach (var slice in normalizer.Normalize(batch, NormalizeSliceRows))
+                                await output.WriteAsync(slice, token).ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
-                        // What moves on is gathered copies: the input's pooled buffers go back now.
-                        batch.Dispose();
+                        // What moved on is gathered copies: the input's pooled buffers go back now.
+                        read.Dispose();
                     }
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
-                    await output.WriteAsync(result, token).ConfigureAwait(false);
-                });
+                }, token, options.CsvDelimiter, parquet));
             // Buffering rows by partition is cheap and stateful, so one worker does it without
             // locks; encoding the row groups it hands out is the expensive part, done in parallel.
-            var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, options.Workers,
+            var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, 1,
                 async (item, groups, token) =>
                 {
                     stats.Merge(item.Stats);
@@ -120,7 +129,9 @@ public static class NormalizeJob
             await rejected.CompleteAsync(token).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
-        return await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
+        var spilled = rows.SpilledBytes + rejected.SpilledBytes;
+        var result = await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
+        return result with { SpilledBytes = spilled };
     }
 
     /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>

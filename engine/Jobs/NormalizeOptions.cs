@@ -37,15 +37,34 @@ public sealed record NormalizeOptions
     /// <summary>The character between the fields of CSV input (<c>;</c> and tab are common). Default ','.</summary>
     public char CsvDelimiter { get; init; } = ',';
 
-    /// <summary>Rows per output row group, at most. Default 500,000.</summary>
-    public int RowGroupRows { get; init; } = 500_000;
+    /// <summary>
+    /// Rows every row group of an output file holds at least, except the file's last (a partition
+    /// with fewer rows is one row group). Readers pay per row group; a row group is also what one
+    /// writer holds in memory while encoding it. Default 131,072.
+    /// </summary>
+    public int RowGroupRows { get; init; } = 131_072;
 
     /// <summary>
-    /// Converted rows held in memory before writing, across all partitions; when full, the
-    /// largest partition is written out. With P date partitions, row groups hold about
-    /// MaxBufferedRows / P rows. Default 1,000,000.
+    /// The memory, in bytes, a run may use for rows: converted rows waiting for their row group
+    /// (a quarter), rejected rows (a thirty-second), and batches being read, normalized and
+    /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
+    /// instead of memory, so memory stays flat whatever the input size. The process needs more
+    /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
+    /// 1.6 times the budget on 10M rows (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
     /// </summary>
-    public int MaxBufferedRows { get; init; } = 1_000_000;
+    public long MemoryBudget { get; init; } = 512L << 20;
+
+    /// <summary>
+    /// Where spilled rows wait (files named <c>fxengine-spill-&lt;pid&gt;-&lt;host&gt;-*.tmp</c>, deleted when
+    /// the run ends however it ends, and a killed run's by the next run). Default: the system temp folder.
+    /// </summary>
+    public string? SpillDirectory { get; init; }
+
+    /// <summary>Bytes of converted rows held in memory before the largest partition spills.</summary>
+    internal long RowBufferBytes => MemoryBudget / 4;
+
+    /// <summary>Bytes of rejected rows held in memory before the largest partition spills.</summary>
+    internal long RejectBufferBytes => MemoryBudget / 32;
 
     /// <summary>
     /// How long to wait for another run writing the same output or rejects to finish. Default
@@ -66,6 +85,9 @@ public sealed record NormalizeOptions
         ? ObjectStore.Sibling(Output, $"{LastSegment(Output)}_rejects")
         : Rejects;
 
+    private const long MinMemoryBudget = 1L << 20;
+    private const long MaxMemoryBudget = 1L << 40;
+
     public void Validate()
     {
         Require(Rates, "--rates", "the rate snapshots");
@@ -79,8 +101,10 @@ public sealed record NormalizeOptions
             throw FxException.InvalidOption($"--workers {Workers} is out of range; use 1 to 256");
         if (Wait is { } wait && (wait < TimeSpan.Zero || wait > TimeSpan.FromDays(1)))
             throw FxException.InvalidOption($"--wait {wait} is out of range; use 0s to 1d");
-        if (RowGroupRows < 1 || MaxBufferedRows < RowGroupRows)
-            throw FxException.InvalidOption("row group rows must be positive and no more than the buffered rows");
+        if (RowGroupRows < 1)
+            throw FxException.InvalidOption("row group rows must be positive");
+        if (MemoryBudget is < MinMemoryBudget or > MaxMemoryBudget)
+            throw FxException.InvalidOption($"--memory-budget {MemoryBudget / (1 << 20)} MiB is out of range; use 1MiB to 1TiB");
         if (CsvDelimiter is '"' or '\r' or '\n')
             throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
         var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };

@@ -30,6 +30,9 @@ public sealed record RunOptions
     /// <summary>Default: the number of cores.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The normalization's memory budget in bytes (see <see cref="NormalizeOptions.MemoryBudget"/>).</summary>
+    public long MemoryBudget { get; init; } = new NormalizeOptions().MemoryBudget;
+
     /// <summary>Concurrent rate fetches. Default 4.</summary>
     public int FetchConcurrency { get; init; } = 4;
 
@@ -74,7 +77,7 @@ public sealed record RunOptions
     public NormalizeOptions Normalization() => new()
     {
         Rates = ExchangeRates, Input = Transactions, Output = ProcessedData, Rejects = RejectedData,
-        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait, Full = Full,
+        Target = Target, MaxStaleDays = MaxStaleDays, Workers = Workers, Wait = Wait, Full = Full, MemoryBudget = MemoryBudget,
     };
 
     /// <summary>Every step's settings, checked before the run does anything.</summary>

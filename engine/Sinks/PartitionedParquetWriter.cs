@@ -10,38 +10,72 @@ namespace FxEngine.Sinks;
 /// Parquet output in date partition folders (<c>txn_date=YYYY-MM-DD/</c>, or
 /// <c>txn_date=__HIVE_DEFAULT_PARTITION__/</c> for rows without a date), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
 /// (one caller: the pipeline's single buffering worker) gather rows per partition and hand back
-/// a <see cref="RowGroup"/> when a partition holds <c>rowGroupRows</c>, or when all partitions
-/// together hold <c>maxBufferedRows</c> (the largest goes), so memory stays bounded whatever the
-/// input size. Row groups are encoded by any number of callers of <see cref="RowGroup.WriteAsync"/>:
-/// different partitions in parallel, one partition's row groups one at a time.
-/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing.
+/// a <see cref="RowGroup"/> once a partition holds <c>rowGroupRows</c>, so every row group but a
+/// file's last holds at least that many. Memory stays within <c>bufferBytes</c> whatever the
+/// input size: past it, the largest partition's rows wait in a local spill file instead, to be
+/// read back when their row group is written. Row groups are encoded by any number of callers of
+/// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time.
+/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing. Either
+/// way the spill file is deleted.
 /// </summary>
-internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, int maxBufferedRows) : IAsyncDisposable
+internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, long bufferBytes, string? spillDirectory = null)
+    : IAsyncDisposable
 {
     // Sampling decides dictionary encoding from the first values instead of hashing a whole
     // unique column (txn_id) first; Snappy is what Spark and DuckDB write by default.
     private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
     private readonly Dictionary<DateOnly, Partition> _partitions = [];
+    private readonly SpillWriter _spillBuffer = new();
     private Partition? _undated;
+    private SpillFile? _spill;
     private int _bufferedRows;
+    private long _bufferedBytes;
 
     /// <summary>Rows held in memory now, across partitions.</summary>
     public int BufferedRows => _bufferedRows;
 
+    /// <summary>Bytes of the rows held in memory now, across partitions; at most the budget after each <see cref="Add"/>.</summary>
+    public long BufferedBytes => _bufferedBytes;
+
+    /// <summary>Bytes written to the spill file so far.</summary>
+    public long SpilledBytes => _spill?.Length ?? 0;
+
     /// <summary>Keys of the files written.</summary>
     public IReadOnlyList<string> Files => All.Where(p => p.Written).Select(p => p.Key).ToList();
 
-    /// <summary>Rows of one partition, due to be encoded as a row group of its file.</summary>
+    /// <summary>Rows of one partition, due to be encoded as a row group of its file: spilled ones first, in arrival order.</summary>
     public sealed class RowGroup
     {
-        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks) => (Target, Chunks) = (target, chunks);
+        private readonly SpillFile? _spill;
+
+        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill) =>
+            (Target, Chunks, Spilled, _spill) = (target, chunks, spilled, spill);
 
         internal Partition Target { get; }
 
         public IReadOnlyList<ColumnBatch> Chunks { get; }
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, cancellationToken);
+        internal IReadOnlyList<SpilledBatch> Spilled { get; }
+
+        public int Rows => Chunks.Sum(c => c.RowCount) + Spilled.Sum(s => s.Rows);
+
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, Spilled, _spill, cancellationToken);
+    }
+
+    /// <summary>Where one spilled batch's values wait in the spill file, column by column, and the column kinds to read them back as.</summary>
+    internal sealed record SpilledBatch(long Offset, int[] ColumnEnds, int Rows, Column[] Shapes)
+    {
+        /// <summary>One column read back: a row group is encoded column by column, so only one column of its spilled rows is in memory at a time.</summary>
+        public Column LoadColumn(SpillFile spill, int column)
+        {
+            var start = column == 0 ? 0 : ColumnEnds[column - 1];
+            var reader = new SpillReader(spill, Offset + start, ColumnEnds[column] - start);
+            var loaded = Shapes[column].Load(reader, Rows);
+            if (!reader.End)
+                throw new InvalidDataException($"{spill.Path}: a spilled column holds more bytes than its values");
+            return loaded;
+        }
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -61,44 +95,79 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
             _ = new ParquetSchema(rows.Fields.ToArray());
 
+        var bytes = rows.Bytes;
         target.Pending.Add(rows);
         target.PendingRows += rows.RowCount;
+        target.PendingBytes += bytes;
         _bufferedRows += rows.RowCount;
+        _bufferedBytes += bytes;
 
         var due = new List<RowGroup>();
-        if (target.PendingRows >= rowGroupRows)
+        if (target.PendingRows + target.SpilledRows >= rowGroupRows)
             due.Add(Take(target));
-        while (_bufferedRows > maxBufferedRows)
-            due.Add(Take(All.MaxBy(p => p.PendingRows)!));
+        while (_bufferedBytes > bufferBytes)
+            Spill(All.MaxBy(p => p.PendingBytes)!);
         return due;
     }
 
-    /// <summary>Every buffered row, as row groups; called once the input is exhausted.</summary>
-    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows > 0).Select(Take).ToList();
+    /// <summary>Every buffered and spilled row, as row groups; called once the input is exhausted.</summary>
+    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows + p.SpilledRows > 0).Select(Take).ToList();
 
     /// <summary>Writes every file's footer and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         foreach (var partition in All)
             await partition.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        _spill?.Dispose();
     }
 
-    /// <summary>Drops whatever was not completed: nothing half-written is published.</summary>
+    /// <summary>Drops whatever was not completed: nothing half-written is published, and the spill file goes.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var partition in All)
-            await partition.DiscardAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var partition in All)
+                await partition.DiscardAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _spill?.Dispose();
+        }
     }
 
     private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray());
 
     private RowGroup Take(Partition partition)
     {
-        var group = new RowGroup(partition, partition.Pending.ToList());
+        var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill);
         _bufferedRows -= partition.PendingRows;
+        _bufferedBytes -= partition.PendingBytes;
         partition.Pending.Clear();
-        partition.PendingRows = 0;
+        partition.Spilled.Clear();
+        (partition.PendingRows, partition.PendingBytes, partition.SpilledRows) = (0, 0, 0);
         return group;
+    }
+
+    /// <summary>Moves a partition's buffered rows to the spill file as one batch, in one append, and frees their memory.</summary>
+    private void Spill(Partition partition)
+    {
+        _spill ??= new SpillFile(spillDirectory);
+        var shapes = partition.Pending[0].Columns.ToArray();
+        var ends = ColumnBatch.Spill(partition.Pending, _spillBuffer);
+        var at = _spill.Append(_spillBuffer.Written.Span);
+        partition.Spilled.Add(new SpilledBatch(at, ends, partition.PendingRows, shapes));
+        foreach (var batch in partition.Pending)
+            batch.Dispose();
+        partition.SpilledRows += partition.PendingRows;
+        _bufferedRows -= partition.PendingRows;
+        _bufferedBytes -= partition.PendingBytes;
+        partition.Pending.Clear();
+        (partition.PendingRows, partition.PendingBytes) = (0, 0);
+        // A buffer sized for a large spill is not kept between spills.
+        if (_spillBuffer.Written.Length > 16 << 20)
+            _spillBuffer.Reset();
+        else
+            _spillBuffer.Clear();
     }
 
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
@@ -106,7 +175,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     /// <summary>One partition's file: its pending rows, and its writer once the first row group is due.</summary>
     internal sealed class Partition(IObjectStore store, string key, DataField[] fields)
     {
-        private readonly ParquetSchema _schema = new(fields);
+        private readonly ParquetSchema _schema = new(fields.Select(WideDecimalWriter.SchemaField).ToArray());
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IObjectUpload? _upload;
         private ParquetWriter? _writer;
@@ -115,10 +184,16 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public IReadOnlyList<DataField> Fields { get; } = fields;
         public List<ColumnBatch> Pending { get; } = [];
         public int PendingRows { get; set; }
+        public long PendingBytes { get; set; }
+        public List<SpilledBatch> Spilled { get; } = [];
+        public int SpilledRows { get; set; }
         public bool Written { get; private set; }
 
-        /// <summary>Encodes rows as one row group appended to this partition's file.</summary>
-        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, CancellationToken cancellationToken)
+        /// <summary>
+        /// Encodes rows as one row group appended to this partition's file: the spilled ones first,
+        /// read back one column at a time, then those in memory. The chunks are disposed after.
+        /// </summary>
+        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -130,16 +205,24 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     Written = true;
                 }
                 using var rowGroup = _writer.CreateRowGroup();
-                for (var c = 0; c < chunks[0].Columns.Count; c++)
+                for (var c = 0; c < Fields.Count; c++)
                 {
-                    var parts = chunks.Select(chunk => chunk.Columns[c]).ToList();
-                    await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    var loaded = spilled.Select(s => s.LoadColumn(spill!, c)).ToList();
+                    var parts = loaded.Concat(chunks.Select(chunk => chunk.Columns[c])).ToList();
+                    if (_schema.DataFields[c] is BigDecimalDataField wide)
+                        await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    else
+                        await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                    foreach (var column in loaded)
+                        column.ReturnBuffers();
                 }
                 rowGroup.CompleteValidate();
             }
             finally
             {
                 _gate.Release();
+                foreach (var chunk in chunks)
+                    chunk.Dispose();
             }
         }
 

@@ -14,17 +14,21 @@ internal static class LocalSpool
     /// <summary>Entries of other hosts, or from before owners were recorded, are removed once this old.</summary>
     private static readonly TimeSpan Unowned = TimeSpan.FromDays(1);
 
-    public static string NewPath(string kind, string suffix = "") =>
-        Path.Combine(Path.GetTempPath(), $"fxengine-{kind}-{Environment.ProcessId}-{Host}-{Guid.NewGuid():N}{suffix}");
+    /// <summary>A new entry's path in <paramref name="directory"/> (default: the system temp folder).</summary>
+    public static string NewPath(string kind, string suffix = "", string? directory = null) =>
+        Path.Combine(directory ?? Path.GetTempPath(), $"fxengine-{kind}-{Environment.ProcessId}-{Host}-{Guid.NewGuid():N}{suffix}");
 
     /// <summary>The machine name as it may stand in a file name.</summary>
     private static string Host { get; } = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary>Removes this kind's entries whose owner process is gone.</summary>
-    public static void SweepDead(string kind)
+    public static void SweepDead(string kind, string? directory = null)
     {
         var prefix = $"fxengine-{kind}-";
-        foreach (var path in Directory.EnumerateFileSystemEntries(Path.GetTempPath(), prefix + "*"))
+        directory ??= Path.GetTempPath();
+        if (!Directory.Exists(directory))
+            return;
+        foreach (var path in Directory.EnumerateFileSystemEntries(directory, prefix + "*"))
         {
             var parts = Path.GetFileName(path)[prefix.Length..].Split('-');
             var orphan = parts.Length >= 3 && parts[1] == Host && int.TryParse(parts[0], out var pid)

@@ -83,7 +83,14 @@ internal sealed class BatchNormalizer
                 $"pass --date-column {PartitionColumn} if it holds the transaction date, or rename it");
     }
 
-    public NormalizedBatch Normalize(ColumnBatch batch)
+    public NormalizedBatch Normalize(ColumnBatch batch) => Normalize(batch, int.MaxValue).Single();
+
+    /// <summary>
+    /// The batch's rows normalized <paramref name="sliceRows"/> at a time, each slice's output handed
+    /// on before the next is gathered: what waits downstream is a slice's copies, not a whole row
+    /// group's. The input batch must stay alive until the enumeration ends.
+    /// </summary>
+    public IEnumerable<NormalizedBatch> Normalize(ColumnBatch batch, int sliceRows)
     {
         Validate(batch.Fields.ToList(), batch.Origin);
         var rows = batch.RowCount;
@@ -100,29 +107,35 @@ internal sealed class BatchNormalizer
             KeyColumns.DayNumbers(batch.Find(_columns.Date)!, days);
             ResolveCurrencies(batch.Find(_columns.Currency)!, currencies);
             KeyColumns.Amounts(batch.Find(_columns.Amount)!, amounts);
-            var totals = new CurrencyAccumulator(_rates.Currencies.Count);
-            var rejected = new List<int>();
-
-            for (var i = 0; i < rows; i++)
-            {
-                var reason = Convert(days[i], currencies[i], amounts[i], batch.Untyped, out entries[i], out converted[i]);
-                if (reason is not null)
-                {
-                    reasons[i] = reason;
-                    rejected.Add(i);
-                    continue;
-                }
-                totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber, days[i]);
-            }
-
-            var stats = totals.ToStats(_rates.Currencies, rows);
-            foreach (var i in rejected)
-                stats.CountReject(reasons[i]!);
             // The partition column leaves the rows (its folder holds it); the key columns are read from the batch.
             var kept = batch.Find(PartitionColumn) is null ? batch
                 : new ColumnBatch(batch.Origin, batch.Columns.Where(c => c.Field.Name != PartitionColumn).ToList(), batch.Untyped);
-            var partitions = Partitions(kept, rows, days, currencies, entries, converted, amounts);
-            return new NormalizedBatch(partitions, Rejects(batch, kept, rejected, days, currencies, reasons), stats);
+            var start = 0;
+            do
+            {
+                var end = (int)Math.Min(rows, (long)start + sliceRows);
+                var totals = new CurrencyAccumulator(_rates.Currencies.Count);
+                var rejected = new List<int>();
+                for (var i = start; i < end; i++)
+                {
+                    var reason = Convert(days[i], currencies[i], amounts[i], batch.Untyped, out entries[i], out converted[i]);
+                    if (reason is not null)
+                    {
+                        reasons[i] = reason;
+                        rejected.Add(i);
+                        continue;
+                    }
+                    totals.Add(currencies[i], amounts[i]!.Value, converted[i], entries[i]!.RateDate.DayNumber, days[i]);
+                }
+
+                var stats = totals.ToStats(_rates.Currencies, end - start);
+                foreach (var i in rejected)
+                    stats.CountReject(reasons[i]!);
+                var partitions = Partitions(kept, start, end, days, currencies, entries, converted, amounts);
+                yield return new NormalizedBatch(partitions, Rejects(batch, kept, rejected, days, currencies, reasons), stats);
+                start = end;
+            }
+            while (start < rows);
         }
         finally
         {
@@ -201,12 +214,12 @@ internal sealed class BatchNormalizer
     /// within one window of <see cref="WindowRows"/> rows, so the scattered reads stay in the
     /// CPU cache instead of roaming the whole batch. A day gets one chunk per window.
     /// </summary>
-    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int rows, int[] days, int[] currencies, RateTable.Entry?[] entries, decimal[] converted, decimal?[] amounts)
+    private List<(DateOnly, ColumnBatch)> Partitions(ColumnBatch batch, int first, int last, int[] days, int[] currencies, RateTable.Entry?[] entries, decimal[] converted, decimal?[] amounts)
     {
         var partitions = new List<(DateOnly, ColumnBatch)>();
-        for (var start = 0; start < rows; start += WindowRows)
+        for (var start = first; start < last; start += WindowRows)
         {
-            var end = Math.Min(rows, start + WindowRows);
+            var end = Math.Min(last, start + WindowRows);
             int firstDay = int.MaxValue, lastDay = int.MinValue;
             for (var i = start; i < end; i++)
             {
@@ -261,11 +274,11 @@ internal sealed class BatchNormalizer
         var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
             columns[c] = batch.Untyped ? Typed(input[c], rows, amounts, day) : input[c].Gather(rows);
-        columns[^5] = new StringColumn(_currencyField, codes);
+        columns[^5] = new StringColumn(_currencyField, codes, shared: true);
         columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, rates);
         columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, rateDates);
-        columns[^1] = new StringColumn(_statusField, statuses);
+        columns[^1] = new StringColumn(_statusField, statuses, shared: true);
         return new ColumnBatch(batch.Origin, columns, batch.Untyped);
     }
 
@@ -292,7 +305,7 @@ internal sealed class BatchNormalizer
                 _ => null,
             }).ToArray();
             groups.Add((day.Key == KeyColumns.NoDay ? null : DateOnly.FromDayNumber(day.Key), kept.Gather(rows,
-                new StringColumn(_reasonField, rows.Select(i => reasons[i]).ToArray()),
+                new StringColumn(_reasonField, rows.Select(i => reasons[i]).ToArray(), shared: true),
                 new StringColumn(_detailField, details))));
         }
         return groups;

@@ -24,10 +24,11 @@ internal static partial class Commands
         var (target, stale, workers) = CommonOptions();
         var wait = WaitOption();
         var full = FullOption();
+        var memoryBudget = MemoryBudgetOption();
 
         var command = new Command("run", "The whole flow and the daily job: transactions (sample ones if none), missing rates into the lake, normalization")
         {
-            lake, rows, from, to, seed, force, latest, noSample, target, stale, workers, wait, full,
+            lake, rows, from, to, seed, force, latest, noSample, target, stale, workers, memoryBudget, wait, full,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -39,6 +40,8 @@ internal static partial class Commands
                 MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount, Wait = parse.GetValue(wait),
                 Full = parse.GetValue(full), Kafka = EnvironmentSettings.Kafka(),
             };
+            if (parse.GetValue(memoryBudget) is { } budget)
+                options = options with { MemoryBudget = budget };
             using var progress = new ProgressPrinter();
             using var http = new HttpClient();
             var result = await RunJob.RunAsync(options, RatesSource(http, progress.WriteLine), progress.WriteLine, progress, token);
@@ -64,6 +67,7 @@ internal static partial class Commands
             DefaultValueFactory = _ => ',',
             CustomParser = result => ParseDelimiter(result.Tokens.Single().Value, result),
         };
+        var memoryBudget = MemoryBudgetOption();
         var engine = new Option<string>("--engine") { Description = "Executor: engine (in-process, any location) or duckdb (the rendered SQL in DuckDB, local folders)", DefaultValueFactory = _ => "engine" };
         engine.AcceptOnlyFromAmong("engine", "duckdb");
         var (target, stale, workers) = CommonOptions();
@@ -72,7 +76,7 @@ internal static partial class Commands
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, engine, wait, full,
+            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, memoryBudget, engine, wait, full,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -85,6 +89,8 @@ internal static partial class Commands
                 Full = parse.GetValue(full),
                 CsvDelimiter = parse.GetValue(csvDelimiter),
             };
+            if (parse.GetValue(memoryBudget) is { } budget)
+                options = options with { MemoryBudget = budget };
             using var progress = new ProgressPrinter();
             var result = parse.GetValue(engine) == "duckdb"
                 ? await DuckDbNormalizeJob.RunAsync(options, token, Console.Error.WriteLine)

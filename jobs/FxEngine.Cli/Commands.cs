@@ -116,6 +116,35 @@ internal static partial class Commands
         CustomParser = result => ParseInterval("--wait", result.Tokens.Single().Value, result),
     };
 
+    private static Option<long?> MemoryBudgetOption() => new("--memory-budget")
+    {
+        Description = "Memory for the rows a run holds (512MB, 1GiB; at least 1MiB); past it rows wait in a temp file, so memory stays flat whatever the input size [default: 512MiB]",
+        CustomParser = result => ParseSize("--memory-budget", result.Tokens.Single().Value, result),
+    };
+
+    /// <summary>A size with an optional unit: K, M, G, T, with or without B or iB, all powers of 1024; plain digits are bytes.</summary>
+    internal static long? ParseSize(string option, string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var trimmed = text.Trim();
+        var digits = trimmed.TakeWhile(char.IsAsciiDigit).Count();
+        var unit = trimmed[digits..].Trim().ToUpperInvariant();
+        var shift = unit switch
+        {
+            "" or "B" => 0,
+            "K" or "KB" or "KIB" => 10,
+            "M" or "MB" or "MIB" => 20,
+            "G" or "GB" or "GIB" => 30,
+            "T" or "TB" or "TIB" => 40,
+            _ => -1,
+        };
+        if (digits == 0 || shift < 0 || !long.TryParse(trimmed[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number > (long.MaxValue >> shift))
+        {
+            result.AddError($"{option} '{text}' is not a size; use one like 640MB or 1GiB");
+            return null;
+        }
+        return number << shift;
+    }
+
     private static char ParseDelimiter(string text, System.CommandLine.Parsing.ArgumentResult result)
     {
         if (text is "\\t" or "tab")

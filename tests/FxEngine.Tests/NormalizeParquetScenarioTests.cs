@@ -34,7 +34,7 @@ public class NormalizeParquetScenarioTests
         var result = await NormalizeJob.RunAsync(new NormalizeOptions
         {
             Rates = dir.Sub("lake/exchange_rates"), Input = dir.Sub("raw"), Output = dir.Sub("out"), Workers = 2,
-            RowGroupRows = 10_000, MaxBufferedRows = 30_000,
+            RowGroupRows = 10_000, MemoryBudget = 64L << 20,
         });
 
         var output = Query($"SELECT txn_id, txn_date, currency, amount, amount_sgd, fx_rate_date, fx_status, txn_date_dir FROM (SELECT *, regexp_extract(filename, 'txn_date=([0-9-]+)', 1) AS txn_date_dir FROM read_parquet('{Glob(dir.Sub("out"))}', filename=true))");

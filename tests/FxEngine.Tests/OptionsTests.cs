@@ -22,6 +22,43 @@ public class OptionsTests
         Assert.Equal("SGD", options.TargetCode);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L << 19)]
+    [InlineData((1L << 40) + 1)]
+    public void NormalizeOptionsValidate_MemoryBudgetOutOfRange_ThrowsNamingTheOption(long budget)
+    {
+        var options = new NormalizeOptions { Rates = "r", Input = "i", Output = "o", MemoryBudget = budget };
+
+        var error = Assert.Throws<FxException>(options.Validate);
+
+        Assert.Contains("--memory-budget", error.Message);
+    }
+
+    [Theory]
+    [InlineData("512MB", 512L << 20)]
+    [InlineData("1GiB", 1L << 30)]
+    [InlineData("64m", 64L << 20)]
+    [InlineData("1048576", 1L << 20)]
+    public void CliParse_MemoryBudgetSizes_AreBinaryUnits(string text, long bytes)
+    {
+        var parsed = Commands.Normalize().Parse(["--rates", "r", "--input", "i", "--output", "o", "--memory-budget", text]);
+
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(bytes, parsed.GetValue<long?>("--memory-budget"));
+    }
+
+    [Theory]
+    [InlineData("1.5GB")]
+    [InlineData("lots")]
+    [InlineData("12 parsecs")]
+    public void CliParse_MemoryBudgetNotASize_IsAUsageErrorNamingTheOption(string text)
+    {
+        var parsed = Commands.Normalize().Parse(["--rates", "r", "--input", "i", "--output", "o", "--memory-budget", text]);
+
+        Assert.Contains(parsed.Errors, e => e.Message.Contains("--memory-budget", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void RunOptionsValidate_ValidOptions_ChangeNothingIncludingKafka()
     {

@@ -93,5 +93,11 @@ internal static class TestData
 
     public static string Glob(string folder) => Path.Combine(folder, "**", "*.parquet").Replace('\\', '/');
 
+    /// <summary>Every Parquet file under a folder and its row groups' row counts, in file order (read by DuckDB).</summary>
+    public static Dictionary<string, List<long>> RowGroups(string folder) =>
+        Query($"SELECT file_name, row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('{Glob(folder)}') GROUP BY ALL ORDER BY file_name, row_group_id")
+            .GroupBy(r => (string)r["file_name"]!)
+            .ToDictionary(g => g.Key, g => g.Select(r => Convert.ToInt64(r["n"], CultureInfo.InvariantCulture)).ToList());
+
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

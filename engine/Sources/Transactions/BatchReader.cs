@@ -21,11 +21,30 @@ internal static class BatchReader
     /// </summary>
     public static Task ReadAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken, char csvDelimiter = ',',
         ParquetFiles? files = null) =>
-        unit.Format == InputFormat.Parquet
-            ? ReadRowGroupAsync(files ?? new ParquetFiles(store), unit, output, cancellationToken)
-            : ReadCsvAsync(store, unit, output, csvDelimiter, cancellationToken);
+        ReadAsync(store, unit, async (batch, token) =>
+        {
+            try
+            {
+                await output.WriteAsync(batch, token).ConfigureAwait(false);
+            }
+            catch
+            {
+                batch.Dispose(); // not handed on: its buffers would never go back
+                throw;
+            }
+        }, cancellationToken, csvDelimiter, files);
 
-    private static async Task ReadRowGroupAsync(ParquetFiles files, InputUnit unit, ChannelWriter<ColumnBatch> output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a unit, handing each batch to <paramref name="consume"/> before reading the next, so
+    /// a worker that reads and processes holds one batch at a time; the consumer owns the batch.
+    /// </summary>
+    public static Task ReadAsync(IObjectStore store, InputUnit unit, Func<ColumnBatch, CancellationToken, ValueTask> consume, CancellationToken cancellationToken,
+        char csvDelimiter = ',', ParquetFiles? files = null) =>
+        unit.Format == InputFormat.Parquet
+            ? ReadRowGroupAsync(files ?? new ParquetFiles(store), unit, consume, cancellationToken)
+            : ReadCsvAsync(store, unit, consume, csvDelimiter, cancellationToken);
+
+    private static async Task ReadRowGroupAsync(ParquetFiles files, InputUnit unit, Func<ColumnBatch, CancellationToken, ValueTask> output, CancellationToken cancellationToken)
     {
         var origin = unit.Describe(files.Store);
         ColumnBatch batch;
@@ -42,13 +61,13 @@ internal static class BatchReader
         {
             if (unit.Schema is { } merged)
                 batch = InputSchema.Conform(batch, merged);
-            await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             batch.Dispose(); // not handed on: its buffers would never go back
             throw;
         }
+        await output(batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -56,7 +75,7 @@ internal static class BatchReader
     /// untyped batch: the normalizer parses dates and amounts with the invariant culture and
     /// types them in its output.
     /// </summary>
-    private static async Task ReadCsvAsync(IObjectStore store, InputUnit unit, ChannelWriter<ColumnBatch> output, char delimiter, CancellationToken cancellationToken)
+    private static async Task ReadCsvAsync(IObjectStore store, InputUnit unit, Func<ColumnBatch, CancellationToken, ValueTask> output, char delimiter, CancellationToken cancellationToken)
     {
         var origin = store.Describe(unit.Key);
         await using var stream = await store.OpenReadAsync(unit.Key, cancellationToken).ConfigureAwait(false);
@@ -84,12 +103,12 @@ internal static class BatchReader
                 lastLine = csv.RecordLine;
                 if (values[0].Count == CsvBatchRows)
                 {
-                    await output.WriteAsync(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
+                    await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
                     values = NewBuffers(fields.Length);
                 }
             }
             if (values[0].Count > 0)
-                await output.WriteAsync(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
+                await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
         }
         catch (FormatException ex)
         {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Wall time and peak RSS of `fxengine normalize --full` against DuckDB doing the same job in its
+# strongest formulation (benchmarks/FxEngine.Benchmarks/DuckDbBaseline.cs), each in a process of
+# its own under /usr/bin/time -v, on generated transactions (90 days), plus the row-group sizes
+# of each output. Runs alternate between the two, REPEAT times per size.
+#
+#   benchmarks/peak-rss.sh                      # 1M, 4M and 10M rows, twice each
+#   ROWS="1000000" REPEAT=3 benchmarks/peak-rss.sh
+#   FXENGINE_ARGS="--memory-budget 384MB" benchmarks/peak-rss.sh
+#
+# Data sets are generated once under WORK (default $TMPDIR/fxengine-peak-rss) and reused.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rows_list="${ROWS:-1000000 4000000 10000000}"
+repeat="${REPEAT:-2}"
+work="${WORK:-${TMPDIR:-/tmp}/fxengine-peak-rss}"
+from=2024-01-01
+to=2024-03-30 # 90 days
+read -r -a fxengine_args <<< "${FXENGINE_ARGS:-}"
+
+[[ -x /usr/bin/time ]] || { echo "peak-rss.sh: needs /usr/bin/time (Debian: apt-get install time)" >&2; exit 1; }
+bench_dir="$here/benchmarks/FxEngine.Benchmarks/bin/Release/net10.0"
+dotnet build "$here/benchmarks/FxEngine.Benchmarks" -c Release -nologo -v:quiet -tl:off "-clp:NoSummary;ErrorsOnly" >&2
+bench=(dotnet "$bench_dir/FxEngine.Benchmarks.dll")
+"$here/fxengine" --help > /dev/null # builds the CLI first, outside the measurements
+
+# Runs a command under /usr/bin/time -v; prints "<wall s> <peak RSS MiB>".
+measure() {
+  local log; log="$(mktemp)"
+  /usr/bin/time -v "$@" > /dev/null 2> "$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, t, ":"); wall = (n == 3) ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2] }
+    /Maximum resident set size/ { rss = $2 / 1024 }
+    END { printf "%.2f %.0f\n", wall, rss }' "$log"
+  rm -f "$log"
+}
+
+echo "# peak-rss.sh on $(hostname), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| rows | run | fxengine wall | fxengine peak RSS | DuckDB wall | DuckDB peak RSS | ratio (wall) |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for rows in $rows_list; do
+  data="$work/$rows"
+  if [[ ! -d "$data/raw" ]]; then
+    "$here/fxengine" generate --rows "$rows" --out "$data/raw" --from "$from" --to "$to" --seed 1 > /dev/null 2>&1
+  fi
+  [[ -d "$data/rates" ]] || "${bench[@]}" rates "$data/rates" "$from" "$to"
+  for ((run = 1; run <= repeat; run++)); do
+    engine_cmd=("$here/fxengine" normalize --rates "$data/rates" --input "$data/raw" --output "$data/out-fxengine" --full "${fxengine_args[@]}")
+    duck_cmd=("${bench[@]}" duckdb "$data/rates" "$data/raw" "$data/out-duckdb")
+    # Alternate which goes first, so neither always runs on a warmer page cache.
+    if (( run % 2 == 1 )); then
+      read -r ew er < <(measure "${engine_cmd[@]}"); read -r dw dr < <(measure "${duck_cmd[@]}")
+    else
+      read -r dw dr < <(measure "${duck_cmd[@]}"); read -r ew er < <(measure "${engine_cmd[@]}")
+    fi
+    ratio="$(awk -v e="$ew" -v d="$dw" 'BEGIN { printf "%.2f", e / d }')"
+    echo "| $(printf "%'d" "$rows") | $run | ${ew} s | ${er} MiB | ${dw} s | ${dr} MiB | ${ratio} |"
+  done
+done
+echo
+for rows in $rows_list; do
+  echo "- $(printf "%'d" "$rows") rows, fxengine: $("${bench[@]}" rowgroups "$work/$rows/out-fxengine")"
+  echo "- $(printf "%'d" "$rows") rows, DuckDB: $("${bench[@]}" rowgroups "$work/$rows/out-duckdb")"
+done

@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using FxEngine.Storage;
+
+namespace FxEngine.Data;
+
+/// <summary>
+/// Appends column values to a byte buffer as their in-memory bytes (no encoding): a spilled
+/// batch is read back by the same process, so its layout needs no portability, only speed.
+/// </summary>
+internal sealed class SpillWriter
+{
+    private const int InitialBytes = 1 << 20;
+    private ArrayBufferWriter<byte> _bytes = new(InitialBytes);
+
+    public ReadOnlyMemory<byte> Written => _bytes.WrittenMemory;
+
+    /// <summary>Empties the buffer, keeping its capacity.</summary>
+    public void Clear() => _bytes.ResetWrittenCount();
+
+    /// <summary>Empties the buffer and lets a large one go.</summary>
+    public void Reset() => _bytes = new ArrayBufferWriter<byte>(InitialBytes);
+
+    public void Write(int value) => Write<int>([value]);
+
+    /// <summary>The values' bytes, which must hold no references (checked by the runtime).</summary>
+    public void Write<T>(ReadOnlySpan<T> values) where T : struct
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        bytes.CopyTo(_bytes.GetSpan(bytes.Length));
+        _bytes.Advance(bytes.Length);
+    }
+}
+
+/// <summary>
+/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, from the spill file
+/// straight into new arrays (no intermediate buffer the size of the record).
+/// </summary>
+internal sealed class SpillReader(SpillFile file, long offset, int length)
+{
+    private readonly long _end = offset + length;
+    private long _at = offset;
+
+    public bool End => _at == _end;
+
+    public int ReadInt() => Read<int>(1)[0];
+
+    public T[] Read<T>(int count) where T : struct
+    {
+        var values = new T[count];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        if (_at + bytes.Length > _end)
+            throw new InvalidDataException($"{file.Path}: a spilled record is shorter than its columns");
+        file.Read(_at, bytes);
+        _at += bytes.Length;
+        return values;
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace FxEngine.Storage;
+
+/// <summary>
+/// A local temp file that rows wait in when memory is short: appended by one writer, read at
+/// any offset by any thread. It is deleted when disposed (success, failure or cancellation) and
+/// by the OS when the handle closes; a killed process's file carries its pid and is swept by
+/// the next run (<see cref="LocalSpool"/>).
+/// </summary>
+internal sealed class SpillFile : IDisposable
+{
+    public const string Kind = "spill";
+
+    private readonly SafeFileHandle _handle;
+    private readonly Lock _append = new();
+    private long _length;
+
+    public SpillFile(string? directory = null)
+    {
+        if (directory is not null)
+            Directory.CreateDirectory(directory);
+        Path = LocalSpool.NewPath(Kind, ".tmp", directory);
+        _handle = File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Bytes written so far.</summary>
+    public long Length => Volatile.Read(ref _length);
+
+    /// <summary>Appends the bytes; returns where they start.</summary>
+    public long Append(ReadOnlySpan<byte> bytes)
+    {
+        lock (_append)
+        {
+            var at = _length;
+            RandomAccess.Write(_handle, bytes, at);
+            Volatile.Write(ref _length, at + bytes.Length);
+            return at;
+        }
+    }
+
+    public void Read(long offset, Span<byte> into)
+    {
+        var done = 0;
+        while (done < into.Length)
+        {
+            var read = RandomAccess.Read(_handle, into[done..], offset + done);
+            if (read == 0)
+                throw new EndOfStreamException($"{Path}: spilled rows end early");
+            done += read;
+        }
+    }
+
+    public void Dispose()
+    {
+        _handle.Dispose();
+        // DeleteOnClose covers it on Unix too (unlinked at close); this covers a handle already closed by an error.
+        try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
