@@ -40,6 +40,9 @@ public sealed record StreamOptions
 
     public ColumnMapping Columns { get; init; } = new();
 
+    /// <summary>A streamed partition that no flush touches any more is compacted into one file once it has more than this many. Default 64.</summary>
+    public int CompactAfterFiles { get; init; } = 64;
+
     /// <summary>--output-topic: each converted row as JSON, produced after its lake commit (at least once). Default: none.</summary>
     public string? OutputTopic { get; init; }
 
@@ -71,8 +74,8 @@ public sealed record StreamOptions
             throw FxException.InvalidOption($"--grace {Grace} is out of range; use 0s to 7d");
         if (FlushEvery < TimeSpan.FromMilliseconds(100) || FlushEvery > TimeSpan.FromHours(1))
             throw FxException.InvalidOption($"--flush-every {FlushEvery} is out of range; use 100ms to 1h");
-        if (MaxWaitingRows < 1 || MaxBufferedRows < 1)
-            throw FxException.InvalidOption("the waiting and buffered row limits must be positive");
+        if (MaxWaitingRows < 1 || MaxBufferedRows < 1 || CompactAfterFiles < 1)
+            throw FxException.InvalidOption("the waiting and buffered row limits and the compaction threshold must be positive");
         foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
             if (string.IsNullOrWhiteSpace(value))
                 throw FxException.InvalidOption($"{name} is empty; name the message field");

@@ -17,11 +17,8 @@ namespace FxEngine.Streaming;
 /// file at a time, so memory stays within one flush's rows. Batch runs restate their own files
 /// the same way from their inputs; between them, every row of a day follows its latest rates.
 /// </summary>
-internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping, Action<string> log)
+internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping, int compactAfterFiles, Action<string> log)
 {
-    /// <summary>A partition no flush touched lately is compacted into one file once it has this many.</summary>
-    private const int CompactAfterFiles = 64;
-
     /// <summary>Partitions already reported as not restatable, so each is said once.</summary>
     private readonly HashSet<string> _notRestated = new(StringComparer.Ordinal);
 
@@ -75,7 +72,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
         {
             if (recorded.Rates == fingerprints.Of(partition))
             {
-                if (recorded.Files > CompactAfterFiles && !touched.Contains(partition))
+                if (recorded.Files > compactAfterFiles && !touched.Contains(partition))
                     due.Add((partition, false));
             }
             else if (RateWindow.Covers(RateWindow.Of(rates, partition), recorded.RateWindow))
@@ -106,22 +103,13 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
                 NormalizedBatch normalized;
                 using (var batch = await ReadAsTextAsync(store, key, day, amountColumn, cancellationToken).ConfigureAwait(false))
                     normalized = normalizer.Normalize(batch);
-                try
-                {
-                    await staging.AddAsync(normalized, null, cancellationToken).ConfigureAwait(false);
-                    stats.Merge(normalized.Stats);
-                    foreach (var (date, rows) in normalized.Partitions)
-                        counts.Converted(date, rows);
-                    foreach (var (_, rows) in normalized.Rejects)
-                        counts.Rejected(partition, rows.RowCount);
-                }
-                finally
-                {
-                    foreach (var (_, rows) in normalized.Partitions)
-                        rows.Dispose();
-                    foreach (var (_, rows) in normalized.Rejects)
-                        rows.Dispose();
-                }
+                stats.Merge(normalized.Stats);
+                foreach (var (date, rows) in normalized.Partitions)
+                    counts.Converted(date, rows);
+                foreach (var (_, rows) in normalized.Rejects)
+                    counts.Rejected(partition, rows.RowCount);
+                // The writers own the batches from here, and give their buffers back once encoded.
+                await staging.AddAsync(normalized, null, cancellationToken).ConfigureAwait(false);
             }
         var files = await staging.CompleteAsync(cancellationToken).ConfigureAwait(false) with { RemoveOutput = removeOutput, RemoveRejects = removeRejects };
         return (files, new NormalizedStats(counts, stats));

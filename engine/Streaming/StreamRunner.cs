@@ -57,7 +57,7 @@ internal sealed class StreamRunner : IDisposable
         _decoder = new TransactionDecoder(_columns, options.Columns, options.TargetCode);
         _batches = new StreamBatches(_columns, options.Topic, numbered: options.OutputTopic is not null);
         _rates = new LiveRates(options.TargetCode, options.MaxStaleDays);
-        _restatement = new StreamRestatement(table, _columns, options.Columns, log);
+        _restatement = new StreamRestatement(table, _columns, options.Columns, options.CompactAfterFiles, log);
         _ratesFeed = new RatesFeed(kafka, options.RatesTopic, log);
         try
         {
@@ -251,9 +251,6 @@ internal sealed class StreamRunner : IDisposable
         using (var batch = _batches.Transactions(rows, $"{_options.Topic} flush {flush}"))
             normalized = normalizer.Normalize(batch);
         var messages = _output?.Take(rows, ref normalized);
-        using var invalidBatch = invalid.Count == 0 ? null : _batches.Invalid(invalid);
-        var files = await _table.StageAsync(flush, normalized, invalidBatch, cancellationToken).ConfigureAwait(false);
-
         var counts = new PartitionCounts();
         foreach (var (date, part) in normalized.Partitions)
             counts.Converted(date, part);
@@ -261,7 +258,8 @@ internal sealed class StreamRunner : IDisposable
             counts.Rejected(date is { } day ? TableState.PartitionOf(day) : TableState.Undated, part.RowCount);
         if (invalid.Count > 0)
             counts.Rejected(TableState.Undated, invalid.Count);
-        StreamBatches.Dispose(normalized);
+        // The writers own the batches from here, and give their buffers back once encoded.
+        var files = await _table.StageAsync(flush, normalized, invalid.Count == 0 ? null : _batches.Invalid(invalid), cancellationToken).ConfigureAwait(false);
 
         var written = _ready.Select(r => (r.Partition, r.Offset)).ToList();
         var offsets = _ledger.After(written);

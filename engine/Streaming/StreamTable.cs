@@ -55,7 +55,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         return state;
     }
 
-    /// <summary>Writes a flush's rows, one file per partition, under its staging folder.</summary>
+    /// <summary>Writes a flush's rows, one file per partition, under its staging folder; the batches are the writers' from then on.</summary>
     public async Task<StreamFlushFiles> StageAsync(string flush, NormalizedBatch rows, ColumnBatch? invalid, CancellationToken cancellationToken)
     {
         await using var staging = Stage(flush);
@@ -174,29 +174,37 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
 }
 
 /// <summary>
-/// The files of one flush (or restatement) being staged: each added batch becomes a row group
-/// of its partition's file at once, so only one batch is held at a time.
+/// The files of one flush (or restatement) being staged: one file per partition, whose row
+/// groups hold <see cref="RowGroupRows"/> rows but the last (as a batch run's), with what waits
+/// for a row group kept within <see cref="BufferBytes"/> (beyond it, spilled to a local file).
 /// </summary>
 internal sealed class StagedFlush(IObjectStore output, IObjectStore rejects, string flush) : IAsyncDisposable
 {
-    private readonly string _prefix = $"{StreamTable.StagingRoot}{flush}/";
-    private readonly PartitionedParquetWriter _converted = new(output, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", int.MaxValue, int.MaxValue);
-    private readonly PartitionedParquetWriter _rejected = new(rejects, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", int.MaxValue, int.MaxValue);
+    private const int RowGroupRows = 131_072;
+    private const long BufferBytes = 128L << 20;
 
+    private readonly string _prefix = $"{StreamTable.StagingRoot}{flush}/";
+    private readonly PartitionedParquetWriter _converted = new(output, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", RowGroupRows, BufferBytes);
+    private readonly PartitionedParquetWriter _rejected = new(rejects, $"{StreamTable.StagingRoot}{flush}/", $"stream-{flush}.parquet", RowGroupRows, BufferBytes / 8);
+
+    /// <summary>Takes a batch's rows (the writers take ownership) and encodes the row groups that are now full.</summary>
     public async Task AddAsync(NormalizedBatch rows, ColumnBatch? invalid, CancellationToken cancellationToken)
     {
+        var due = new List<PartitionedParquetWriter.RowGroup>();
         foreach (var (date, batch) in rows.Partitions)
-            _converted.Add(date, batch);
+            due.AddRange(_converted.Add(date, batch));
         foreach (var (date, batch) in rows.Rejects)
-            _rejected.Add(date, batch);
+            due.AddRange(_rejected.Add(date, batch));
         if (invalid is not null)
-            _rejected.Add(null, invalid);
-        foreach (var group in _converted.Flush().Concat(_rejected.Flush()))
+            due.AddRange(_rejected.Add(null, invalid));
+        foreach (var group in due)
             await group.WriteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<StreamFlushFiles> CompleteAsync(CancellationToken cancellationToken)
     {
+        foreach (var group in _converted.Flush().Concat(_rejected.Flush()))
+            await group.WriteAsync(cancellationToken).ConfigureAwait(false);
         await _converted.CompleteAsync(cancellationToken).ConfigureAwait(false);
         await _rejected.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return new StreamFlushFiles

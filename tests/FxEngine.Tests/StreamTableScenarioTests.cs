@@ -265,3 +265,38 @@ public class StreamSafetyScenarioTests
         public Task SweepAsync(CancellationToken cancellationToken = default, string under = "") => inner.SweepAsync(cancellationToken, under);
     }
 }
+
+/// <summary>A quiet streamed partition with many small files is compacted into one, its rows unchanged.</summary>
+public class StreamCompactionScenarioTests
+{
+    [Fact]
+    public async Task QuietPartitionWithManyFiles_IsCompactedIntoOne_RowsUnchanged()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var lake = dir.Sub("lake");
+        var day = D("2024-03-04");
+        using var producer = StreamTest.Producer(broker);
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
+        var options = new StreamOptions { Lake = lake, Once = true, CompactAfterFiles = 2 };
+        var all = new List<StreamTransaction>();
+        for (var run = 0; run < 3; run++)
+        {
+            var rows = StreamTest.Transactions(2_000, day, 1, seed: 30 + run, prefix: $"r{run}-");
+            all.AddRange(rows);
+            StreamTest.Produce(producer, "transactions", rows);
+            await StreamJob.RunAsync(options with { CompactAfterFiles = 100 }, kafka, _ => { }, null, default);
+        }
+        var before = StreamTest.LakeRows(lake);
+        Assert.Equal(3, Directory.GetFiles($"{lake}/processed_data/txn_date=2024-03-04").Length);
+        var log = KafkaTest.Log();
+
+        await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+
+        Assert.Contains(log, l => l.StartsWith("2024-03-04: compacted 6 streamed file(s)", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles($"{lake}/processed_data/txn_date=2024-03-04"));
+        Assert.Equal(before, StreamTest.LakeRows(lake));
+        Assert.Equal(await StreamTest.BatchReferenceAsync(dir, all, [day]), StreamTest.LakeRows(lake));
+    }
+}
