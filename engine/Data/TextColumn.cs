@@ -141,7 +141,7 @@ internal sealed class TextColumn : Column
         foreach (var part in parts)
             foreach (var value in ((TextColumn)part).Values)
                 writer.Write(value.Span);
-        // Every part of a field has null flags or none: they are read from the field's nullability.
+        // Null flags for all the parts or for none: written when any part has them (a part without writes all present).
         var nullable = parts.Any(p => ((TextColumn)p)._nulls is not null);
         writer.Write(nullable ? 1 : 0);
         if (nullable)

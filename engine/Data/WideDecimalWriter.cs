@@ -23,17 +23,24 @@ internal static class WideDecimalWriter
     public static DataField SchemaField(DataField field) =>
         Applies(field) && field is DecimalDataField d ? new BigDecimalDataField(d.Name, d.Precision, d.Scale, d.IsNullable) : field;
 
+    private const int MaxCached = 4_096;
+
     /// <summary>Writes <paramref name="parts"/> (decimal columns, required or optional) as one column chunk of <paramref name="field"/>.</summary>
     public static async Task WriteAsync(BigDecimalDataField field, IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
     {
         var rows = parts.Sum(p => p.Length);
         var values = ArrayPool<BigDecimal>.Shared.Rent(rows);
         var levels = field.IsNullable ? ArrayPool<int>.Shared.Rent(rows) : null;
+        // Rates repeat (one per currency and day); an amount column's values mostly do not, so
+        // the cache stops growing at a size that pays for rates and costs little for amounts.
         var seen = new Dictionary<decimal, BigDecimal>();
         BigDecimal Convert(decimal value)
         {
-            if (!seen.TryGetValue(value, out var big))
-                seen[value] = big = BigDecimal.FromDecimal(value, field.Precision, field.Scale);
+            if (seen.TryGetValue(value, out var big))
+                return big;
+            big = BigDecimal.FromDecimal(value, field.Precision, field.Scale);
+            if (seen.Count < MaxCached)
+                seen[value] = big;
             return big;
         }
         try

@@ -104,7 +104,7 @@ public sealed record NormalizeOptions
         if (RowGroupRows < 1)
             throw FxException.InvalidOption("row group rows must be positive");
         if (MemoryBudget is < MinMemoryBudget or > MaxMemoryBudget)
-            throw FxException.InvalidOption($"--memory-budget {MemoryBudget / (1 << 20)} MiB is out of range; use 1MiB to 1TiB");
+            throw FxException.InvalidOption($"--memory-budget of {MemoryBudget:N0} bytes is out of range; use 1MiB to 1TiB (a bare number is bytes: 512 is not 512MiB)");
         if (CsvDelimiter is '"' or '\r' or '\n')
             throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
         var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };

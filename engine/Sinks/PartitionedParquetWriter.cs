@@ -29,11 +29,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private readonly SpillWriter _spillBuffer = new();
     private Partition? _undated;
     private SpillFile? _spill;
-    private int _bufferedRows;
     private long _bufferedBytes;
-
-    /// <summary>Rows held in memory now, across partitions.</summary>
-    public int BufferedRows => _bufferedRows;
 
     /// <summary>Bytes of the rows held in memory now, across partitions; at most the budget after each <see cref="Add"/>.</summary>
     public long BufferedBytes => _bufferedBytes;
@@ -99,7 +95,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         target.Pending.Add(rows);
         target.PendingRows += rows.RowCount;
         target.PendingBytes += bytes;
-        _bufferedRows += rows.RowCount;
         _bufferedBytes += bytes;
 
         var due = new List<RowGroup>();
@@ -140,7 +135,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private RowGroup Take(Partition partition)
     {
         var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill);
-        _bufferedRows -= partition.PendingRows;
         _bufferedBytes -= partition.PendingBytes;
         partition.Pending.Clear();
         partition.Spilled.Clear();
@@ -159,7 +153,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         foreach (var batch in partition.Pending)
             batch.Dispose();
         partition.SpilledRows += partition.PendingRows;
-        _bufferedRows -= partition.PendingRows;
         _bufferedBytes -= partition.PendingBytes;
         partition.Pending.Clear();
         (partition.PendingRows, partition.PendingBytes) = (0, 0);

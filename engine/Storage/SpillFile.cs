@@ -4,9 +4,9 @@ namespace FxEngine.Storage;
 
 /// <summary>
 /// A local temp file that rows wait in when memory is short: appended by one writer, read at
-/// any offset by any thread. It is deleted when disposed (success, failure or cancellation) and
-/// by the OS when the handle closes; a killed process's file carries its pid and is swept by
-/// the next run (<see cref="LocalSpool"/>).
+/// any offset by any thread. It is deleted when disposed (success, failure or cancellation); a
+/// killed process's file (.NET unlinks a DeleteOnClose file itself, which a kill -9 never reaches)
+/// carries its pid and host and is swept by the next run (<see cref="LocalSpool"/>).
 /// </summary>
 internal sealed class SpillFile : IDisposable
 {
@@ -56,7 +56,7 @@ internal sealed class SpillFile : IDisposable
     public void Dispose()
     {
         _handle.Dispose();
-        // DeleteOnClose covers it on Unix too (unlinked at close); this covers a handle already closed by an error.
+        // DeleteOnClose already unlinked it on a normal close; this is the fallback.
         try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

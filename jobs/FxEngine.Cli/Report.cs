@@ -38,6 +38,8 @@ internal static class Report
         if (stats.FirstRateDate is { } first && stats.LastRateDate is { } last)
             Console.WriteLine(string.Create(culture, $"  rate dates     {first:yyyy-MM-dd} to {last:yyyy-MM-dd}"));
         Console.WriteLine(string.Create(culture, $"  files written  {result.OutputFiles,14:N0}"));
+        if (result.SpilledBytes > 0)
+            Console.WriteLine(string.Create(culture, $"  spilled        {result.SpilledBytes / 1048576.0,11:N1} MiB  (rows beyond --memory-budget waited on local disk)"));
         Console.WriteLine(string.Create(culture, $"  normalize      {result.Elapsed.TotalSeconds,14:N2} s   ({stats.RowsIn / seconds:N0} rows/s)"));
         if (run is not null)
             Console.WriteLine(string.Create(culture,

@@ -81,39 +81,44 @@ internal static class BatchReader
         await using var stream = await store.OpenReadAsync(unit.Key, cancellationToken).ConfigureAwait(false);
         using var text = new StreamReader(stream, bufferSize: 1 << 16);
         var csv = new CsvRecordReader(text, delimiter);
-        try
+        // Only the reading of records is the CSV's to blame: what the consumer throws goes on as it is.
+        List<string>? Next()
         {
-            var header = csv.Read() ?? throw new FxException($"{origin}: the CSV file is empty (expected a header row)");
-            if (header.Distinct(StringComparer.Ordinal).Count() != header.Count)
-                throw new FxException($"{origin}: the CSV header repeats a column name");
-            var fields = header.Select(name => (DataField)new DataField<string>(name, nullable: true)).ToArray();
-
-            var values = NewBuffers(fields.Length);
-            var firstLine = 2L;
-            var lastLine = 1L;
-            while (csv.Read() is { } record)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (record.Count != fields.Length)
-                    throw new FxException($"{origin} line {csv.RecordLine}: {record.Count} fields where the header has {fields.Length}{DelimiterHint(header, delimiter)}");
-                if (values[0].Count == 0)
-                    firstLine = csv.RecordLine; // not the last line + 1: a quoted field may span lines
-                for (var c = 0; c < fields.Length; c++)
-                    values[c].Add(record[c].Length == 0 ? null : record[c]);
-                lastLine = csv.RecordLine;
-                if (values[0].Count == CsvBatchRows)
-                {
-                    await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
-                    values = NewBuffers(fields.Length);
-                }
+                return csv.Read();
             }
-            if (values[0].Count > 0)
-                await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
+            catch (FormatException ex)
+            {
+                throw new FxException($"{origin} {ex.Message}", ex);
+            }
         }
-        catch (FormatException ex)
+        var header = Next() ?? throw new FxException($"{origin}: the CSV file is empty (expected a header row)");
+        if (header.Distinct(StringComparer.Ordinal).Count() != header.Count)
+            throw new FxException($"{origin}: the CSV header repeats a column name");
+        var fields = header.Select(name => (DataField)new DataField<string>(name, nullable: true)).ToArray();
+
+        var values = NewBuffers(fields.Length);
+        var firstLine = 2L;
+        var lastLine = 1L;
+        while (Next() is { } record)
         {
-            throw new FxException($"{origin} {ex.Message}", ex);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (record.Count != fields.Length)
+                throw new FxException($"{origin} line {csv.RecordLine}: {record.Count} fields where the header has {fields.Length}{DelimiterHint(header, delimiter)}");
+            if (values[0].Count == 0)
+                firstLine = csv.RecordLine; // not the last line + 1: a quoted field may span lines
+            for (var c = 0; c < fields.Length; c++)
+                values[c].Add(record[c].Length == 0 ? null : record[c]);
+            lastLine = csv.RecordLine;
+            if (values[0].Count == CsvBatchRows)
+            {
+                await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
+                values = NewBuffers(fields.Length);
+            }
         }
+        if (values[0].Count > 0)
+            await output(ToBatch($"{origin} {Lines(firstLine, lastLine)}", fields, values), cancellationToken).ConfigureAwait(false);
     }
 
     private static string Lines(long first, long last) => first == last ? $"line {first}" : $"lines {first}-{last}";
