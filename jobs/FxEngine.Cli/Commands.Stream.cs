@@ -17,17 +17,16 @@ internal static partial class Commands
         var ratesTopic = new Option<string>("--rates-topic") { Description = "Rates topic, read from its beginning and followed", DefaultValueFactory = _ => "exchange-rates-topic" };
         var group = new Option<string>("--group") { Description = "Consumer group (its offsets are informational: a restart resumes from the table state)", DefaultValueFactory = _ => "fxengine-stream" };
         var (target, stale, _) = CommonOptions();
-        var grace = new Option<TimeSpan>("--grace")
+        // No default values on the options themselves: help would print them as 00:10:00.
+        var grace = new Option<TimeSpan?>("--grace")
         {
-            Description = "How long a transaction whose day has no rate snapshot yet waits for one before the as-of rule (stale) or missing_rate",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
-            CustomParser = result => ParseInterval("--grace", result.Tokens.Single().Value, result) ?? TimeSpan.Zero,
+            Description = "How long a transaction whose day has no rate snapshot yet waits for one (from its message's timestamp) before the as-of rule (stale) or missing_rate [default: 10m]",
+            CustomParser = result => ParseInterval("--grace", result.Tokens.Single().Value, result),
         };
-        var flushEvery = new Option<TimeSpan>("--flush-every")
+        var flushEvery = new Option<TimeSpan?>("--flush-every")
         {
-            Description = "How often converted rows are committed to the lake (1s, 10s, 1m)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
-            CustomParser = result => ParseInterval("--flush-every", result.Tokens.Single().Value, result) ?? TimeSpan.Zero,
+            Description = "How often converted rows are committed to the lake (1s, 10s, 1m) [default: 10s]",
+            CustomParser = result => ParseInterval("--flush-every", result.Tokens.Single().Value, result),
         };
         var once = new Option<bool>("--once") { Description = "Read up to the end offsets seen at start, convert what still waits by the as-of rule, commit and exit" };
         var maxWaiting = new Option<int>("--max-waiting-rows") { Description = "Rows held waiting for rates before consumption pauses", DefaultValueFactory = _ => 500_000 };
@@ -45,7 +44,7 @@ internal static partial class Commands
             var options = new StreamOptions
             {
                 Lake = parse.GetValue(lake)!, Topic = parse.GetValue(topic)!, RatesTopic = parse.GetValue(ratesTopic)!, Group = parse.GetValue(group)!,
-                Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Grace = parse.GetValue(grace), FlushEvery = parse.GetValue(flushEvery),
+                Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Grace = parse.GetValue(grace) ?? TimeSpan.FromMinutes(10), FlushEvery = parse.GetValue(flushEvery) ?? TimeSpan.FromSeconds(10),
                 Once = parse.GetValue(once), MaxWaitingRows = parse.GetValue(maxWaiting), Wait = parse.GetValue(wait), OutputTopic = parse.GetValue(outputTopic),
                 Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
             };
