@@ -56,7 +56,7 @@ public static class LakeSinkJob
 
         var written = 0;
         var deadLettered = 0;
-        var partitions = once ? PartitionCount(consumer, kafka.Topic) : 0;
+        var partitions = once ? TopicPartitions.Of(consumer.Handle, kafka.Topic).Count : 0; // a topic that does not exist yet has nothing to drain
         var waitingSince = DateTime.UtcNow;
         try
         {
@@ -120,22 +120,6 @@ public static class LakeSinkJob
             consumer.Close();
         }
         return new LakeSinkResult(written, deadLettered);
-    }
-
-    /// <summary>How many partitions --once must drain (a topic that does not exist yet has nothing to drain).</summary>
-    private static int PartitionCount(IConsumer<byte[]?, byte[]?> consumer, string topic)
-    {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        TopicMetadata? metadata;
-        try
-        {
-            metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.SingleOrDefault(t => t.Topic == topic);
-        }
-        catch (KafkaException ex)
-        {
-            throw new FxException($"{topic}: cannot read the topic's partitions from the cluster ({ex.Error.Reason}); check --bootstrap-servers and that the brokers are up", ex);
-        }
-        return metadata is null || metadata.Error.Code == ErrorCode.UnknownTopicOrPart ? 0 : metadata.Partitions.Count;
     }
 
     /// <summary>
