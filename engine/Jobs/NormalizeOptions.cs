@@ -1,6 +1,5 @@
 using FxEngine.Storage;
 using FxEngine.Transforms;
-using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Jobs;
 
@@ -93,10 +92,7 @@ public sealed record NormalizeOptions
         Require(Rates, "--rates", "the rate snapshots");
         Require(Input, "--input", "the raw transactions");
         Require(Output, "--output", "the converted output");
-        if (Iso4217.MinorUnits(TargetCode) is null)
-            throw FxException.InvalidOption($"--target '{TargetCode}' is not an ISO 4217 currency code; use one like SGD, USD or EUR");
-        if (MaxStaleDays is < 0 or > 366)
-            throw FxException.InvalidOption($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
+        ConversionChecks.Validate(TargetCode, MaxStaleDays, Columns, "input column");
         if (Workers is < 1 or > 256)
             throw FxException.InvalidOption($"--workers {Workers} is out of range; use 1 to 256");
         if (Wait is { } wait && (wait < TimeSpan.Zero || wait > TimeSpan.FromDays(1)))
@@ -107,10 +103,6 @@ public sealed record NormalizeOptions
             throw FxException.InvalidOption($"--memory-budget of {MemoryBudget:N0} bytes is out of range; use 1MiB to 1TiB (a bare number is bytes: 512 is not 512MiB)");
         if (CsvDelimiter is '"' or '\r' or '\n')
             throw FxException.InvalidOption("--csv-delimiter cannot be a double quote or a line break; use one like ',', ';' or '\\t'");
-        var keyColumns = new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) };
-        foreach (var (name, value) in keyColumns)
-            if (string.IsNullOrWhiteSpace(value))
-                throw FxException.InvalidOption($"{name} is empty; name the input column");
         // Each run replaces what it finds at the output and rejects locations, so neither may
         // hold, or sit inside, anything the run reads or the other writes.
         foreach (var (name, written) in new[] { ("--output", Output), ("--rejects", RejectsLocation) })

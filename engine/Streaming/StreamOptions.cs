@@ -1,6 +1,5 @@
 using FxEngine.Storage;
 using FxEngine.Transforms;
-using FxEngine.Transforms.Currency;
 
 namespace FxEngine.Streaming;
 
@@ -66,18 +65,12 @@ public sealed record StreamOptions
             throw FxException.InvalidOption($"--output-topic '{output}' must name a topic of its own, not the transactions or rates topic");
         if (Topic == RatesTopic)
             throw FxException.InvalidOption($"--topic and --rates-topic are both '{Topic}': transactions and rates need topics of their own");
-        if (Iso4217.MinorUnits(TargetCode) is null)
-            throw FxException.InvalidOption($"--target '{TargetCode}' is not an ISO 4217 currency code; use one like SGD, USD or EUR");
-        if (MaxStaleDays is < 0 or > 366)
-            throw FxException.InvalidOption($"--max-stale-days {MaxStaleDays} is out of range; use 0 to 366");
+        ConversionChecks.Validate(TargetCode, MaxStaleDays, Columns, "message field");
         if (Grace < TimeSpan.Zero || Grace > TimeSpan.FromDays(7))
             throw FxException.InvalidOption($"--grace {Grace} is out of range; use 0s to 7d");
         if (FlushEvery < TimeSpan.FromMilliseconds(100) || FlushEvery > TimeSpan.FromHours(1))
             throw FxException.InvalidOption($"--flush-every {FlushEvery} is out of range; use 100ms to 1h");
         if (MaxWaitingRows < 1 || MaxBufferedRows < 1 || CompactAfterFiles < 1)
             throw FxException.InvalidOption("the waiting and buffered row limits and the compaction threshold must be positive");
-        foreach (var (name, value) in new[] { ("--date-column", Columns.Date), ("--currency-column", Columns.Currency), ("--amount-column", Columns.Amount) })
-            if (string.IsNullOrWhiteSpace(value))
-                throw FxException.InvalidOption($"{name} is empty; name the message field");
     }
 }

@@ -58,9 +58,7 @@ internal static partial class Commands
         var input = new Option<string>("--input") { Description = "Raw transactions: a folder of Parquet/CSV files, or one file", Required = true };
         var output = new Option<string>("--output") { Description = "Output folder, partitioned by txn_date=YYYY-MM-DD/ (replaced by each run)", Required = true };
         var rejects = new Option<string?>("--rejects") { Description = "Rejected rows folder (default: <output>_rejects next to the output)" };
-        var dateColumn = new Option<string>("--date-column") { Description = "Transaction date column", DefaultValueFactory = _ => "txn_date" };
-        var currencyColumn = new Option<string>("--currency-column") { Description = "Currency code column", DefaultValueFactory = _ => "currency" };
-        var amountColumn = new Option<string>("--amount-column") { Description = "Amount column", DefaultValueFactory = _ => "amount" };
+        var columns = KeyColumnOptions.For("column");
         var csvDelimiter = new Option<char>("--csv-delimiter")
         {
             Description = "Field separator of CSV input: one character, or \\t (or tab) for a tab",
@@ -76,7 +74,7 @@ internal static partial class Commands
 
         var command = new Command("normalize", "Convert transactions into the target currency with the as-of daily rate")
         {
-            rates, input, output, rejects, target, stale, workers, dateColumn, currencyColumn, amountColumn, csvDelimiter, memoryBudget, engine, wait, full,
+            rates, input, output, rejects, target, stale, workers, columns.Date, columns.Currency, columns.Amount, csvDelimiter, memoryBudget, engine, wait, full,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -84,7 +82,7 @@ internal static partial class Commands
             {
                 Rates = parse.GetValue(rates)!, Input = parse.GetValue(input)!, Output = parse.GetValue(output)!, Rejects = parse.GetValue(rejects),
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
-                Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
+                Columns = columns.Mapping(parse),
                 Wait = parse.GetValue(wait),
                 Full = parse.GetValue(full),
                 CsvDelimiter = parse.GetValue(csvDelimiter),

@@ -30,14 +30,12 @@ internal static partial class Commands
         };
         var once = new Option<bool>("--once") { Description = "Read up to the end offsets seen at start, convert what still waits by the as-of rule, commit and exit" };
         var maxWaiting = new Option<int>("--max-waiting-rows") { Description = "Rows held waiting for rates before consumption pauses", DefaultValueFactory = _ => 500_000 };
-        var dateColumn = new Option<string>("--date-column") { Description = "Transaction date field", DefaultValueFactory = _ => "txn_date" };
-        var currencyColumn = new Option<string>("--currency-column") { Description = "Currency code field", DefaultValueFactory = _ => "currency" };
-        var amountColumn = new Option<string>("--amount-column") { Description = "Amount field (a JSON number or a decimal string)", DefaultValueFactory = _ => "amount" };
+        var columns = KeyColumnOptions.For("field", " (a JSON number or a decimal string)");
         var outputTopic = new Option<string?>("--output-topic") { Description = "Also produce each converted row as JSON to this topic, after its lake commit (at least once)" };
         var wait = WaitOption();
         var command = new Command("stream", "Convert a Kafka topic of transactions in real time into the lake's table, exactly once; bad messages go to <topic>.dlq")
         {
-            bootstrap, lake, topic, ratesTopic, group, target, stale, grace, flushEvery, once, maxWaiting, dateColumn, currencyColumn, amountColumn, outputTopic, wait,
+            bootstrap, lake, topic, ratesTopic, group, target, stale, grace, flushEvery, once, maxWaiting, columns.Date, columns.Currency, columns.Amount, outputTopic, wait,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -46,7 +44,7 @@ internal static partial class Commands
                 Lake = parse.GetValue(lake)!, Topic = parse.GetValue(topic)!, RatesTopic = parse.GetValue(ratesTopic)!, Group = parse.GetValue(group)!,
                 Target = parse.GetValue(target)!, MaxStaleDays = parse.GetValue(stale), Grace = parse.GetValue(grace) ?? TimeSpan.FromMinutes(10), FlushEvery = parse.GetValue(flushEvery) ?? TimeSpan.FromSeconds(10),
                 Once = parse.GetValue(once), MaxWaitingRows = parse.GetValue(maxWaiting), Wait = parse.GetValue(wait), OutputTopic = parse.GetValue(outputTopic),
-                Columns = new ColumnMapping(parse.GetValue(dateColumn)!, parse.GetValue(currencyColumn)!, parse.GetValue(amountColumn)!),
+                Columns = columns.Mapping(parse),
             };
             options.Validate();
             var kafka = EnvironmentSettings.Kafka();

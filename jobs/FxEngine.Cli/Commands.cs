@@ -163,6 +163,17 @@ internal static partial class Commands
         new Option<int?>("--workers") { Description = "Concurrent workers per stage (default: the number of cores)" }
     );
 
+    /// <summary>The three key columns' names (<paramref name="kind"/>: "column" for files, "field" for messages).</summary>
+    private sealed record KeyColumnOptions(Option<string> Date, Option<string> Currency, Option<string> Amount)
+    {
+        public static KeyColumnOptions For(string kind, string amountNote = "") => new(
+            new Option<string>("--date-column") { Description = $"Transaction date {kind}", DefaultValueFactory = _ => "txn_date" },
+            new Option<string>("--currency-column") { Description = $"Currency code {kind}", DefaultValueFactory = _ => "currency" },
+            new Option<string>("--amount-column") { Description = $"Amount {kind}{amountNote}", DefaultValueFactory = _ => "amount" });
+
+        public ColumnMapping Mapping(ParseResult parse) => new(parse.GetValue(Date)!, parse.GetValue(Currency)!, parse.GetValue(Amount)!);
+    }
+
     private static Option<DateOnly?> DateOption(string name, string description) => new(name)
     {
         Description = $"{description}; YYYY-MM-DD",
