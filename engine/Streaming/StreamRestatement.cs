@@ -123,6 +123,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
         await using var reader = await ParquetReader.CreateAsync(stream, InputDiscovery.ReadOptions, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
         var fields = reader.Schema.GetDataFields().Where(f => !Added.Contains(f.Name) && f.Name != amountColumn).ToList();
         var text = columns.Names.ToDictionary(name => name, _ => new List<string?>(), StringComparer.Ordinal);
+        var dayText = TableState.PartitionOf(day); // the folder's date stands for the dropped date column
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rowGroup = reader.OpenRowGroupReader(g);
@@ -132,7 +133,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
                 var values = text[name];
                 var column = batch.Find(name);
                 for (var row = 0; row < batch.RowCount; row++)
-                    values.Add(name == OutputSchema.PartitionColumn ? TableState.PartitionOf(day) : column is null ? null : RawText.Of(column, row));
+                    values.Add(name == OutputSchema.PartitionColumn ? dayText : column is null ? null : RawText.Of(column, row));
             }
         }
         return new ColumnBatch(origin, columns.Names.Select(name => (Column)new StringColumn(new DataField<string>(name, nullable: true), text[name].ToArray())).ToList(), untyped: true);

@@ -88,7 +88,7 @@ internal sealed class StreamRunner : IDisposable
             }
             if (_clock.Elapsed > TimeSpan.FromSeconds(30) && !_ratesFeed.CaughtUp)
             {
-                _log($"{_options.RatesTopic}: not at its end after 30 s (or the topic does not exist yet); starting with {_rates.Count} snapshot(s)");
+                _log($"{_options.RatesTopic}: not at its end after 30 s; starting with {_rates.Count} snapshot(s)");
                 break;
             }
         }

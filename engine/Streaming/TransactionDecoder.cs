@@ -52,6 +52,10 @@ internal sealed class StreamColumns
     }
 
     public bool Contains(string name) => _index.ContainsKey(name);
+
+    /// <summary>A known column's own name for <paramref name="name"/>'s characters, with no string made; null when new.</summary>
+    public string? Known(ReadOnlySpan<char> name) =>
+        _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var known, out _) ? known : null;
 }
 
 /// <summary>
@@ -74,6 +78,10 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
 
     private const int MaxNameLength = 128;
 
+    // Scratch reused message after message (one decoder per thread).
+    private readonly List<(string Name, string? Text)> _fields = [];
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
     private readonly HashSet<string> _reserved = new(StringComparer.Ordinal)
     {
         OutputSchema.CurrencyColumn, OutputSchema.AmountColumn(target), OutputSchema.RateColumn, OutputSchema.RateDateColumn,
@@ -86,7 +94,8 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
             return Invalid(partition, offset, key, producedAt, "the message has no value");
         if (value.Length > MaxValueBytes)
             return Invalid(partition, offset, key, producedAt, $"the value is {value.Length:N0} bytes, over the {MaxValueBytes / 1024} KiB a transaction may take");
-        var fields = new List<(string Name, string? Text)>();
+        var fields = _fields;
+        fields.Clear();
         try
         {
             var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 16 });
@@ -94,7 +103,7 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
                 return Invalid(partition, offset, key, producedAt, $"not a JSON object (it starts with {Describe(reader)})");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var name = Name(ref reader);
                 reader.Read();
                 var text = Text(ref reader, value);
                 // A JSON number is a typed number, as a Parquet amount is: its exponent form is the same amount.
@@ -114,27 +123,49 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
             return Invalid(partition, offset, key, producedAt, $"not valid JSON: {ex.Message}");
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = _seen;
+        seen.Clear();
+        var added = 0;
         foreach (var (name, _) in fields)
         {
+            if (!seen.Add(name))
+                return Invalid(partition, offset, key, producedAt, $"field '{Printable(name)}' appears twice");
+            if (columns.Contains(name))
+                continue; // a column already: its name passed the checks below when it was added
             if (name.Length == 0 || name.Length > MaxNameLength || name.Any(char.IsControl))
                 return Invalid(partition, offset, key, producedAt, $"field name '{Printable(name)}' is empty, longer than {MaxNameLength} characters or holds control characters");
-            if (!seen.Add(name))
-                return Invalid(partition, offset, key, producedAt, $"field '{name}' appears twice");
             if (_reserved.Contains(name))
                 return Invalid(partition, offset, key, producedAt, $"field '{name}' is a column the normalizer adds; rename it");
             if (name == OutputSchema.PartitionColumn && mapping.Date != OutputSchema.PartitionColumn)
                 return Invalid(partition, offset, key, producedAt, $"field '{name}' is the table's partition column but the date field is '{mapping.Date}'");
+            added++;
         }
-        var added = fields.Count(f => !columns.Contains(f.Name));
         if (columns.Names.Count + added > MaxColumns)
             return Invalid(partition, offset, key, producedAt, $"its {added} new field(s) would take the table past {MaxColumns} columns");
-        var indexes = fields.Select(f => columns.IndexOf(f.Name)).ToArray();
+        string? date = null;
+        foreach (var (name, _) in fields)
+            columns.IndexOf(name);
         var values = new string?[columns.Names.Count];
-        for (var i = 0; i < fields.Count; i++)
-            values[indexes[i]] = fields[i].Text;
-        var date = fields.FirstOrDefault(f => f.Name == mapping.Date).Text;
+        foreach (var (name, text) in fields)
+        {
+            values[columns.IndexOf(name)] = text;
+            if (name == mapping.Date)
+                date = text;
+        }
         return new StreamRow(partition, offset, values, date is null ? KeyColumns.NoDay : KeyColumns.ParseDay(date), producedAt) { Key = key };
+    }
+
+    /// <summary>A property's name: a known column's own string (none made per message), or a new one.</summary>
+    private string Name(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueSpan.Length <= MaxNameLength && !reader.ValueIsEscaped)
+        {
+            Span<char> chars = stackalloc char[MaxNameLength];
+            var length = Encoding.UTF8.GetChars(reader.ValueSpan, chars);
+            if (columns.Known(chars[..length]) is { } known)
+                return known;
+        }
+        return reader.GetString()!;
     }
 
     private static StreamRow Invalid(int partition, long offset, byte[]? key, long producedAt, string problem) =>
