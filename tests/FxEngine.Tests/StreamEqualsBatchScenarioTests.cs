@@ -15,19 +15,16 @@ public class StreamEqualsBatchScenarioTests
     [Fact]
     public async Task Stream_WithLateAndOutOfOrderRates_EqualsFullBatchRun()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var from = D("2024-03-01");
         var rows = StreamTest.Transactions(200_000, from, 30, seed: 7);
         var byDay = rows.GroupBy(r => r.CsvLine.Split(',')[1]).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var never = from.AddDays(17); // its rows take the as-of rule from the day before
         var rateDays = Enumerable.Range(-3, 33).Select(from.AddDays).Where(d => d != never).ToList();
         var log = KafkaTest.Log();
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         var options = new StreamOptions { Lake = lake, FlushEvery = TimeSpan.FromMilliseconds(500) };
 
-        using var producer = StreamTest.Producer(broker);
         // The first ten days' snapshots, newest first; the rest come after their day's transactions.
         StreamTest.ProduceRates(producer, options.RatesTopic, rateDays.Take(13).Reverse());
         using var stop = new CancellationTokenSource();

@@ -14,12 +14,11 @@ public class StreamKillScenarioTests
     [Fact]
     public async Task Stream_KilledFiveTimesWhileInputArrives_HoldsEveryRowOnce()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var from = D("2024-05-01");
         var rateDays = Enumerable.Range(-7, 20).Select(from.AddDays).ToList();
         var rows = StreamTest.Transactions(60_000, from, 12, seed: 11);
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", rateDays);
         string[] args = ["stream", "--bootstrap-servers", broker.BootstrapServers, "--lake", "lake", "--flush-every", "0.2s"];
 
@@ -66,11 +65,10 @@ public class StreamSignalScenarioTests
     [Fact]
     public async Task Sigterm_CommitsConvertedRowsAndExits130()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var day = D("2024-09-02");
         var rows = StreamTest.Transactions(5_000, day, 1, seed: 8);
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
         StreamTest.Produce(producer, "transactions", rows);
         string[] args = ["stream", "--bootstrap-servers", broker.BootstrapServers, "--lake", "lake", "--flush-every", "1h"];

@@ -16,11 +16,9 @@ public class StreamMessagesScenarioTests
     [Fact]
     public async Task PoisonMessages_BecomeRejectsAndDeadLetters_AndTheStreamGoesOn()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var day = D("2024-06-03");
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
         var huge = $"{{\"txn_id\":\"big\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":1,\"note\":\"{new string('x', 2_000_000)}\"}}";
         var poison = new (string Key, string Value)[]
@@ -41,7 +39,7 @@ public class StreamMessagesScenarioTests
         var good = StreamTest.Transactions(1_000, day, 1, seed: 3);
         StreamTest.Produce(producer, "transactions", good);
 
-        var result = await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true }, new KafkaSettings { BootstrapServers = broker.BootstrapServers },
+        var result = await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true }, kafka,
             _ => { }, null, default);
 
         Assert.Equal(poison.Length + good.Count, result.RowsIn);
@@ -75,16 +73,14 @@ public class StreamMessagesScenarioTests
     [Fact]
     public async Task LateSnapshot_WithinGraceConvertsExactly_BeyondGraceTakesTheAsOfRuleAndIsRestated()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var (early, onTime, late) = (D("2024-07-01"), D("2024-07-02"), D("2024-07-03"));
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [early]);
         using var stop = new CancellationTokenSource();
         var log = KafkaTest.Log();
         var options = new StreamOptions { Lake = lake, Grace = TimeSpan.FromSeconds(4), FlushEvery = TimeSpan.FromMilliseconds(200) };
-        var stream = StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = broker.BootstrapServers }, log.Enqueue, null, stop.Token);
+        var stream = StreamJob.RunAsync(options, kafka, log.Enqueue, null, stop.Token);
 
         StreamTest.Produce(producer, "transactions", StreamTest.Transactions(50, onTime, 1, seed: 1, prefix: "a"));
         StreamTest.Produce(producer, "transactions", StreamTest.Transactions(50, late, 1, seed: 2, prefix: "b"));
@@ -119,18 +115,16 @@ public class StreamBackpressureScenarioTests
     [Fact]
     public async Task FullWaitBuffer_PausesConsumption_UntilTheRatesArrive()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var day = D("2024-12-02");
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [day.AddDays(-1)]);
         var rows = StreamTest.Transactions(1_000, day, 1, seed: 12);
         StreamTest.Produce(producer, "transactions", rows);
         var reports = new System.Collections.Concurrent.ConcurrentQueue<StreamProgress>();
         using var stop = new CancellationTokenSource();
         var options = new StreamOptions { Lake = lake, MaxWaitingRows = 100, FlushEvery = TimeSpan.FromMilliseconds(200) };
-        var stream = StreamJob.RunAsync(options, new KafkaSettings { BootstrapServers = broker.BootstrapServers }, _ => { }, reports.Enqueue, stop.Token);
+        var stream = StreamJob.RunAsync(options, kafka, _ => { }, reports.Enqueue, stop.Token);
 
         await StreamTest.WaitUntilAsync(() => reports.Any(r => r.Paused) || stream.IsCompleted, TimeSpan.FromSeconds(30), () => $"{reports.Count} reports");
         var paused = reports.First(r => r.Paused);

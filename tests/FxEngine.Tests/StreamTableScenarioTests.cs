@@ -20,14 +20,11 @@ public class StreamTableScenarioTests
     [Fact]
     public async Task StreamAndBatchRuns_FeedOneTable_WithoutRemovingEachOthersRows()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var rateDays = Enumerable.Range(0, 5).Select(From.AddDays).ToList();
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", rateDays);
         WriteSyntheticRates($"{lake}/exchange_rates", rateDays[0], rateDays[^1]);
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         var stream = new StreamOptions { Lake = lake, Once = true };
         var batch = new NormalizeOptions { Rates = $"{lake}/exchange_rates", Input = $"{lake}/raw", Output = $"{lake}/processed_data", Rejects = $"{lake}/rejected_data" };
         var streamed = StreamTest.Transactions(2_000, From, 5, seed: 1, prefix: "s");
@@ -73,13 +70,10 @@ public class StreamTableScenarioTests
     [Fact]
     public async Task FlushKilledAfterItsCommitPoint_IsFinishedOnStart_AndStagingBeforeItIsSwept()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
-        using var producer = StreamTest.Producer(broker);
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [From, From.AddDays(1)]);
         StreamTest.Produce(producer, "transactions", StreamTest.Transactions(3_000, From, 2, seed: 4));
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         var options = new StreamOptions { Lake = lake, Once = true };
         await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
         var committed = StreamTest.LakeRows(lake);
@@ -123,15 +117,12 @@ public class StreamOutputTopicScenarioTests
     [Fact]
     public async Task OutputTopic_CarriesEachConvertedRow_AndRepublishesUnconfirmedOnesAfterAStop()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var day = D("2024-10-07");
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
         var rows = StreamTest.Transactions(3_000, day, 1, seed: 9);
         StreamTest.Produce(producer, "transactions", rows);
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         var options = new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
 
         var result = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
@@ -202,15 +193,12 @@ public class StreamSafetyScenarioTests
     [Fact]
     public async Task RatesTopicMissingOldSnapshots_DoesNotRestateTheirDays()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var days = Enumerable.Range(0, 10).Select(From.AddDays).ToList();
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", days);
         StreamTest.ProduceRates(producer, "rates-retained", days.TakeLast(3)); // as retention would leave it
         StreamTest.Produce(producer, "transactions", StreamTest.Transactions(1_000, From, 10, seed: 3));
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true }, kafka, _ => { }, null, default);
         var before = StreamTest.LakeRows(lake);
         var log = KafkaTest.Log();
@@ -272,13 +260,10 @@ public class StreamCompactionScenarioTests
     [Fact]
     public async Task QuietPartitionWithManyFiles_IsCompactedIntoOne_RowsUnchanged()
     {
-        using var broker = new EmbeddedBroker();
-        using var dir = new TempDir();
-        var lake = dir.Sub("lake");
+        using var scenario = new StreamScenario();
+        var (broker, dir, lake, producer, kafka) = scenario;
         var day = D("2024-03-04");
-        using var producer = StreamTest.Producer(broker);
         StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
-        var kafka = new KafkaSettings { BootstrapServers = broker.BootstrapServers };
         var options = new StreamOptions { Lake = lake, Once = true, CompactAfterFiles = 2 };
         var all = new List<StreamTransaction>();
         for (var run = 0; run < 3; run++)

@@ -120,3 +120,28 @@ internal static class StreamTest
         }
     }
 }
+
+/// <summary>
+/// What every stream scenario starts from: an embedded broker, a temp folder with its lake, a
+/// producer for its topics and the settings to reach the broker, disposed together.
+/// </summary>
+internal sealed class StreamScenario : IDisposable
+{
+    public EmbeddedBroker Broker { get; } = new();
+    public TempDir Dir { get; } = new();
+    public string Lake => Dir.Sub("lake");
+    public IProducer<byte[]?, byte[]?> Producer { get; }
+    public KafkaSettings Kafka => new() { BootstrapServers = Broker.BootstrapServers };
+
+    public StreamScenario() => Producer = StreamTest.Producer(Broker);
+
+    public void Deconstruct(out EmbeddedBroker broker, out TempDir dir, out string lake, out IProducer<byte[]?, byte[]?> producer, out KafkaSettings kafka) =>
+        (broker, dir, lake, producer, kafka) = (Broker, Dir, Lake, Producer, Kafka);
+
+    public void Dispose()
+    {
+        Producer.Dispose();
+        Dir.Dispose();
+        Broker.Dispose();
+    }
+}
