@@ -46,12 +46,7 @@ internal interface IObjectStore
     /// <summary>
     /// Removes what interrupted writers left, which <see cref="ListAsync"/> never shows: in a local
     /// folder its temporary files and the empty folders left behind; for S3, the upload spools
-    /// that dead processes left on this machine. Call it only while holding the run lock. The
-    /// whole location (<paramref name="under"/> empty) leaves <see cref="StreamStaging"/> alone: the
-    /// stream stages there outside the run lock, and sweeps it itself under its own lock.
+    /// that dead processes left on this machine. Call it only while holding the run lock.
     /// </summary>
-    Task SweepAsync(CancellationToken cancellationToken = default, string under = "");
-
-    /// <summary>Where <c>fxengine stream</c> stages its flushes.</summary>
-    const string StreamStaging = "_fxengine/stream/";
+    Task SweepAsync(CancellationToken cancellationToken = default);
 }

@@ -95,16 +95,13 @@ internal sealed class LocalObjectStore : IObjectStore
         Task.FromResult(LocalFileLock.TryAcquire(_root, holder));
 
     /// <summary>Deletes the temporary files of interrupted writes, and the empty folders they leave (a key space has no folders).</summary>
-    public Task SweepAsync(CancellationToken cancellationToken = default, string under = "")
+    public Task SweepAsync(CancellationToken cancellationToken = default)
     {
-        var start = under.Length == 0 ? _root : PathOf(under);
-        if (!Directory.Exists(start))
+        if (!Directory.Exists(_root))
             return Task.CompletedTask;
-        var streamStaging = PathOf(IObjectStore.StreamStaging).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        bool Swept(string path) => under.Length > 0 || !(path + Path.DirectorySeparatorChar).StartsWith(streamStaging, StringComparison.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(start, "*" + TempSuffix, SearchOption.AllDirectories).Where(Swept))
+        foreach (var path in Directory.EnumerateFiles(_root, "*" + TempSuffix, SearchOption.AllDirectories))
             File.Delete(path);
-        foreach (var folder in Directory.EnumerateDirectories(start, "*", SearchOption.AllDirectories).Where(Swept).OrderByDescending(f => f.Length))
+        foreach (var folder in Directory.EnumerateDirectories(_root, "*", SearchOption.AllDirectories).OrderByDescending(f => f.Length))
             if (!Directory.EnumerateFileSystemEntries(folder).Any())
                 Directory.Delete(folder);
         return Task.CompletedTask;

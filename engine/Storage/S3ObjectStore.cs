@@ -224,7 +224,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     private static string TempFile() => LocalSpool.NewPath("s3", ".tmp");
 
-    public Task SweepAsync(CancellationToken cancellationToken = default, string under = "")
+    public Task SweepAsync(CancellationToken cancellationToken = default)
     {
         LocalSpool.SweepDead("s3");
         return Task.CompletedTask;

@@ -42,11 +42,16 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             if (cancellationToken.IsCancellationRequested)
                 break;
             var id = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-            var (files, result) = await StageAsync(partition, rates, id, cancellationToken).ConfigureAwait(false);
-            var (converted, stale, rejected) = result.Counts.All.GetValueOrDefault(partition);
             var written = state;
-            state = (await table.CommitAsync(files, current =>
+            StreamFlushFiles? files = null;
+            NormalizedStats? result = null;
+            state = (await table.CommitAsync(id, async token =>
             {
+                (files, result) = await StageAsync(partition, rates, id, token).ConfigureAwait(false);
+                return files;
+            }, current =>
+            {
+                var (converted, stale, rejected) = result!.Counts.All.GetValueOrDefault(partition);
                 var stream = current?.Stream ?? written;
                 var partitions = new SortedDictionary<string, PartitionState>(stream.Partitions, StringComparer.Ordinal)
                 {
@@ -58,9 +63,10 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
                 };
                 return stream with { Partitions = partitions, LastCommitAt = DateTimeOffset.UtcNow };
             }, cancellationToken).ConfigureAwait(false)).Stream!;
+            var (converted, stale, rejected) = result!.Counts.All.GetValueOrDefault(partition);
             log(restate
                 ? $"{partition}: restated {converted + rejected:N0} streamed row(s) with the rates that arrived since ({stale:N0} stale, {rejected:N0} rejected now)"
-                : $"{partition}: compacted {files.RemoveOutput.Count + files.RemoveRejects.Count} streamed file(s)");
+                : $"{partition}: compacted {files!.RemoveOutput.Count + files.RemoveRejects.Count} streamed file(s)");
         }
         return state;
     }

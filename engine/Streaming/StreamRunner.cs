@@ -44,7 +44,7 @@ internal sealed class StreamRunner : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private RateFingerprint? _fingerprints;
     private StreamState? _state;
-    private long _rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _committedRows, _rateMark;
+    private long _rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _rateMark;
     private int _flushes;
     private TimeSpan _lastFlush, _lastProgress;
 
@@ -258,16 +258,16 @@ internal sealed class StreamRunner : IDisposable
             counts.Rejected(date is { } day ? TableState.PartitionOf(day) : TableState.Undated, part.RowCount);
         if (invalid.Count > 0)
             counts.Rejected(TableState.Undated, invalid.Count);
-        // The writers own the batches from here, and give their buffers back once encoded.
-        var files = await _table.StageAsync(flush, normalized, invalid.Count == 0 ? null : _batches.Invalid(invalid), cancellationToken).ConfigureAwait(false);
+        // The writers own the batches once staged, and give their buffers back once encoded.
 
         var written = _ready.Select(r => (r.Partition, r.Offset)).ToList();
         var offsets = _ledger.After(written);
-        _state = (await _table.CommitAsync(files, current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false)).Stream;
+        var invalidBatch = invalid.Count == 0 ? null : _batches.Invalid(invalid);
+        _state = (await _table.CommitAsync(flush, token => _table.StageAsync(flush, normalized, invalidBatch, token),
+            current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false)).Stream;
         _ledger.Committed(offsets, written);
         _committed?.Invoke(new StreamCommit(flush, DateTimeOffset.UtcNow, written));
         _flushes++;
-        _committedRows += _ready.Count;
         _rowsOut += normalized.Stats.RowsOut;
         _rowsRejected += normalized.Stats.RowsRejected + invalid.Count;
         _ready.Clear();
@@ -356,9 +356,10 @@ internal sealed class StreamRunner : IDisposable
         if (_progress is null || (!force && now - _lastProgress < ProgressEvery))
             return;
         var seconds = Math.Max((now - _lastProgress).TotalSeconds, 0.001);
-        var rate = (_committedRows - _rateMark) / seconds;
-        (_lastProgress, _rateMark) = (now, _committedRows);
-        _progress(new StreamProgress(_rowsIn, _committedRows, rate, _transactions.Lag(), _waiting.Count, _waiting.Days.OrderBy(d => d.Day).Take(3).ToList(),
+        var committed = _rowsOut + _rowsRejected;
+        var rate = (committed - _rateMark) / seconds;
+        (_lastProgress, _rateMark) = (now, committed);
+        _progress(new StreamProgress(_rowsIn, committed, rate, _transactions.Lag(), _waiting.Count, _waiting.Days.OrderBy(d => d.Day).Take(3).ToList(),
             _state?.LastCommitAt, _transactions.Paused));
     }
 

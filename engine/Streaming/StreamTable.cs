@@ -8,18 +8,18 @@ using FxEngine.Transforms;
 namespace FxEngine.Streaming;
 
 /// <summary>
-/// The table a stream appends to, output and rejects, and its commit: each flush writes one
-/// file per touched partition under <c>_fxengine/stream/&lt;flush&gt;/</c>, then, under the table's
-/// run lock (batch runs take the same lock, so they interleave with flushes), stores the table
-/// state naming those files and the offsets they hold (the commit point), moves the files in
-/// place and clears the note. A kill before the state write leaves only staging, swept on the
+/// The table a stream appends to, output and rejects, and its commit: under the table's run lock
+/// (batch runs take the same lock, so they interleave with flushes), each flush writes one file
+/// per touched partition under <c>_fxengine/stream/&lt;flush&gt;/</c>, stores the table state naming
+/// those files and the offsets they hold (the commit point), moves the files in place and clears
+/// the note. A kill before the state write leaves only staging, swept on the
 /// next start; a kill after it leaves a recorded flush whose moves the next start finishes. So
 /// each row is in the table once, whatever stops the process. The stream's files are named
 /// <c>stream-*.parquet</c>: batch runs replace only their own <c>part-*</c> files.
 /// </summary>
 internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Action<string>? log, CancellationToken streamLockLost = default)
 {
-    public const string StagingRoot = IObjectStore.StreamStaging;
+    public const string StagingRoot = "_fxengine/stream/";
 
     /// <summary>How long a flush waits for a batch run holding the table to finish.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromDays(1);
@@ -45,12 +45,9 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         }
         foreach (var store in new[] { output, rejects })
         {
-            var staged = new List<string>();
-            await foreach (var info in store.ListAsync(StagingRoot, cancellationToken).ConfigureAwait(false))
-                staged.Add(info.Key);
-            foreach (var key in staged)
+            foreach (var key in await KeysAsync(store, StagingRoot, cancellationToken).ConfigureAwait(false))
                 await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-            await store.SweepAsync(cancellationToken, StagingRoot).ConfigureAwait(false);
+            await store.SweepAsync(cancellationToken).ConfigureAwait(false);
         }
         return state;
     }
@@ -73,14 +70,18 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     /// flush is committed: the moves run to their end whatever the token says. A failure before
     /// the state write removes the staging; one after it leaves everything for the next start.
     /// </summary>
-    public async Task<TableState> CommitAsync(StreamFlushFiles files, Func<TableState?, StreamState> update, CancellationToken cancellationToken)
+    public async Task<TableState> CommitAsync(string flush, Func<CancellationToken, Task<StreamFlushFiles>> stage, Func<TableState?, StreamState> update,
+        CancellationToken cancellationToken)
     {
         // Until the state write is attempted the staging is this flush's to remove; from then on
         // (even if that write fails: it may have landed) the next start decides, by the state.
         var committing = false;
         try
         {
-            await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-{files.Flush}", LockWait, log, cancellationToken).ConfigureAwait(false);
+            // Staged under the lock too: every write to the table's locations happens under its
+            // run lock, so a batch run's sweep never meets a flush half-written.
+            await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-{flush}", LockWait, log, cancellationToken).ConfigureAwait(false);
+            var files = await stage(cancellationToken).ConfigureAwait(false);
             var current = await TableState.LoadAsync(output, cancellationToken).ConfigureAwait(false);
             var stream = update(current) with { Publishing = files };
             var state = (current ?? new TableState()) with { Stream = stream };
@@ -95,12 +96,12 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         }
         catch (Exception) when (!committing)
         {
-            await DiscardAsync(files).ConfigureAwait(false);
+            await DiscardAsync(flush).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex) when (ex is not FxException)
         {
-            throw new FxException($"{output.Root}: flush {files.Flush} failed at its commit ({ex.Message}); it stopped, and the next start finishes the commit or drops the flush, by what the table state says", ex);
+            throw new FxException($"{output.Root}: flush {flush} failed at its commit ({ex.Message}); it stopped, and the next start finishes the commit or drops the flush, by what the table state says", ex);
         }
     }
 
@@ -125,19 +126,26 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     }
 
     /// <summary>Removes a flush's staging that will not be committed (best effort: the next start sweeps it too).</summary>
-    private async Task DiscardAsync(StreamFlushFiles files)
+    private async Task DiscardAsync(string flush)
     {
         try
         {
-            foreach (var key in files.Output.Keys)
-                await output.DeleteAsync(key).ConfigureAwait(false);
-            foreach (var key in files.Rejects.Keys)
-                await rejects.DeleteAsync(key).ConfigureAwait(false);
+            foreach (var store in new[] { output, rejects })
+                foreach (var key in await KeysAsync(store, $"{StagingRoot}{flush}/", CancellationToken.None).ConfigureAwait(false))
+                    await store.DeleteAsync(key).ConfigureAwait(false);
         }
         catch (Exception)
         {
             // The failure that led here matters more; the next start sweeps the rest.
         }
+    }
+
+    private static async Task<List<string>> KeysAsync(IObjectStore store, string prefix, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var info in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            keys.Add(info.Key);
+        return keys;
     }
 
     /// <summary>

@@ -220,7 +220,7 @@ public class StreamSafetyScenarioTests
         var staged = await StageOneFileAsync(table, dir);
         var committed = new StreamState { Topic = "transactions", Offsets = new() { [0] = new PartitionOffsets { Next = 10 } } };
 
-        await Assert.ThrowsAsync<FxException>(() => table.CommitAsync(staged, _ => committed, default));
+        await Assert.ThrowsAsync<FxException>(() => table.CommitAsync(staged.Flush, _ => Task.FromResult(staged), _ => committed, default));
 
         var recovered = await new StreamTable(new LocalObjectStore(dir.Sub("lake/processed_data")), rejects, null).RecoverAsync(default);
         Assert.Equal(10, recovered!.Stream!.Offsets[0].Next);
@@ -250,7 +250,7 @@ public class StreamSafetyScenarioTests
         public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) => throw new IOException("No space left on device");
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
         public Task<FxEngine.Storage.Locks.LockAttempt> TryLockAsync(FxEngine.Storage.Locks.LockHolder holder, CancellationToken cancellationToken = default) => inner.TryLockAsync(holder, cancellationToken);
-        public Task SweepAsync(CancellationToken cancellationToken = default, string under = "") => inner.SweepAsync(cancellationToken, under);
+        public Task SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
     }
 }
 
