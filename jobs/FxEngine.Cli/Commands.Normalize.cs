@@ -15,7 +15,7 @@ internal static partial class Commands
     {
         var lake = new Option<string>("--lake") { Description = "Lake root: a folder or s3://bucket/prefix", DefaultValueFactory = _ => "lake" };
         var rows = new Option<long>("--rows") { Description = "Sample rows to generate when the lake has no transactions", DefaultValueFactory = _ => 1_000_000 };
-        var from = DateOption("--from", "First date of generated sample transactions (default: 90 days before --to)");
+        var from = DateOption("--from", "First date of generated sample transactions (default: the 90 days ending at --to)");
         var to = DateOption("--to", "Last date of generated sample transactions (default: yesterday, UTC)");
         var seed = new Option<int>("--seed") { Description = "Seed of the sample transactions", DefaultValueFactory = _ => 42 };
         var force = new Option<bool>("--force") { Description = "Fetch rates even for days the lake already has" };

@@ -15,7 +15,7 @@ internal static partial class Commands
     {
         var rows = new Option<long>("--rows") { Description = "Rows to generate", Required = true };
         var output = new Option<string>("--out") { Description = "Folder to write Parquet files into", Required = true };
-        var from = DateOption("--from", "First transaction date (default: 90 days before --to)");
+        var from = DateOption("--from", "First transaction date (default: the 90 days ending at --to)");
         var to = DateOption("--to", "Last transaction date (default: yesterday, UTC)");
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same rows", DefaultValueFactory = _ => 42 };
 
