@@ -21,6 +21,14 @@ switch (args)
     case ["rowgroups", var folder]:
         Console.WriteLine(await RowGroupReport.DescribeAsync(folder));
         return 0;
+    case ["repeat", var rates, var input, var output, var times]:
+        for (var i = 0; i < int.Parse(times, CultureInfo.InvariantCulture); i++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await FxEngine.Jobs.NormalizeJob.RunAsync(new FxEngine.Jobs.NormalizeOptions { Rates = rates, Input = input, Output = output, Workers = Environment.ProcessorCount, Full = true });
+            Console.WriteLine($"run {i + 1}: {watch.Elapsed.TotalSeconds:F2} s, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s, jit {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:F2} s for {System.Runtime.JitInfo.GetCompiledMethodCount()} methods");
+        }
+        return 0;
     case ["compare", var first, var second]:
         Console.WriteLine(OutputComparison.Describe(first, second));
         return 0;

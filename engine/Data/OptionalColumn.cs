@@ -82,12 +82,16 @@ internal sealed class OptionalColumn<T> : Column where T : struct
 
     internal override Column Load(SpillReader reader, int rows)
     {
-        var flags = reader.Read<bool>(rows);
-        var values = reader.Read<T>(rows);
-        var result = new T?[rows];
+        var flags = reader.Rent<bool>(rows);
+        var values = reader.Rent<T>(rows);
+        var result = ColumnBuffer<T?>.Rent(rows);
+        var into = result.Writable.Span;
+        var present = flags.Span;
+        var known = values.Span;
         for (var i = 0; i < rows; i++)
-            if (flags[i])
-                result[i] = values[i];
+            into[i] = present[i] ? known[i] : null;
+        flags.Return();
+        values.Return();
         return new OptionalColumn<T>(Field, result);
     }
 

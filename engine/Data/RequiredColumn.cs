@@ -59,7 +59,7 @@ internal sealed class RequiredColumn<T> : Column where T : struct
             writer.Write(((RequiredColumn<T>)part).Values);
     }
 
-    internal override Column Load(SpillReader reader, int rows) => new RequiredColumn<T>(Field, reader.Read<T>(rows));
+    internal override Column Load(SpillReader reader, int rows) => new RequiredColumn<T>(Field, reader.Rent<T>(rows));
 
     internal override void ReturnBuffers() => _values.Return();
 }

@@ -34,7 +34,9 @@ internal sealed class SpillWriter
 
 /// <summary>
 /// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, from the spill file
-/// straight into new arrays (no intermediate buffer the size of the record).
+/// straight into arrays rented from the shared pool (no intermediate buffer the size of the
+/// record): every spilled row is read back once, and fresh row-group-sized arrays would each be a
+/// large-object allocation, which the GC pays for with a full collection.
 /// </summary>
 internal sealed class SpillReader(SpillFile file, long offset, int length)
 {
@@ -43,16 +45,36 @@ internal sealed class SpillReader(SpillFile file, long offset, int length)
 
     public bool End => _at == _end;
 
-    public int ReadInt() => Read<int>(1)[0];
-
-    public T[] Read<T>(int count) where T : struct
+    public int ReadInt()
     {
-        var values = new T[count];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        Span<int> value = [0];
+        Read(value);
+        return value[0];
+    }
+
+    /// <summary>The next <paramref name="count"/> values, in a buffer the caller owns and returns.</summary>
+    public ColumnBuffer<T> Rent<T>(int count) where T : struct
+    {
+        var values = ColumnBuffer<T>.Rent(count);
+        try
+        {
+            Read(values.Writable.Span);
+        }
+        catch
+        {
+            values.Return();
+            throw;
+        }
+        return values;
+    }
+
+    /// <summary>Fills <paramref name="values"/> with the next values.</summary>
+    public void Read<T>(Span<T> values) where T : struct
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
         if (_at + bytes.Length > _end)
             throw new InvalidDataException($"{file.Path}: a spilled record is shorter than its columns");
         file.Read(_at, bytes);
         _at += bytes.Length;
-        return values;
     }
 }

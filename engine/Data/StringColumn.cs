@@ -14,9 +14,11 @@ internal sealed class StringColumn : Column
     /// A column that owns <paramref name="values"/>; <paramref name="shared"/>: they come from a small
     /// fixed set (codes, statuses, reasons), so only their references weigh on memory.
     /// </summary>
-    public StringColumn(DataField field, string?[] values, bool shared = false) : base(field)
+    public StringColumn(DataField field, string?[] values, bool shared = false) : this(field, new ColumnBuffer<string?>(values), shared) { }
+
+    private StringColumn(DataField field, ColumnBuffer<string?> values, bool shared) : base(field)
     {
-        _values = new ColumnBuffer<string?>(values);
+        _values = values;
         _shared = shared;
     }
 
@@ -53,24 +55,32 @@ internal sealed class StringColumn : Column
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>
     internal override Column Load(SpillReader reader, int rows)
     {
-        var lengths = reader.Read<int>(rows);
+        var lengths = reader.Rent<int>(rows);
         var total = 0;
-        foreach (var length in lengths)
+        foreach (var length in lengths.Span)
             total += Math.Max(0, length);
-        var chars = reader.Read<char>(total);
+        var chars = reader.Rent<char>(total);
         var seen = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        var values = new string?[rows];
+        var values = ColumnBuffer<string?>.Rent(rows);
+        var into = values.Writable.Span;
+        var sizes = lengths.Span;
+        var text = chars.Span;
         var at = 0;
         for (var i = 0; i < rows; i++)
         {
-            if (lengths[i] < 0)
+            if (sizes[i] < 0)
+            {
+                into[i] = null;
                 continue;
-            var text = chars.AsSpan(at, lengths[i]);
-            at += lengths[i];
-            if (!seen.TryGetValue(text, out var value))
-                seen[text] = value = text.ToString();
-            values[i] = value;
+            }
+            var value = text.Slice(at, sizes[i]);
+            at += sizes[i];
+            if (!seen.TryGetValue(value, out var known))
+                seen[value] = known = value.ToString();
+            into[i] = known;
         }
+        lengths.Return();
+        chars.Return();
         return new StringColumn(Field, values, _shared);
     }
 

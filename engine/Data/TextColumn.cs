@@ -16,11 +16,15 @@ internal sealed class TextColumn : Column
     /// <summary>Whether the values are slices of one buffer (gathered or loaded), rather than an array each.</summary>
     private readonly bool _packed;
 
-    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls, bool packed = false) : base(field)
+    /// <summary>The rented buffer the values are slices of, when the column owns one (loaded from a spill).</summary>
+    private readonly ColumnBuffer<char>? _chars;
+
+    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls, bool packed = false, ColumnBuffer<char>? chars = null) : base(field)
     {
         _values = values;
         _nulls = nulls;
         _packed = packed;
+        _chars = chars;
     }
 
     /// <summary>A column of only nulls: a text column some input files lack.</summary>
@@ -154,20 +158,24 @@ internal sealed class TextColumn : Column
 
     internal override Column Load(SpillReader reader, int rows)
     {
-        var lengths = reader.Read<int>(rows);
+        var lengths = reader.Rent<int>(rows);
         var total = 0;
-        foreach (var length in lengths)
+        foreach (var length in lengths.Span)
             total += length;
-        var chars = reader.Read<char>(total);
-        var values = new ReadOnlyMemory<char>[rows];
+        var chars = reader.Rent<char>(total);
+        var values = ColumnBuffer<ReadOnlyMemory<char>>.Rent(rows);
+        var into = values.Writable.Span;
+        var sizes = lengths.Span;
+        var text = chars.Memory;
         var at = 0;
         for (var i = 0; i < rows; i++)
         {
-            values[i] = new ReadOnlyMemory<char>(chars, at, lengths[i]);
-            at += lengths[i];
+            into[i] = text.Slice(at, sizes[i]);
+            at += sizes[i];
         }
-        var nulls = reader.ReadInt() == 0 ? null : new ColumnBuffer<bool>(reader.Read<bool>(rows));
-        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls, packed: true);
+        lengths.Return();
+        var nulls = reader.ReadInt() == 0 ? null : reader.Rent<bool>(rows);
+        return new TextColumn(Field, values, nulls, packed: true, chars);
     }
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
@@ -204,5 +212,6 @@ internal sealed class TextColumn : Column
     {
         _values.Return();
         _nulls?.Return();
+        _chars?.Return();
     }
 }
