@@ -25,7 +25,7 @@ switch (args)
         for (var i = 0; i < int.Parse(times, CultureInfo.InvariantCulture); i++)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await FxEngine.Jobs.NormalizeJob.RunAsync(new FxEngine.Jobs.NormalizeOptions { Rates = rates, Input = input, Output = output, Workers = Environment.ProcessorCount, Full = true });
+            await FxEngine.Jobs.NormalizeJob.RunAsync(new FxEngine.Jobs.NormalizeOptions { Rates = rates, Input = input, Output = output, Workers = Environment.ProcessorCount, Full = true, MemoryBudget = long.Parse(Environment.GetEnvironmentVariable("FXENGINE_BUDGET_MIB") ?? "512", CultureInfo.InvariantCulture) << 20 });
             Console.WriteLine($"run {i + 1}: {watch.Elapsed.TotalSeconds:F2} s, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s, jit {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:F2} s for {System.Runtime.JitInfo.GetCompiledMethodCount()} methods");
         }
         return 0;
