@@ -69,14 +69,19 @@ internal sealed class ChangePlan
                 reasons.TryAdd(partition, why);
         }
 
+        bool Unchanged(ObjectInfo file) => known.GetValueOrDefault(file.Key) is { } same && same.Size == file.Size && same.Version == file.Version;
+        // Files are scanned side by side: on a first or --full run every file is, before any row is converted.
+        var scans = new System.Collections.Concurrent.ConcurrentDictionary<string, InputFileState>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(inputs.Where(file => !Unchanged(file)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            async (file, token) => scans[file.Key] = await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, token).ConfigureAwait(false)).ConfigureAwait(false);
         foreach (var file in inputs)
         {
-            if (known.GetValueOrDefault(file.Key) is { } same && same.Size == file.Size && same.Version == file.Version)
+            if (Unchanged(file))
             {
-                files[file.Key] = same;
+                files[file.Key] = known[file.Key];
                 continue;
             }
-            var scanned = files[file.Key] = await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, cancellationToken).ConfigureAwait(false);
+            var scanned = files[file.Key] = scans[file.Key];
             var old = previous?.Files.GetValueOrDefault(file.Key);
             Dirty(scanned.Partitions.Concat(old?.Partitions ?? []), old is null ? $"new input {file.Key}" : $"changed input {file.Key}");
         }

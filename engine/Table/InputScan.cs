@@ -14,7 +14,7 @@ internal static class InputScan
     public static async Task<InputFileState> ScanAsync(IObjectStore store, ObjectInfo file, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         var format = InputDiscovery.FormatOf(file.Key) ?? throw new ArgumentException($"{file.Key} is not an input file", nameof(file));
-        var days = new SortedSet<int>();
+        var days = new HashSet<int>();
         string schema;
         if (format == InputFormat.Parquet)
         {
@@ -47,7 +47,7 @@ internal static class InputScan
             Size = file.Size,
             Version = file.Version,
             Schema = schema,
-            Partitions = days.Select(day => day == KeyColumns.NoDay ? TableState.Undated : TableState.PartitionOf(DateOnly.FromDayNumber(day))).Distinct().ToList(),
+            Partitions = days.Order().Select(day => day == KeyColumns.NoDay ? TableState.Undated : TableState.PartitionOf(DateOnly.FromDayNumber(day))).Distinct().ToList(),
         };
     }
 }
