@@ -22,6 +22,21 @@ internal abstract class Column
     /// <summary>A new column holding the given rows, in that order, in buffers of its own.</summary>
     internal abstract Column Gather(ReadOnlySpan<int> rows);
 
+    /// <summary>
+    /// The rows of a window split into groups, a new column per group (null for an empty one):
+    /// group g holds rows <c>order[starts[g]..starts[g + 1]]</c>, ascending. The same rows by
+    /// position: row <c>first + k</c> belongs to group <c>groupOf[k]</c>, or to none when negative,
+    /// for kinds that copy faster in one pass in row order than group by group.
+    /// </summary>
+    internal virtual Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf)
+    {
+        var groups = new Column?[starts.Length - 1];
+        for (var g = 0; g < groups.Length; g++)
+            if (starts[g + 1] > starts[g])
+                groups[g] = Gather(order[starts[g]..starts[g + 1]]);
+        return groups;
+    }
+
     internal Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         WriteConcatAsync([this], writer, cancellationToken);
 

@@ -248,17 +248,24 @@ internal sealed class BatchNormalizer
                 if (entries[i] is not null)
                     order[next[days[i] - firstDay]++] = i;
 
+            // Each input column split into its days at once (CSV columns are typed row by row instead).
+            var groupOf = new int[end - start];
+            for (var i = start; i < end; i++)
+                groupOf[i - start] = entries[i] is null ? -1 : days[i] - firstDay;
+            var split = batch.Untyped ? null : batch.Columns.Select(c => c.Split(order, starts, start, groupOf)).ToArray();
+
             for (var d = 0; d < starts.Length - 1; d++)
             {
                 var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
                 if (group.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, currencies, converted, amounts, entries, firstDay + d)));
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, split?.Select(s => s[d]!).ToArray(), currencies, converted, amounts, entries, firstDay + d)));
             }
         }
         return partitions;
     }
 
-    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, int[] currencies, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
+    /// <summary>A day's converted rows: <paramref name="split"/> (the input's columns, already split into days), or gathered from a CSV batch, then the added columns.</summary>
+    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, Column[]? split, int[] currencies, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
     {
         var codes = new string?[rows.Length];
         var targetAmounts = new decimal[rows.Length];
@@ -277,7 +284,7 @@ internal sealed class BatchNormalizer
         var input = batch.Columns;
         var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
-            columns[c] = batch.Untyped ? Typed(input[c], rows, amounts, day) : input[c].Gather(rows);
+            columns[c] = split?[c] ?? Typed(input[c], rows, amounts, day);
         columns[^5] = new StringColumn(_currencyField, codes, shared: true);
         columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, rates);

@@ -132,4 +132,37 @@ public class ColumnBatchTests
 
         public override void Return(T[] array, bool clearArray = false) => Returned++;
     }
+
+    [Fact]
+    public async Task Split_TextColumns_HoldTheSameRowsAsGatheringEachGroup()
+    {
+        using var dir = new TempDir();
+        using var batch = await ReadAsync(await WriteSampleAsync(dir));
+        // Rows 1 and 3 in group 0, row 0 in group 2, row 2 in none, group 1 empty; the window starts at row 0.
+        int[] order = [1, 3, 0];
+        int[] starts = [0, 2, 2, 3];
+        int[] groupOf = [2, 0, -1, 0];
+
+        foreach (var column in batch.Columns)
+        {
+            var split = column.Split(order, starts, 0, groupOf);
+            Assert.Null(split[1]);
+            foreach (var (group, rows) in new[] { (0, new[] { 1, 3 }), (2, new[] { 0 }) })
+            {
+                var expected = column.Gather(rows);
+                var actual = split[group]!;
+                Assert.Equal(expected.GetType(), actual.GetType());
+                if (expected is TextColumn text)
+                {
+                    var got = (TextColumn)actual;
+                    Assert.Equal(text.Values.ToArray().Select(v => v.ToString()), got.Values.ToArray().Select(v => v.ToString()));
+                    Assert.Equal(text.Nulls.ToArray(), got.Nulls.ToArray());
+                }
+                else
+                {
+                    Assert.Equal(expected.Bytes, actual.Bytes);
+                }
+            }
+        }
+    }
 }
