@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FxEngine.Storage;
 
@@ -24,11 +25,18 @@ internal sealed class SpillWriter
     public void Write(int value) => Write<int>([value]);
 
     /// <summary>The values' bytes, which must hold no references (checked by the runtime).</summary>
-    public void Write<T>(ReadOnlySpan<T> values) where T : struct
+    public void Write<T>(ReadOnlySpan<T> values) where T : struct => MemoryMarshal.AsBytes(values).CopyTo(Append<byte>(MemoryMarshal.AsBytes(values).Length));
+
+    /// <summary>
+    /// Room for <paramref name="count"/> values at the end of the buffer, for the caller to fill
+    /// before it appends anything else: values written in place, not one call each.
+    /// </summary>
+    public Span<T> Append<T>(int count) where T : struct
     {
-        var bytes = MemoryMarshal.AsBytes(values);
-        bytes.CopyTo(_bytes.GetSpan(bytes.Length));
-        _bytes.Advance(bytes.Length);
+        var bytes = checked(count * Unsafe.SizeOf<T>());
+        var room = MemoryMarshal.Cast<byte, T>(_bytes.GetSpan(bytes)[..bytes]);
+        _bytes.Advance(bytes);
+        return room;
     }
 }
 

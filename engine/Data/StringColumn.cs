@@ -43,13 +43,20 @@ internal sealed class StringColumn : Column
     /// <summary>Lengths (-1 for null), then the characters.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
+        var lengths = writer.Append<int>(parts.Sum(p => p.Length));
+        var (row, total) = (0, 0);
         foreach (var part in parts)
             foreach (var value in ((StringColumn)part).Values)
-                writer.Write(value?.Length ?? -1);
+                total += Math.Max(0, lengths[row++] = value?.Length ?? -1);
+        var chars = writer.Append<char>(total);
+        var at = 0;
         foreach (var part in parts)
             foreach (var value in ((StringColumn)part).Values)
                 if (value is not null)
-                    writer.Write(value.AsSpan());
+                {
+                    value.CopyTo(chars[at..]);
+                    at += value.Length;
+                }
     }
 
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>

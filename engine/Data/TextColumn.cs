@@ -192,12 +192,19 @@ internal sealed class TextColumn : Column
     /// <summary>Lengths, then the characters, then the null flags when the column has them.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
+        var lengths = writer.Append<int>(parts.Sum(p => p.Length));
+        var (row, total) = (0, 0);
         foreach (var part in parts)
             foreach (var value in ((TextColumn)part).Values)
-                writer.Write(value.Length);
+                total += lengths[row++] = value.Length;
+        var chars = writer.Append<char>(total);
+        var at = 0;
         foreach (var part in parts)
             foreach (var value in ((TextColumn)part).Values)
-                writer.Write(value.Span);
+            {
+                value.Span.CopyTo(chars[at..]);
+                at += value.Length;
+            }
         // Null flags for all the parts or for none: written when any part has them (a part without writes all present).
         var nullable = parts.Any(p => ((TextColumn)p)._nulls is not null);
         writer.Write(nullable ? 1 : 0);
