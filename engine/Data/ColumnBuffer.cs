@@ -58,5 +58,24 @@ internal sealed class ColumnBuffer<T>
         return result;
     }
 
+    /// <summary>
+    /// The values split into groups, a plain array each (null for an empty group), filled in one
+    /// pass in row order: row <c>first + k</c> goes to group <c>groupOf[k]</c>, or nowhere when
+    /// negative; group g holds <c>starts[g + 1] - starts[g]</c> rows.
+    /// </summary>
+    public T[]?[] Split(ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf)
+    {
+        var groups = new T[]?[starts.Length - 1];
+        for (var g = 0; g < groups.Length; g++)
+            if (starts[g + 1] > starts[g])
+                groups[g] = new T[starts[g + 1] - starts[g]];
+        var filled = new int[groups.Length];
+        var source = Span;
+        for (var k = 0; k < groupOf.Length; k++)
+            if (groupOf[k] is var g and >= 0)
+                groups[g]![filled[g]++] = source[first + k];
+        return groups;
+    }
+
     private T[] Array => _array ?? throw new ObjectDisposedException(nameof(ColumnBatch), "the column's batch was disposed: its values went back to the pool");
 }

@@ -253,43 +253,63 @@ internal sealed class BatchNormalizer
             for (var i = start; i < end; i++)
                 groupOf[i - start] = entries[i] is null ? -1 : days[i] - firstDay;
             var split = batch.Untyped ? null : batch.Columns.Select(c => c.Split(order, starts, start, groupOf)).ToArray();
+            var added = Added(starts, start, groupOf, firstDay, currencies, converted, entries);
 
             for (var d = 0; d < starts.Length - 1; d++)
             {
                 var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
                 if (group.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, split?.Select(s => s[d]!).ToArray(), currencies, converted, amounts, entries, firstDay + d)));
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, split?.Select(s => s[d]!).ToArray(), added[d]!, amounts, firstDay + d)));
             }
         }
         return partitions;
     }
 
-    /// <summary>A day's converted rows: <paramref name="split"/> (the input's columns, already split into days), or gathered from a CSV batch, then the added columns.</summary>
-    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, Column[]? split, int[] currencies, decimal[] converted, decimal?[] amounts, RateTable.Entry?[] entries, int day)
+    /// <summary>One day's values of the columns the normalizer adds.</summary>
+    private sealed record AddedValues(string?[] Codes, decimal[] Amounts, decimal[] Rates, DateOnly[] RateDates, string?[] Statuses);
+
+    /// <summary>
+    /// The added columns' values of a window's days (null for a day without rows), filled in one
+    /// pass in row order, as <see cref="Column.Split"/> fills the input's.
+    /// </summary>
+    private AddedValues?[] Added(ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf, int firstDay, int[] currencies, decimal[] converted, RateTable.Entry?[] entries)
     {
-        var codes = new string?[rows.Length];
-        var targetAmounts = new decimal[rows.Length];
-        var rates = new decimal[rows.Length];
-        var rateDates = new DateOnly[rows.Length];
-        var statuses = new string?[rows.Length];
-        for (var i = 0; i < rows.Length; i++)
+        var added = new AddedValues?[starts.Length - 1];
+        for (var d = 0; d < added.Length; d++)
         {
-            var entry = entries[rows[i]]!;
-            codes[i] = _rates.Currencies[currencies[rows[i]]];
-            targetAmounts[i] = converted[rows[i]];
-            rates[i] = entry.Rate;
-            rateDates[i] = entry.RateDate;
-            statuses[i] = entry.RateDate.DayNumber == day ? "exact" : "stale";
+            var rows = starts[d + 1] - starts[d];
+            if (rows > 0)
+                added[d] = new AddedValues(new string?[rows], new decimal[rows], new decimal[rows], new DateOnly[rows], new string?[rows]);
         }
+        var filled = new int[added.Length];
+        for (var k = 0; k < groupOf.Length; k++)
+        {
+            var d = groupOf[k];
+            if (d < 0)
+                continue;
+            var (row, values, i) = (first + k, added[d]!, filled[d]++);
+            var entry = entries[row]!;
+            values.Codes[i] = _rates.Currencies[currencies[row]];
+            values.Amounts[i] = converted[row];
+            values.Rates[i] = entry.Rate;
+            values.RateDates[i] = entry.RateDate;
+            values.Statuses[i] = entry.RateDate.DayNumber == firstDay + d ? "exact" : "stale";
+        }
+        return added;
+    }
+
+    /// <summary>A day's converted rows: <paramref name="split"/> (the input's columns, already split into days), or gathered from a CSV batch, then the added columns.</summary>
+    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, Column[]? split, AddedValues added, decimal?[] amounts, int day)
+    {
         var input = batch.Columns;
         var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
             columns[c] = split?[c] ?? Typed(input[c], rows, amounts, day);
-        columns[^5] = new StringColumn(_currencyField, codes, shared: true);
-        columns[^4] = new RequiredColumn<decimal>(_amountField, targetAmounts);
-        columns[^3] = new RequiredColumn<decimal>(_rateField, rates);
-        columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, rateDates);
-        columns[^1] = new StringColumn(_statusField, statuses, shared: true);
+        columns[^5] = new StringColumn(_currencyField, added.Codes, shared: true);
+        columns[^4] = new RequiredColumn<decimal>(_amountField, added.Amounts);
+        columns[^3] = new RequiredColumn<decimal>(_rateField, added.Rates);
+        columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, added.RateDates);
+        columns[^1] = new StringColumn(_statusField, added.Statuses, shared: true);
         return new ColumnBatch(batch.Origin, columns, batch.Untyped);
     }
 
