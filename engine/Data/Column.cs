@@ -7,7 +7,7 @@ namespace FxEngine.Data;
 /// One column of a <see cref="ColumnBatch"/>: a Parquet field and its values, so rows can be
 /// gathered into partitions and written back without knowing the column's type. The kinds are
 /// a closed set (<see cref="RequiredColumn{T}"/>, <see cref="OptionalColumn{T}"/>,
-/// <see cref="TextColumn"/>, <see cref="StringColumn"/>); readers of
+/// <see cref="TextColumn"/>, <see cref="StringColumn"/>, <see cref="CodeColumn"/>); readers of
 /// values switch on the kind and get read-only spans of exactly <see cref="Length"/> values.
 /// A column's values belong to its batch and cannot be read once the batch is disposed.
 /// </summary>

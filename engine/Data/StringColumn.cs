@@ -3,7 +3,7 @@ using Parquet.Schema;
 
 namespace FxEngine.Data;
 
-/// <summary>A column of .NET strings (CSV input, the normalizer's status and reasons); null stands for a missing value.</summary>
+/// <summary>A column of .NET strings (CSV input, reject reasons and details); null stands for a missing value.</summary>
 internal sealed class StringColumn : Column
 {
     private readonly ColumnBuffer<string?> _values;

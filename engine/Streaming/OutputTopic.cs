@@ -36,18 +36,18 @@ internal sealed class OutputTopic(IProducer<byte[]?, byte[]?> producer, string t
         foreach (var (_, batch) in normalized.Partitions)
         {
             var index = ((RequiredColumn<int>)batch.Find(RowColumn)!).Values;
-            var currency = ((StringColumn)batch.Find(OutputSchema.CurrencyColumn)!).Values;
+            var currency = (CodeColumn)batch.Find(OutputSchema.CurrencyColumn)!;
             var amount = ((RequiredColumn<decimal>)batch.Find(amountColumn)!).Values;
             var rate = ((RequiredColumn<decimal>)batch.Find(OutputSchema.RateColumn)!).Values;
             var rateDate = ((RequiredColumn<DateOnly>)batch.Find(OutputSchema.RateDateColumn)!).Values;
-            var status = ((StringColumn)batch.Find(OutputSchema.StatusColumn)!).Values;
+            var status = (CodeColumn)batch.Find(OutputSchema.StatusColumn)!;
             for (var i = 0; i < batch.RowCount; i++)
             {
                 var row = rows[index[i]];
                 messages.Add(new Message<byte[]?, byte[]?>
                 {
                     Key = row.Key,
-                    Value = Json(row, currency[i]!, amount[i], rate[i], rateDate[i], status[i]!),
+                    Value = Json(row, currency.Text(i), amount[i], rate[i], rateDate[i], status.Text(i)),
                 });
             }
         }

@@ -32,12 +32,17 @@ internal sealed class PartitionCounts
 
     private static long Stale(ColumnBatch rows)
     {
-        if (rows.Find(OutputSchema.StatusColumn) is not StringColumn status)
-            return 0;
+        var status = rows.Find(OutputSchema.StatusColumn) switch
+        {
+            null => null,
+            CodeColumn codes => codes,
+            var other => throw new InvalidOperationException($"column '{OutputSchema.StatusColumn}' holds {other.GetType().Name}, not status codes"),
+        };
         var stale = 0L;
-        foreach (var value in status.Values)
-            if (value == "stale")
-                stale++;
+        if (status is not null)
+            foreach (var code in status.Codes)
+                if (code == CodeTable.Stale)
+                    stale++;
         return stale;
     }
 }

@@ -34,6 +34,9 @@ internal sealed class BatchNormalizer
     private const int UnknownCurrency = -2;
 
     private readonly RateTable _rates;
+
+    /// <summary>Each rate table currency's code in <see cref="CodeTable.Currencies"/>; null for one no row can match (not three letters).</summary>
+    private readonly ushort?[] _currencyCodes;
     private readonly ColumnMapping _columns;
     private readonly decimal _maxAmount;
     private readonly DecimalDataField _amountField;
@@ -49,6 +52,7 @@ internal sealed class BatchNormalizer
     public BatchNormalizer(RateTable rates, ColumnMapping columns)
     {
         _rates = rates;
+        _currencyCodes = rates.Currencies.Select(CodeTable.CurrencyCode).ToArray();
         _columns = columns;
         AmountColumn = OutputSchema.AmountColumn(rates.Target);
         _amountField = new DecimalDataField(AmountColumn, AmountPrecision, rates.TargetScale);
@@ -266,7 +270,7 @@ internal sealed class BatchNormalizer
     }
 
     /// <summary>One day's values of the columns the normalizer adds.</summary>
-    private sealed record AddedValues(string?[] Codes, decimal[] Amounts, decimal[] Rates, DateOnly[] RateDates, string?[] Statuses);
+    private sealed record AddedValues(ushort[] Codes, decimal[] Amounts, decimal[] Rates, DateOnly[] RateDates, ushort[] Statuses);
 
     /// <summary>
     /// The added columns' values of a window's days (null for a day without rows), filled in one
@@ -279,7 +283,7 @@ internal sealed class BatchNormalizer
         {
             var rows = starts[d + 1] - starts[d];
             if (rows > 0)
-                added[d] = new AddedValues(new string?[rows], new decimal[rows], new decimal[rows], new DateOnly[rows], new string?[rows]);
+                added[d] = new AddedValues(new ushort[rows], new decimal[rows], new decimal[rows], new DateOnly[rows], new ushort[rows]);
         }
         var filled = new int[added.Length];
         for (var k = 0; k < groupOf.Length; k++)
@@ -289,11 +293,12 @@ internal sealed class BatchNormalizer
                 continue;
             var (row, values, i) = (first + k, added[d]!, filled[d]++);
             var entry = entries[row]!;
-            values.Codes[i] = _rates.Currencies[currencies[row]];
+            values.Codes[i] = _currencyCodes[currencies[row]]
+                ?? throw new InvalidOperationException($"currency '{_rates.Currencies[currencies[row]]}' converted a row but is not three letters A-Z");
             values.Amounts[i] = converted[row];
             values.Rates[i] = entry.Rate;
             values.RateDates[i] = entry.RateDate;
-            values.Statuses[i] = entry.RateDate.DayNumber == firstDay + d ? "exact" : "stale";
+            values.Statuses[i] = entry.RateDate.DayNumber == firstDay + d ? CodeTable.Exact : CodeTable.Stale;
         }
         return added;
     }
@@ -305,11 +310,11 @@ internal sealed class BatchNormalizer
         var columns = new Column[input.Count + 5];
         for (var c = 0; c < input.Count; c++)
             columns[c] = split?[c] ?? Typed(input[c], rows, amounts, day);
-        columns[^5] = new StringColumn(_currencyField, added.Codes, shared: true);
+        columns[^5] = new CodeColumn(_currencyField, CodeTable.Currencies, added.Codes);
         columns[^4] = new RequiredColumn<decimal>(_amountField, added.Amounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, added.Rates);
         columns[^2] = new RequiredColumn<DateOnly>(_rateDateField, added.RateDates);
-        columns[^1] = new StringColumn(_statusField, added.Statuses, shared: true);
+        columns[^1] = new CodeColumn(_statusField, CodeTable.Statuses, added.Statuses);
         return new ColumnBatch(batch.Origin, columns, batch.Untyped);
     }
 

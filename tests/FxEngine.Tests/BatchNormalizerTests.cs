@@ -111,7 +111,7 @@ public class BatchNormalizerTests
         var result = normalizer.Normalize(Batch(["2024-01-01", "2024-01-01", "2024-01-01"], [" sgd ", "\teur\r\n", "JPY"], ["1", "1", "1"]));
 
         var rows = result.Partitions.Single().Rows;
-        Assert.Equal(["SGD", "EUR", "JPY"], ((StringColumn)rows.Find(OutputSchema.CurrencyColumn)!).Values.ToArray().Select(v => v!));
+        Assert.Equal(["SGD", "EUR", "JPY"], Texts(rows.Find(OutputSchema.CurrencyColumn)!));
         // The input's own spelling stays in its column; txn_date leaves the rows for the folder name.
         Assert.Equal([" sgd ", "\teur\r\n", "JPY"], ((StringColumn)rows.Find("currency")!).Values.ToArray().Select(v => v!));
         Assert.Equal(["txn_id", "currency", "amount", "fx_currency", "amount_sgd", "fx_rate", "fx_rate_date", "fx_status"], rows.Fields.Select(f => f.Name));
@@ -160,10 +160,10 @@ public class BatchNormalizerTests
         var result = normalizer.Normalize(Batch(["2024-01-02", "2024-01-03"], ["EUR", "EUR"], ["100", "100"]));
         var byDate = result.Partitions.ToDictionary(p => p.Date, p => p.Rows);
         var stale = byDate[D("2024-01-02")];
-        Assert.Equal("stale", ((StringColumn)stale.Find("fx_status")!).Values.ToArray().Single());
+        Assert.Equal("stale", Texts(stale.Find("fx_status")!).Single());
         Assert.Equal(D("2024-01-01"), ((RequiredColumn<DateOnly>)stale.Find("fx_rate_date")!).Values.ToArray().Single());
         Assert.Equal(145.65m, ((RequiredColumn<decimal>)stale.Find("amount_sgd")!).Values.ToArray().Single()); // 100 * 1.34 / 0.92 = 145.652...
-        Assert.Equal("exact", ((StringColumn)byDate[D("2024-01-03")].Find("fx_status")!).Values.ToArray().Single());
+        Assert.Equal("exact", Texts(byDate[D("2024-01-03")].Find("fx_status")!).Single());
         Assert.Equal(1, result.Stats.StaleRows);
     }
 
@@ -226,5 +226,12 @@ public class BatchNormalizerTests
         ]);
         var error = Assert.Throws<FxException>(() => normalizer.Normalize(batch));
         Assert.Equal("bad.parquet row group 0: column 'amount' (amount) has type BOOLEAN NOT NULL; expected a decimal, an integer, a double or a string", error.Message);
+    }
+
+    /// <summary>The texts of an added code column (fx_currency, fx_status).</summary>
+    private static string[] Texts(Column column)
+    {
+        var codes = Assert.IsType<CodeColumn>(column);
+        return Enumerable.Range(0, codes.Length).Select(codes.Text).ToArray();
     }
 }

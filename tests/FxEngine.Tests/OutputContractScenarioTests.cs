@@ -45,6 +45,30 @@ public class OutputContractScenarioTests
     }
 
     [Fact]
+    public async Task Normalize_DayWithoutSnapshot_StateCountsItsStaleRowsAsWritten()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.34"), ("EUR", "0.92"));
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-03"), ("SGD", "1.35"), ("EUR", "0.91"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"),
+        [
+            Strings("txn_id", "a", "b", "c", "d"),
+            Dates("txn_date", D("2024-01-01"), D("2024-01-02"), D("2024-01-02"), D("2024-01-03")),
+            Strings("currency", "EUR", "EUR", "SGD", "EUR"),
+            Amounts("amount", 10m, 20m, 30m, 40m),
+        ]);
+
+        await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") });
+
+        var written = Query($"SELECT CAST(txn_date AS VARCHAR) AS day, count(*) FILTER (WHERE fx_status = 'stale') AS stale FROM {Table(dir.Sub("out"))} GROUP BY day ORDER BY day")
+            .Select(r => ((string)r["day"]!, Convert.ToInt64(r["stale"]))).ToList();
+        var partitions = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.Sub("out/_fxengine/state.json"))).RootElement.GetProperty("partitions");
+        var counted = partitions.EnumerateObject().Select(p => (p.Name, p.Value.GetProperty("stale_rows").GetInt64())).OrderBy(p => p.Name).ToList();
+        Assert.Equal([("2024-01-01", 0L), ("2024-01-02", 2L), ("2024-01-03", 0L)], written);
+        Assert.Equal(written, counted);
+    }
+
+    [Fact]
     public async Task Normalize_UndatedRows_DefaultPartitionKeepsRawDate()
     {
         using var dir = new TempDir();
