@@ -54,10 +54,24 @@ internal sealed class NormalizeRun : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var id = $"{started:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        var outputs = await RunOutputs.OpenAsync(id, options.Output, options.RejectsLocation, options.Wait, log, cancellationToken).ConfigureAwait(false);
+        // Unless the run queues for the lock (then it takes the rates there when its turn comes),
+        // the rates load on another core while the lock is taken and the outputs swept: both are
+        // a cold process's first work, and much of it is compiling code.
+        var loading = options.Wait is null ? Task.Run(() => NormalizeJob.LoadRatesAsync(options, cancellationToken), cancellationToken) : null;
+        RunOutputs outputs;
         try
         {
-            var rates = await NormalizeJob.LoadRatesAsync(options, cancellationToken).ConfigureAwait(false);
+            outputs = await RunOutputs.OpenAsync(id, options.Output, options.RejectsLocation, options.Wait, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (loading is not null)
+                await loading.ContinueWith(t => t.Exception, TaskScheduler.Default).ConfigureAwait(false); // observed: the lock's error is the one reported
+            throw;
+        }
+        try
+        {
+            var rates = await (loading ?? NormalizeJob.LoadRatesAsync(options, cancellationToken)).ConfigureAwait(false);
             return new NormalizeRun(options, id, started, clock, outputs, rates, cancellationToken);
         }
         catch
