@@ -65,8 +65,8 @@ internal sealed class NormalizeRun : IAsyncDisposable
         }
         catch
         {
-            if (loading is not null)
-                await loading.ContinueWith(t => t.Exception, TaskScheduler.Default).ConfigureAwait(false); // observed: the lock's error is the one reported
+            // The lock's error is reported at once; the rates load finishes on its own, its failure observed.
+            _ = loading?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
         }
         try

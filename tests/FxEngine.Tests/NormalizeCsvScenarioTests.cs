@@ -88,6 +88,23 @@ public class NormalizeCsvScenarioTests
     }
 
     [Fact]
+    public async Task Normalize_SeveralFilesWithoutDateColumn_NamesTheFirstInListingOrder()
+    {
+        // Files are scanned side by side; the error must still be the one a scan in order meets first.
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/a.csv"), "day,currency,amount\n" + string.Concat(Enumerable.Repeat("2024-05-01,USD,1\n", 200_000)));
+        File.WriteAllText(dir.Sub("in/b.csv"), "day,currency,amount\n2024-05-01,USD,1\n");
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(new NormalizeOptions
+        {
+            Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out"),
+        }));
+        Assert.Contains("a.csv", error.Message);
+        Assert.Contains("date column 'txn_date' not found", error.Message);
+    }
+
+    [Fact]
     public async Task Normalize_CsvOneDataLineMissingColumn_SaysLineNotRange()
     {
         using var dir = new TempDir();

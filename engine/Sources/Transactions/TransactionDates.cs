@@ -8,8 +8,11 @@ namespace FxEngine.Sources.Transactions;
 /// <summary>The transaction dates of an input unit, read from its date column alone.</summary>
 internal static class TransactionDates
 {
-    /// <summary>Every row's day number (<see cref="KeyColumns.NoDay"/> for a missing or invalid date) in one input unit.</summary>
-    internal static async Task<IEnumerable<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
+    /// <summary>
+    /// The day numbers the rows of one input unit fall on (<see cref="KeyColumns.NoDay"/> for a
+    /// missing or invalid date), each once: memory follows the days, not the rows.
+    /// </summary>
+    internal static async Task<IReadOnlySet<int>> DayNumbersAsync(IObjectStore store, InputUnit unit, string dateColumn, char csvDelimiter, CancellationToken cancellationToken)
     {
         if (unit.Format == InputFormat.Parquet)
         {
@@ -21,7 +24,7 @@ internal static class TransactionDates
             KeyColumns.Validate(field, "date", unit.Describe(store));
             var dayNumbers = new int[batch.RowCount];
             KeyColumns.DayNumbers(batch.Columns[0], dayNumbers);
-            return dayNumbers;
+            return dayNumbers.ToHashSet();
         }
 
         // Streamed through a small channel: a large CSV is never held whole. A reading error
@@ -40,7 +43,7 @@ internal static class TransactionDates
                 batches.Writer.Complete(ex);
             }
         }, CancellationToken.None);
-        var days = new List<int>();
+        var days = new HashSet<int>();
         try
         {
             await foreach (var read in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -50,7 +53,7 @@ internal static class TransactionDates
                 KeyColumns.Validate(column.Field, "date", batch.Origin);
                 var batchDays = new int[column.Length];
                 KeyColumns.DayNumbers(column, batchDays);
-                days.AddRange(batchDays);
+                days.UnionWith(batchDays);
             }
         }
         finally
