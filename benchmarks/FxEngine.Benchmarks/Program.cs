@@ -4,8 +4,9 @@ using FxEngine.Benchmarks;
 using FxEngine.Sources.Rates;
 
 // Helper verbs for benchmarks/peak-rss.sh (its DuckDB side runs in a process of its own, as the
-// CLI does) and the stream harness (latency needs a running stream and a steady producer, not
-// repeated invocations); anything else goes to BenchmarkDotNet.
+// CLI does), the stream harness (latency needs a running stream and a steady producer, not
+// repeated invocations) and repeated runs in one process (cold against warm); anything else goes
+// to BenchmarkDotNet.
 switch (args)
 {
     case ["stream", ..]:
@@ -22,12 +23,7 @@ switch (args)
         Console.WriteLine(await RowGroupReport.DescribeAsync(folder));
         return 0;
     case ["repeat", var rates, var input, var output, var times]:
-        for (var i = 0; i < int.Parse(times, CultureInfo.InvariantCulture); i++)
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            await FxEngine.Jobs.NormalizeJob.RunAsync(new FxEngine.Jobs.NormalizeOptions { Rates = rates, Input = input, Output = output, Workers = Environment.ProcessorCount, Full = true, MemoryBudget = long.Parse(Environment.GetEnvironmentVariable("FXENGINE_BUDGET_MIB") ?? "512", CultureInfo.InvariantCulture) << 20 });
-            Console.WriteLine($"run {i + 1}: {watch.Elapsed.TotalSeconds:F2} s, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s, jit {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:F2} s for {System.Runtime.JitInfo.GetCompiledMethodCount()} methods");
-        }
+        await RepeatedRuns.RunAsync(rates, input, output, int.Parse(times, CultureInfo.InvariantCulture));
         return 0;
     case ["compare", var first, var second]:
         Console.WriteLine(OutputComparison.Describe(first, second));
