@@ -15,8 +15,10 @@ namespace FxEngine.Sinks;
 /// input size: past it, the largest partition's rows wait in a local spill file instead, to be
 /// read back when their row group is written. Row groups are encoded by any number of callers of
 /// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time.
-/// <see cref="CompleteAsync"/> publishes every file; disposing without it publishes nothing. Either
-/// way the spill file is deleted.
+/// A file is published (under <c>prefix</c>, the caller's staging) when its last row group, one
+/// <see cref="Flush"/> handed out, is written, and <see cref="CompleteAsync"/> publishes the rest;
+/// disposing publishes nothing more, and the caller's staging goes with the run. Either way the
+/// spill file is deleted.
 /// </summary>
 internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, long bufferBytes, string? spillDirectory = null)
     : IAsyncDisposable
@@ -45,8 +47,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     {
         private readonly SpillFile? _spill;
 
-        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill) =>
-            (Target, Chunks, Spilled, _spill) = (target, chunks, spilled, spill);
+        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, bool last) =>
+            (Target, Chunks, Spilled, _spill, Last) = (target, chunks, spilled, spill, last);
 
         internal Partition Target { get; }
 
@@ -56,7 +58,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         public int Rows => Chunks.Sum(c => c.RowCount) + Spilled.Sum(s => s.Rows);
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, Spilled, _spill, cancellationToken);
+        /// <summary>Whether it is its file's last (handed out by <see cref="Flush"/>): writing it also completes the file.</summary>
+        public bool Last { get; }
+
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, Spilled, _spill, Last, cancellationToken);
     }
 
     /// <summary>Where one spilled batch's values wait in the spill file, column by column, and the column kinds to read them back as.</summary>
@@ -99,16 +104,20 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         var due = new List<RowGroup>();
         if (target.PendingRows + target.SpilledRows >= rowGroupRows)
-            due.Add(Take(target));
+            due.Add(Take(target, last: false));
         while (_bufferedBytes > bufferBytes)
             Spill(All.MaxBy(p => p.PendingBytes)!);
         return due;
     }
 
-    /// <summary>Every buffered and spilled row, as row groups; called once the input is exhausted.</summary>
-    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows + p.SpilledRows > 0).Select(Take).ToList();
+    /// <summary>
+    /// Every buffered and spilled row, as row groups, each its file's last; called once the input
+    /// is exhausted. Whoever writes one also completes its file (footer and upload), so files are
+    /// completed side by side, as their row groups are written.
+    /// </summary>
+    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows + p.SpilledRows > 0).Select(p => Take(p, last: true)).ToList();
 
-    /// <summary>Writes every file's footer and publishes it.</summary>
+    /// <summary>Writes the footer of every file not completed yet and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         foreach (var partition in All)
@@ -132,9 +141,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
     private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray());
 
-    private RowGroup Take(Partition partition)
+    private RowGroup Take(Partition partition, bool last)
     {
-        var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill);
+        var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill, last);
         _bufferedBytes -= partition.PendingBytes;
         partition.Pending.Clear();
         partition.Spilled.Clear();
@@ -184,9 +193,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         /// <summary>
         /// Encodes rows as one row group appended to this partition's file: the spilled ones first,
-        /// read back one column at a time, then those in memory. The chunks are disposed after.
+        /// read back one column at a time, then those in memory; the <paramref name="last"/> one
+        /// completes the file. The chunks are disposed after.
         /// </summary>
-        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, CancellationToken cancellationToken)
+        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, bool last, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -197,19 +207,23 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     _writer = await ParquetWriter.CreateAsync(_schema, _upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Written = true;
                 }
-                using var rowGroup = _writer.CreateRowGroup();
-                for (var c = 0; c < Fields.Count; c++)
+                using (var rowGroup = _writer.CreateRowGroup())
                 {
-                    var loaded = spilled.Select(s => s.LoadColumn(spill!, c)).ToList();
-                    var parts = loaded.Concat(chunks.Select(chunk => chunk.Columns[c])).ToList();
-                    if (_schema.DataFields[c] is BigDecimalDataField wide)
-                        await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
-                    else
-                        await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
-                    foreach (var column in loaded)
-                        column.ReturnBuffers();
+                    for (var c = 0; c < Fields.Count; c++)
+                    {
+                        var loaded = spilled.Select(s => s.LoadColumn(spill!, c)).ToList();
+                        var parts = loaded.Concat(chunks.Select(chunk => chunk.Columns[c])).ToList();
+                        if (_schema.DataFields[c] is BigDecimalDataField wide)
+                            await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                        else
+                            await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
+                        foreach (var column in loaded)
+                            column.ReturnBuffers();
+                    }
+                    rowGroup.CompleteValidate();
                 }
-                rowGroup.CompleteValidate();
+                if (last)
+                    await CompleteCoreAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -220,6 +234,20 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         }
 
         public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CompleteCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>The footer and the upload's commit, once; the caller holds the gate.</summary>
+        private async Task CompleteCoreAsync(CancellationToken cancellationToken)
         {
             if (_writer is null || _upload is null)
                 return;
