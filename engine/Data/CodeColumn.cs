@@ -18,8 +18,6 @@ internal sealed class CodeColumn : Column
     /// <summary>A column that owns <paramref name="codes"/>, each a value of <paramref name="table"/>.</summary>
     public CodeColumn(DataField field, CodeTable table, ushort[] codes) : this(field, table, new ColumnBuffer<ushort>(codes)) { }
 
-    public CodeTable Table => _table;
-
     public ReadOnlySpan<ushort> Codes => _codes.Span;
 
     /// <summary>The text of row <paramref name="row"/>.</summary>

@@ -12,7 +12,7 @@ internal sealed class StringColumn : Column
 
     /// <summary>
     /// A column that owns <paramref name="values"/>; <paramref name="shared"/>: they come from a small
-    /// fixed set (codes, statuses, reasons), so only their references weigh on memory.
+    /// fixed set (reject reasons), so only their references weigh on memory.
     /// </summary>
     public StringColumn(DataField field, string?[] values, bool shared = false) : this(field, new ColumnBuffer<string?>(values), shared) { }
 
