@@ -27,8 +27,8 @@ internal sealed class CodeColumn : Column
 
     internal override Column Gather(ReadOnlySpan<int> rows) => new CodeColumn(Field, _table, _codes.Gather(rows));
 
-    internal override Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf) =>
-        _codes.Split(starts, first, groupOf).Select(codes => codes is null ? null : new CodeColumn(Field, _table, codes)).ToArray();
+    internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
+        _codes.Split(first, groupOf, sizes).Select(codes => codes is null ? null : new CodeColumn(Field, _table, codes)).ToArray();
 
     internal override long Bytes => 2L * Length;
 

@@ -23,19 +23,12 @@ internal abstract class Column
     internal abstract Column Gather(ReadOnlySpan<int> rows);
 
     /// <summary>
-    /// The rows of a window split into groups, a new column per group (null for an empty one):
-    /// group g holds rows <c>order[starts[g]..starts[g + 1]]</c>, ascending. The same rows by
-    /// position: row <c>first + k</c> belongs to group <c>groupOf[k]</c>, or to none when negative,
-    /// for kinds that copy faster in one pass in row order than group by group.
+    /// The rows <c>first..first + groupOf.Length</c> split into groups, in one pass in row order:
+    /// row <c>first + k</c> goes to group <c>groupOf[k]</c> (nowhere when negative), and group g,
+    /// a new column of <c>sizes[g]</c> rows in buffers of its own, is null when empty. Gathering
+    /// group by group instead would read across all the rows again for every group.
     /// </summary>
-    internal virtual Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf)
-    {
-        var groups = new Column?[starts.Length - 1];
-        for (var g = 0; g < groups.Length; g++)
-            if (starts[g + 1] > starts[g])
-                groups[g] = Gather(order[starts[g]..starts[g + 1]]);
-        return groups;
-    }
+    internal abstract Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes);
 
     internal Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         WriteConcatAsync([this], writer, cancellationToken);

@@ -58,22 +58,20 @@ internal sealed class ColumnBuffer<T>
         return result;
     }
 
-    /// <summary>
-    /// The values split into groups, a plain array each (null for an empty group), filled in one
-    /// pass in row order: row <c>first + k</c> goes to group <c>groupOf[k]</c>, or nowhere when
-    /// negative; group g holds <c>starts[g + 1] - starts[g]</c> rows.
-    /// </summary>
-    public T[]?[] Split(ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf)
+    /// <summary>The values split into groups, a plain array each, as <see cref="Column.Split"/> splits rows.</summary>
+    public T[]?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) => Split(Span, first, groupOf, sizes);
+
+    /// <summary><paramref name="values"/> split into groups, a plain array each, as <see cref="Column.Split"/> splits rows.</summary>
+    public static T[]?[] Split(ReadOnlySpan<T> values, int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes)
     {
-        var groups = new T[]?[starts.Length - 1];
+        var groups = new T[]?[sizes.Length];
         for (var g = 0; g < groups.Length; g++)
-            if (starts[g + 1] > starts[g])
-                groups[g] = new T[starts[g + 1] - starts[g]];
+            if (sizes[g] > 0)
+                groups[g] = new T[sizes[g]];
         var filled = new int[groups.Length];
-        var source = Span;
         for (var k = 0; k < groupOf.Length; k++)
             if (groupOf[k] is var g and >= 0)
-                groups[g]![filled[g]++] = source[first + k];
+                groups[g]![filled[g]++] = values[first + k];
         return groups;
     }
 

@@ -37,8 +37,8 @@ internal sealed class OptionalColumn<T> : Column where T : struct
 
     internal override Column Gather(ReadOnlySpan<int> rows) => new OptionalColumn<T>(Field, _values.Gather(rows));
 
-    internal override Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf) =>
-        _values.Split(starts, first, groupOf).Select(values => values is null ? null : new OptionalColumn<T>(Field, values)).ToArray();
+    internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
+        _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new OptionalColumn<T>(Field, values)).ToArray();
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);

@@ -37,8 +37,8 @@ internal sealed class RequiredColumn<T> : Column where T : struct
 
     internal override Column Gather(ReadOnlySpan<int> rows) => new RequiredColumn<T>(Field, _values.Gather(rows));
 
-    internal override Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf) =>
-        _values.Split(starts, first, groupOf).Select(values => values is null ? null : new RequiredColumn<T>(Field, values)).ToArray();
+    internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
+        _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new RequiredColumn<T>(Field, values)).ToArray();
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         // One part is written from its own buffer, with no copy at all.

@@ -28,6 +28,9 @@ internal sealed class StringColumn : Column
 
     internal override Column Gather(ReadOnlySpan<int> rows) => new StringColumn(Field, _values.Gather(rows), _shared);
 
+    internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
+        _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new StringColumn(Field, values, _shared)).ToArray();
+
     internal override long Bytes
     {
         get

@@ -120,56 +120,39 @@ internal sealed class TextColumn : Column
         return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls, packed: true);
     }
 
-    /// <summary>
-    /// Like <see cref="Gather"/> per group, with the characters copied in one pass in row order,
-    /// each value appended to its group's buffer: gathering group by group reads across the whole
-    /// window again for every group, missing the cache on each value.
-    /// </summary>
-    internal override Column?[] Split(ReadOnlySpan<int> order, ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf)
+    /// <summary>Each group's characters are copied into one buffer of its own, as <see cref="Gather"/> does, each value appended in row order.</summary>
+    internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes)
     {
         var source = Values;
-        var groupCount = starts.Length - 1;
-        var chars = new int[groupCount];
+        var chars = new int[sizes.Length];
         for (var k = 0; k < groupOf.Length; k++)
             if (groupOf[k] >= 0)
                 chars[groupOf[k]] += source[first + k].Length;
 
-        var buffers = new char[groupCount][];
-        var values = new ReadOnlyMemory<char>[groupCount][];
-        var nulls = _nulls is null ? null : new bool[groupCount][];
-        for (var g = 0; g < groupCount; g++)
-        {
-            var rows = starts[g + 1] - starts[g];
-            if (rows == 0)
-                continue;
-            buffers[g] = new char[chars[g]];
-            values[g] = new ReadOnlyMemory<char>[rows];
-            if (nulls is not null)
-                nulls[g] = new bool[rows];
-        }
+        var buffers = new char[sizes.Length][];
+        var values = new ReadOnlyMemory<char>[sizes.Length][];
+        for (var g = 0; g < sizes.Length; g++)
+            if (sizes[g] > 0)
+                (buffers[g], values[g]) = (new char[chars[g]], new ReadOnlyMemory<char>[sizes[g]]);
 
-        var used = new int[groupCount];
-        var filled = new int[groupCount];
-        var sourceNulls = Nulls;
+        var used = new int[sizes.Length];
+        var filled = new int[sizes.Length];
         for (var k = 0; k < groupOf.Length; k++)
         {
             var g = groupOf[k];
             if (g < 0)
                 continue;
             var value = source[first + k];
-            var at = used[g];
-            value.Span.CopyTo(buffers[g].AsSpan(at));
-            var i = filled[g]++;
-            values[g][i] = new ReadOnlyMemory<char>(buffers[g], at, value.Length);
-            used[g] = at + value.Length;
-            if (nulls is not null)
-                nulls[g][i] = sourceNulls[first + k];
+            value.Span.CopyTo(buffers[g].AsSpan(used[g]));
+            values[g][filled[g]++] = new ReadOnlyMemory<char>(buffers[g], used[g], value.Length);
+            used[g] += value.Length;
         }
 
-        var split = new Column?[groupCount];
-        for (var g = 0; g < groupCount; g++)
+        var nulls = _nulls?.Split(first, groupOf, sizes);
+        var split = new Column?[sizes.Length];
+        for (var g = 0; g < sizes.Length; g++)
             if (values[g] is { } groupValues)
-                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(groupValues), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]), packed: true);
+                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(groupValues), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]!), packed: true);
         return split;
     }
 

@@ -239,32 +239,20 @@ internal sealed class BatchNormalizer
             if (firstDay > lastDay)
                 continue;
 
-            // Counting sort of the window's converted rows by day.
-            var starts = new int[lastDay - firstDay + 2];
-            for (var i = start; i < end; i++)
-                if (entries[i] is not null)
-                    starts[days[i] - firstDay + 1]++;
-            for (var d = 1; d < starts.Length; d++)
-                starts[d] += starts[d - 1];
-            var order = new int[starts[^1]];
-            var next = starts[..^1];
-            for (var i = start; i < end; i++)
-                if (entries[i] is not null)
-                    order[next[days[i] - firstDay]++] = i;
-
-            // Each input column split into its days at once (CSV columns are typed row by row instead).
+            // Each converted row's day in the window (-1: rejected), and the rows of each day.
             var groupOf = new int[end - start];
+            var sizes = new int[lastDay - firstDay + 1];
             for (var i = start; i < end; i++)
-                groupOf[i - start] = entries[i] is null ? -1 : days[i] - firstDay;
-            var split = batch.Untyped ? null : batch.Columns.Select(c => c.Split(order, starts, start, groupOf)).ToArray();
-            var added = Added(starts, start, groupOf, firstDay, currencies, converted, entries);
+                if ((groupOf[i - start] = entries[i] is null ? -1 : days[i] - firstDay) >= 0)
+                    sizes[groupOf[i - start]]++;
 
-            for (var d = 0; d < starts.Length - 1; d++)
-            {
-                var group = order.AsSpan(starts[d], starts[d + 1] - starts[d]);
-                if (group.Length > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, group, split?.Select(s => s[d]!).ToArray(), added[d]!, amounts, firstDay + d)));
-            }
+            var split = batch.Columns.Select(c => c.Split(start, groupOf, sizes)).ToArray();
+            var added = Added(start, groupOf, sizes, firstDay, currencies, converted, entries);
+            // A CSV batch's amounts as the conversion read them, for its typed amount column.
+            var typedAmounts = batch.Untyped ? ColumnBuffer<decimal?>.Split(amounts, start, groupOf, sizes) : null;
+            for (var d = 0; d < sizes.Length; d++)
+                if (sizes[d] > 0)
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, split.Select(s => s[d]!).ToArray(), added[d]!, typedAmounts?[d], firstDay + d)));
         }
         return partitions;
     }
@@ -276,12 +264,12 @@ internal sealed class BatchNormalizer
     /// The added columns' values of a window's days (null for a day without rows), filled in one
     /// pass in row order, as <see cref="Column.Split"/> fills the input's.
     /// </summary>
-    private AddedValues?[] Added(ReadOnlySpan<int> starts, int first, ReadOnlySpan<int> groupOf, int firstDay, int[] currencies, decimal[] converted, RateTable.Entry?[] entries)
+    private AddedValues?[] Added(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes, int firstDay, int[] currencies, decimal[] converted, RateTable.Entry?[] entries)
     {
-        var added = new AddedValues?[starts.Length - 1];
+        var added = new AddedValues?[sizes.Length];
         for (var d = 0; d < added.Length; d++)
         {
-            var rows = starts[d + 1] - starts[d];
+            var rows = sizes[d];
             if (rows > 0)
                 added[d] = new AddedValues(new ushort[rows], new decimal[rows], new decimal[rows], new DateOnly[rows], new ushort[rows]);
         }
@@ -303,13 +291,12 @@ internal sealed class BatchNormalizer
         return added;
     }
 
-    /// <summary>A day's converted rows: <paramref name="split"/> (the input's columns, already split into days), or gathered from a CSV batch, then the added columns.</summary>
-    private ColumnBatch Output(ColumnBatch batch, ReadOnlySpan<int> rows, Column[]? split, AddedValues added, decimal?[] amounts, int day)
+    /// <summary>A day's converted rows: the input's columns (split into days; a CSV batch's date and amount typed), then the added columns.</summary>
+    private ColumnBatch Output(ColumnBatch batch, Column[] split, AddedValues added, decimal?[]? typedAmounts, int day)
     {
-        var input = batch.Columns;
-        var columns = new Column[input.Count + 5];
-        for (var c = 0; c < input.Count; c++)
-            columns[c] = split?[c] ?? Typed(input[c], rows, amounts, day);
+        var columns = new Column[split.Length + 5];
+        for (var c = 0; c < split.Length; c++)
+            columns[c] = typedAmounts is null ? split[c] : Typed(split[c], typedAmounts, day);
         columns[^5] = new CodeColumn(_currencyField, CodeTable.Currencies, added.Codes);
         columns[^4] = new RequiredColumn<decimal>(_amountField, added.Amounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, added.Rates);
@@ -348,22 +335,18 @@ internal sealed class BatchNormalizer
     }
 
     /// <summary>
-    /// A column of converted rows of an untyped (CSV) batch: the date column as DATE and the
-    /// amount column as DECIMAL(38, 9), the values the conversion used; other columns stay text.
+    /// A day's column of an untyped (CSV) batch: the date column as DATE and the amount column as
+    /// DECIMAL(38, 9), the values the conversion used (<paramref name="amounts"/>: the day's); other
+    /// columns stay text.
     /// </summary>
-    private Column Typed(Column column, ReadOnlySpan<int> rows, decimal?[] amounts, int day)
+    private Column Typed(Column column, decimal?[] amounts, int day)
     {
         if (column.Field.Name == _columns.Date)
         {
-            var dates = new DateOnly?[rows.Length];
+            var dates = new DateOnly?[column.Length];
             Array.Fill(dates, DateOnly.FromDayNumber(day));
             return new OptionalColumn<DateOnly>(_textDateField, dates);
         }
-        if (column.Field.Name != _columns.Amount)
-            return column.Gather(rows);
-        var values = new decimal?[rows.Length];
-        for (var i = 0; i < rows.Length; i++)
-            values[i] = amounts[rows[i]];
-        return new OptionalColumn<decimal>(_textAmountField, values);
+        return column.Field.Name == _columns.Amount ? new OptionalColumn<decimal>(_textAmountField, amounts) : column;
     }
 }

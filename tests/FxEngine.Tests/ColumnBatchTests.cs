@@ -155,13 +155,12 @@ public class ColumnBatchTests
         using var dir = new TempDir();
         using var batch = await ReadAsync(await WriteSampleAsync(dir));
         // Rows 1 and 3 in group 0, row 0 in group 2, row 2 in none, group 1 empty; the window starts at row 0.
-        int[] order = [1, 3, 0];
-        int[] starts = [0, 2, 2, 3];
         int[] groupOf = [2, 0, -1, 0];
+        int[] sizes = [2, 0, 1];
 
         foreach (var column in batch.Columns)
         {
-            var split = column.Split(order, starts, 0, groupOf);
+            var split = column.Split(0, groupOf, sizes);
             Assert.Null(split[1]);
             foreach (var (group, rows) in new[] { (0, new[] { 1, 3 }), (2, new[] { 0 }) })
             {
