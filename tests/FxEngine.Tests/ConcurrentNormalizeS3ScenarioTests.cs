@@ -1,6 +1,7 @@
 using FxEngine.Jobs;
 using FxEngine.Sources.Transactions;
 using FxEngine.Storage;
+using FxEngine.Storage.Locks;
 using static FxEngine.Tests.TestData;
 
 namespace FxEngine.Tests;
@@ -48,5 +49,24 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         Assert.All(parts, k => Assert.Contains(committed.RunId, k));
         // The lease is gone with its run.
         Assert.DoesNotContain("_fxengine/lock.json", keys);
+    }
+
+    [Fact]
+    public async Task Normalize_LeaseBodyAndETagDisagreeForGood_RefusedNamingTheBodysHolder()
+    {
+        // Two lease writes that meet on s3rver can leave one's body under the other's ETag, and
+        // then every checked read of it fails. The lease is what its body says.
+        var lake = $"concurrent-{Guid.NewGuid():N}";
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var live = LockHolder.ForThisProcess("lease-body-run") with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) };
+        var other = LockHolder.ForThisProcess("lease-etag-run") with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) };
+        await ObjectStore.Open($"s3://{S3rverFixture.Bucket}/{lake}/out").WriteAllAsync("_fxengine/lock.json", other.ToJson());
+        await File.WriteAllBytesAsync(s3.ObjectFile($"{lake}/out/_fxengine/lock.json"), live.ToJson());
+
+        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
+        var refused = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
+        Assert.Contains("is being written by run lease-body-run", refused.Message);
     }
 }

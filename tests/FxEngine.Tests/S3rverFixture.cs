@@ -16,6 +16,9 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>Where s3rver keeps an object's body on disk, apart from its ETag.</summary>
+    public string ObjectFile(string key) => System.IO.Path.Combine(_data.Path, Bucket, $"{key}._S3rver_object");
+
     public async Task InitializeAsync()
     {
         var folder = Path.Combine(RepositoryRoot(), "tests", "s3rver");
