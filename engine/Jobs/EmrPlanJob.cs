@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FxEngine.Plan;
 using FxEngine.Sinks;
 using FxEngine.Storage;
@@ -61,17 +62,8 @@ public static class EmrPlanJob
     ];
 
     /// <summary>The JSON that <c>aws emr add-steps --cluster-id j-… --steps file://…</c> takes.</summary>
-    private static string Steps(string name, string[] args) => JsonSerializer.Serialize(new[]
-    {
-        new Dictionary<string, object>
-        {
-            ["Type"] = "CUSTOM_JAR",
-            ["Name"] = name,
-            ["ActionOnFailure"] = "CONTINUE",
-            ["Jar"] = "command-runner.jar",
-            ["Args"] = args,
-        },
-    }, new JsonSerializerOptions { WriteIndented = true });
+    private static string Steps(string name, string[] args) =>
+        JsonSerializer.Serialize([new EmrStep("CUSTOM_JAR", name, "CONTINUE", "command-runner.jar", args)], EmrStepJson.Default.EmrStepArray);
 
     /// <summary>The same plan for DuckDB: run it in the duckdb CLI against local copies to check a plan before submitting.</summary>
     private static string DuckDbScript(NormalizationPlan plan) =>
@@ -104,3 +96,10 @@ public static class EmrPlanJob
 
         """;
 }
+
+/// <summary>One step of <c>aws emr add-steps --steps file://…</c>, in the field names it takes.</summary>
+internal sealed record EmrStep(string Type, string Name, string ActionOnFailure, string Jar, string[] Args);
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(EmrStep[]))]
+internal sealed partial class EmrStepJson : JsonSerializerContext;

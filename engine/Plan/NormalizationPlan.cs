@@ -34,15 +34,13 @@ internal sealed record NormalizationPlan
 
     public string AmountColumn => OutputSchema.AmountColumn(Target);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, NormalizationPlanJson.Default.NormalizationPlan);
 
     public static NormalizationPlan FromJson(string json) =>
-        JsonSerializer.Deserialize<NormalizationPlan>(json, Json) ?? throw new FxException("the plan file is empty");
+        JsonSerializer.Deserialize(json, NormalizationPlanJson.Default.NormalizationPlan) ?? throw new FxException("the plan file is empty");
 }
+
+/// <summary>The plan's JSON, generated at build time (no reflection: the CLI is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(NormalizationPlan))]
+internal sealed partial class NormalizationPlanJson : JsonSerializerContext;

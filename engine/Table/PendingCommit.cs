@@ -14,10 +14,10 @@ internal sealed record PendingCommit
 {
     public const string Key = "_fxengine/commit.json";
 
-    [JsonPropertyName("run_id")] public string RunId { get; init; } = "";
+    [JsonPropertyName("run_id")] public string RunId { get; set; } = "";
 
     /// <summary>The partition values being replaced; null: the whole table.</summary>
-    [JsonPropertyName("partitions")] public List<string>? Partitions { get; init; }
+    [JsonPropertyName("partitions")] public List<string>? Partitions { get; set; }
 
     public static async Task<PendingCommit?> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ internal sealed record PendingCommit
         await using var stream = await store.OpenReadAsync(Key, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await JsonSerializer.DeserializeAsync<PendingCommit>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync(stream, PendingCommitJson.Default.PendingCommit, cancellationToken).ConfigureAwait(false)
                 ?? new PendingCommit();
         }
         catch (JsonException)
@@ -35,5 +35,9 @@ internal sealed record PendingCommit
         }
     }
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PendingCommitJson.Default.PendingCommit);
 }
+
+/// <summary>The intent's JSON, generated at build time; settable properties, as in <see cref="TableState"/>.</summary>
+[JsonSerializable(typeof(PendingCommit))]
+internal sealed partial class PendingCommitJson : JsonSerializerContext;

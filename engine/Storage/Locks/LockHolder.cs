@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FxEngine.Storage.Locks;
 
@@ -18,14 +19,14 @@ internal sealed record LockHolder(string RunId, string Host, int Pid, DateTimeOf
     public string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"run {RunId} (pid {Pid} on {Host}, since {AcquiredAt:yyyy-MM-dd HH:mm:ss}Z)");
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(new Wire(RunId, Host, Pid, AcquiredAt, ExpiresAt));
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(new Wire(RunId, Host, Pid, AcquiredAt, ExpiresAt), LockHolderJson.Default.Wire);
 
     /// <summary>The holder a lock object names, or null when it is not one (torn, or not ours).</summary>
     public static LockHolder? FromJson(ReadOnlySpan<byte> json)
     {
         try
         {
-            var wire = JsonSerializer.Deserialize<Wire>(json);
+            var wire = JsonSerializer.Deserialize(json, LockHolderJson.Default.Wire);
             return wire is { RunId.Length: > 0 } ? new LockHolder(wire.RunId, wire.Host ?? "?", wire.Pid, wire.AcquiredAt, wire.ExpiresAt) : null;
         }
         catch (JsonException)
@@ -34,10 +35,13 @@ internal sealed record LockHolder(string RunId, string Host, int Pid, DateTimeOf
         }
     }
 
-    private sealed record Wire(
-        [property: System.Text.Json.Serialization.JsonPropertyName("run_id")] string RunId,
-        [property: System.Text.Json.Serialization.JsonPropertyName("host")] string? Host,
-        [property: System.Text.Json.Serialization.JsonPropertyName("pid")] int Pid,
-        [property: System.Text.Json.Serialization.JsonPropertyName("acquired_at")] DateTimeOffset AcquiredAt,
-        [property: System.Text.Json.Serialization.JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt);
+    internal sealed record Wire(
+        [property: JsonPropertyName("run_id")] string RunId,
+        [property: JsonPropertyName("host")] string? Host,
+        [property: JsonPropertyName("pid")] int Pid,
+        [property: JsonPropertyName("acquired_at")] DateTimeOffset AcquiredAt,
+        [property: JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt);
 }
+
+[JsonSerializable(typeof(LockHolder.Wire))]
+internal sealed partial class LockHolderJson : JsonSerializerContext;
