@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace FxEngine.Tests;
 
-/// <summary>Runs the real fxengine CLI (or another program) in its own process, as a user would.</summary>
+/// <summary>
+/// Runs the real fxengine CLI (or another program) in its own process, as a user would. The
+/// classes that do are in the trait Category=Cli, which CI runs a second time on the natively
+/// compiled CLI (FXENGINE_TEST_CLI), the one ./fxengine ships.
+/// </summary>
 internal static class Cli
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
@@ -12,12 +16,16 @@ internal static class Cli
 
     private static string CliDll => Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll");
 
+    /// <summary>The CLI's command line: FXENGINE_TEST_CLI names a native (ahead-of-time compiled) CLI to test instead of the built one.</summary>
+    public static string[] CliCommand { get; } =
+        Environment.GetEnvironmentVariable("FXENGINE_TEST_CLI") is { Length: > 0 } native ? [native] : ["dotnet", CliDll];
+
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
-        ExecAsync("dotnet", [CliDll, .. args], workingDirectory);
+        ExecAsync(CliCommand[0], [.. CliCommand[1..], .. args], workingDirectory);
 
     /// <summary>Runs the CLI with environment variables set (a null value removes the variable).</summary>
     public static Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        ExecAsync("dotnet", [CliDll, .. args], workingDirectory, environment);
+        ExecAsync(CliCommand[0], [.. CliCommand[1..], .. args], workingDirectory, environment);
 
     /// <summary>Runs a program to its end (killed after <paramref name="minutes"/>) with stdout and stderr captured.</summary>
     public static async Task<Result> ExecAsync(string program, IEnumerable<string> args, string workingDirectory,
@@ -45,7 +53,7 @@ internal static class Cli
     /// inherits it ignored, and .NET, like any Unix program, leaves an ignored SIGINT ignored.
     /// </summary>
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        Launch("env", ["--default-signal=INT", "dotnet", CliDll, .. args], workingDirectory, environment);
+        Launch("env", ["--default-signal=INT", .. CliCommand, .. args], workingDirectory, environment);
 
     /// <summary>Sends a POSIX signal (SIGTERM 15, SIGINT 2, SIGKILL 9) to a process.</summary>
     public static void Signal(Process process, int signal)

@@ -5,14 +5,16 @@ using static FxEngine.Tests.TestData;
 namespace FxEngine.Tests;
 
 /// <summary>`fxengine broker`, `produce` and `sink` as three separate processes, as on a laptop.</summary>
+[Trait("Category", "Cli")]
 public class CliBrokerScenarioTests
 {
     [Fact]
     public async Task BrokerProduceSink_SeparateProcesses_LandSnapshotsInLake()
     {
         using var dir = new TempDir();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FxEngine.Cli.dll"));
+        var start = new ProcessStartInfo(Cli.CliCommand[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
+        foreach (var arg in Cli.CliCommand[1..])
+            start.ArgumentList.Add(arg);
         start.ArgumentList.Add("broker");
         using var broker = Process.Start(start)!;
         try

@@ -3,6 +3,7 @@ using static FxEngine.Tests.TestData;
 namespace FxEngine.Tests;
 
 /// <summary>Bad input through the real CLI: one clear line on stderr, no stack trace, exit code 1.</summary>
+[Trait("Category", "Cli")]
 public class CliErrorScenarioTests
 {
     private static Task<string> FailsWith(TempDir dir, params string[] args) =>

@@ -1,6 +1,7 @@
 namespace FxEngine.Tests;
 
 /// <summary>What --help tells a user: the command's name and defaults that hold on every machine.</summary>
+[Trait("Category", "Cli")]
 public class CliHelpTests
 {
     private static async Task<string> HelpAsync(params string[] command)

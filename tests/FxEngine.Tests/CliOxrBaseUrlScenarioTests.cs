@@ -3,6 +3,7 @@ using static FxEngine.Tests.TestData;
 namespace FxEngine.Tests;
 
 /// <summary>`fxengine run` against a local Open Exchange Rates stub named by OXR_BASE_URL: the rates come from it, the app_id goes only to it.</summary>
+[Trait("Category", "Cli")]
 public class CliOxrBaseUrlScenarioTests
 {
     private const string AppId = "stub-app-id-5f1c";

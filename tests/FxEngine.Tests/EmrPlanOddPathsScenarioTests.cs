@@ -10,6 +10,7 @@ namespace FxEngine.Tests;
 /// `fxengine emr plan` over locations holding a quote, a backslash, spaces and non-ASCII
 /// characters: Spark's script names them with Spark's escapes, and DuckDB's script runs.
 /// </summary>
+[Trait("Category", "Cli")]
 public class EmrPlanOddPathsScenarioTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using static FxEngine.Tests.TestData;
 namespace FxEngine.Tests;
 
 /// <summary>`fxengine emr plan`: every file written, valid JSON with the right paths, and SQL DuckDB runs to the engine's result.</summary>
+[Trait("Category", "Cli")]
 public class EmrPlanScenarioTests
 {
     [Fact]

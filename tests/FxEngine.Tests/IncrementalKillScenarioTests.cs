@@ -9,6 +9,7 @@ namespace FxEngine.Tests;
 /// points up to and into its commit: the next run leaves the table equal to a full recompute,
 /// with no duplicates and nothing of the killed run left behind.
 /// </summary>
+[Trait("Category", "Cli")]
 public class IncrementalKillScenarioTests
 {
     [Theory]

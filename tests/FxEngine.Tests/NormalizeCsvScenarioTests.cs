@@ -8,6 +8,7 @@ namespace FxEngine.Tests;
 /// amount columns typed DATE and DECIMAL(38,9) as Parquet input would have them, the others
 /// text; rejects keep the CSV's text as read.
 /// </summary>
+[Trait("Category", "Cli")]
 public class NormalizeCsvScenarioTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace FxEngine.Tests;
 /// after a kill (before, during or after its commit) the next, incremental run leaves no
 /// leftovers and a complete table.
 /// </summary>
+[Trait("Category", "Cli")]
 public class NormalizeInterruptScenarioTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using static FxEngine.Tests.TestData;
 namespace FxEngine.Tests;
 
 /// <summary>`fxengine run` with no settings but a small sample: the whole flow, its progress and summary, then a second run that reuses the lake.</summary>
+[Trait("Category", "Cli")]
 public class RunCommandScenarioTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace FxEngine.Tests;
 /// the lake lacks and the provisional copy of a closed day, keeps the final ones, and with
 /// --latest also fetches up to today. Runs on the real clock, as the CLI does.
 /// </summary>
+[Trait("Category", "Cli")]
 public class RunDailyScenarioTests
 {
     [Fact]

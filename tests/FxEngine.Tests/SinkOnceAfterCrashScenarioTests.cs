@@ -10,6 +10,7 @@ namespace FxEngine.Tests;
 /// until its session times out (20 s here, longer than the old 15 s give-up), so --once must
 /// wait for them and then drain everything, never report "nothing to drain" over a full topic.
 /// </summary>
+[Trait("Category", "Cli")]
 public class SinkOnceAfterCrashScenarioTests
 {
     [Fact]

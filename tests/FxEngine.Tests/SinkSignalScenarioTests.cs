@@ -9,6 +9,7 @@ namespace FxEngine.Tests;
 /// SIGTERM to a running sink: it stops between messages, leaves the consumer group (its
 /// partitions are revoked), reports what it landed and exits 130.
 /// </summary>
+[Trait("Category", "Cli")]
 public class SinkSignalScenarioTests
 {
     [Fact]

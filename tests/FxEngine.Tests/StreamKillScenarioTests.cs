@@ -9,6 +9,7 @@ namespace FxEngine.Tests;
 /// and the table equals a full batch run. A kill can land while a flush stages its files, between
 /// its state write and its moves, or between flushes: the next start must finish or drop each.
 /// </summary>
+[Trait("Category", "Cli")]
 public class StreamKillScenarioTests
 {
     [Fact]
@@ -60,6 +61,7 @@ public class StreamKillScenarioTests
 }
 
 /// <summary>SIGTERM: the stream commits what it has converted, then exits 130; a restart reads nothing twice.</summary>
+[Trait("Category", "Cli")]
 public class StreamSignalScenarioTests
 {
     [Fact]
