@@ -41,12 +41,14 @@ internal sealed partial class S3ObjectStore
                 // Two writes that met on such a server can leave one's body under the other's
                 // ETag for good (s3rver stores the two apart), and the SDK refuses every read of it.
                 // The body is what every reader is served, and without conditional writes nothing
-                // is conditioned on the ETag: read the lease without the SDK's check.
+                // is conditioned on the ETag: read the lease without the SDK's check, and take it
+                // only when it names a holder (a body still being rewritten is no lease to take over).
                 if (await HonoursConditionalWritesAsync(cancellationToken).ConfigureAwait(false))
                     throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
+                (LockHolder? Holder, string ETag) body;
                 try
                 {
-                    return await GetLockAsync(checkedAgainstETag: false, cancellationToken).ConfigureAwait(false);
+                    body = await GetLockAsync(checkedAgainstETag: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (AmazonS3Exception gone) when (gone.StatusCode == HttpStatusCode.NotFound)
                 {
@@ -56,6 +58,9 @@ internal sealed partial class S3ObjectStore
                 {
                     throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {again.Message} (before that: {ex.Message})", again);
                 }
+                if (body.Holder is null)
+                    throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message} (and its body names no holder; if no run writes here, delete the lease)", ex);
+                return body;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

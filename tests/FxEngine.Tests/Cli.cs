@@ -18,7 +18,11 @@ internal static class Cli
 
     /// <summary>The CLI's command line: FXENGINE_TEST_CLI names a native (ahead-of-time compiled) CLI to test instead of the built one.</summary>
     public static string[] CliCommand { get; } =
-        Environment.GetEnvironmentVariable("FXENGINE_TEST_CLI") is { Length: > 0 } native ? [native] : ["dotnet", CliDll];
+        Environment.GetEnvironmentVariable("FXENGINE_TEST_CLI") is { Length: > 0 } native ? [Path.GetFullPath(native)] : ["dotnet", CliDll];
+
+    /// <summary>Whether clang is on the PATH, so that ./fxengine compiles the CLI natively.</summary>
+    public static bool ClangFound { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "")
+        .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Any(folder => File.Exists(Path.Combine(folder, "clang")));
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
         ExecAsync(CliCommand[0], [.. CliCommand[1..], .. args], workingDirectory);

@@ -52,7 +52,7 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
     }
 
     [Fact]
-    public async Task Normalize_LeaseBodyAndETagDisagreeForGood_RefusedNamingTheBodysHolder()
+    public async Task Normalize_LeaseBodyAndETagDisagreeForGood_ReadByItsBody()
     {
         // Two lease writes that meet on s3rver can leave one's body under the other's ETag, and
         // then every checked read of it fails. The lease is what its body says.
@@ -68,5 +68,11 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
         var refused = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
         Assert.Contains("is being written by run lease-body-run", refused.Message);
+
+        // A body that names no holder (torn) is never taken for a free lease: the run stops.
+        await File.WriteAllBytesAsync(s3.ObjectFile($"{lake}/out/_fxengine/lock.json"), live.ToJson()[..20]);
+        var failed = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
+        Assert.Contains("reading the run lock failed", failed.Message);
+        Assert.Contains("names no holder", failed.Message);
     }
 }

@@ -1,14 +1,20 @@
 namespace FxEngine.Tests;
 
-/// <summary>The ./fxengine launcher: it builds the CLI once, says so on stderr, then runs the built CLI directly.</summary>
+/// <summary>
+/// The ./fxengine launcher: it builds the CLI once, says so on stderr, then runs the built CLI
+/// directly; natively compiled when clang is there (FXENGINE_NATIVE=1, the default), on the JIT
+/// with FXENGINE_NATIVE=0.
+/// </summary>
 public class LauncherScenarioTests
 {
-    [Fact]
-    public async Task Launcher_SecondCallNothingChanged_RunsBuiltCliWithoutBuilding()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public async Task Launcher_SecondCallNothingChanged_RunsBuiltCliWithoutBuilding(string native)
     {
         using var dir = new TempDir();
         var launcher = Path.Combine(Cli.RepoRoot, "fxengine");
-        var environment = new Dictionary<string, string?> { ["FXENGINE_BUILD_DIR"] = dir.Sub("build") };
+        var environment = new Dictionary<string, string?> { ["FXENGINE_BUILD_DIR"] = dir.Sub("build"), ["FXENGINE_NATIVE"] = native };
 
         var first = await Cli.ExecAsync("bash", [launcher, "--help"], dir.Path, environment, minutes: 10);
         Assert.True(first.ExitCode == 0, first.Stderr);
@@ -20,5 +26,6 @@ public class LauncherScenarioTests
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Equal("", second.Stderr);
         Assert.Equal(first.Stdout, second.Stdout);
+        Assert.True(File.Exists(dir.Sub(native == "0" ? "build/jit/FxEngine.Cli.dll" : Cli.ClangFound ? "build/native/FxEngine.Cli" : "build/jit/FxEngine.Cli.dll")));
     }
 }
