@@ -41,31 +41,44 @@ internal sealed partial class S3ObjectStore
                 // Two writes that met on such a server can leave one's body under the other's
                 // ETag for good (s3rver stores the two apart), and the SDK refuses every read of it.
                 // The body is what every reader is served, and without conditional writes nothing
-                // is conditioned on the ETag: read the lease without the SDK's check, and take it
-                // only when it names a holder (a body still being rewritten is no lease to take over).
+                // is conditioned on the ETag: read the lease without the SDK's check.
                 if (await HonoursConditionalWritesAsync(cancellationToken).ConfigureAwait(false))
                     throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
-                (LockHolder? Holder, string ETag) body;
-                try
-                {
-                    body = await GetLockAsync(checkedAgainstETag: false, cancellationToken).ConfigureAwait(false);
-                }
-                catch (AmazonS3Exception gone) when (gone.StatusCode == HttpStatusCode.NotFound)
-                {
-                    return null;
-                }
-                catch (Exception again) when (again is not OperationCanceledException)
-                {
-                    throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {again.Message} (before that: {ex.Message})", again);
-                }
-                if (body.Holder is null)
-                    throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message} (and its body names no holder; if no run writes here, delete the lease)", ex);
-                return body;
+                return await ReadUncheckedLockAsync(ex, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// The lease as its body says, for a server without conditional writes whose lease fails
+    /// every checked read. A body naming no holder is read again a few times: one a contender is
+    /// still writing names its holder once written; one that stays torn (two writes interleaved)
+    /// holds no one, and reads as an unreadable lease, which a run may take over.
+    /// </summary>
+    private async Task<(LockHolder? Holder, string ETag)?> ReadUncheckedLockAsync(Exception checkedFailure, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            (LockHolder? Holder, string ETag) body;
+            try
+            {
+                body = await GetLockAsync(checkedAgainstETag: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception gone) when (gone.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message} (before that: {checkedFailure.Message})", ex);
+            }
+            if (body.Holder is not null || attempt == TornReadAttempts)
+                return body;
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
         }
     }
 

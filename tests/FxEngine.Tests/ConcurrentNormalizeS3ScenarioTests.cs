@@ -69,10 +69,9 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         var refused = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
         Assert.Contains("is being written by run lease-body-run", refused.Message);
 
-        // A body that names no holder (torn) is never taken for a free lease: the run stops.
+        // A body that stays torn (two writes interleaved) names no one: the lease is free to take.
         await File.WriteAllBytesAsync(s3.ObjectFile($"{lake}/out/_fxengine/lock.json"), live.ToJson()[..20]);
-        var failed = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
-        Assert.Contains("reading the run lock failed", failed.Message);
-        Assert.Contains("names no holder", failed.Message);
+        var result = await NormalizeJob.RunAsync(options);
+        Assert.Equal(1_000, result.Stats.RowsIn);
     }
 }

@@ -66,7 +66,8 @@ internal sealed class RunLock : IAsyncDisposable
             }
             if (held.Count == ordered.Count)
                 return new RunLock(held);
-            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+            // Runs that met at the same moment try again apart, not in step.
+            await Task.Delay(unknown > 0 ? Poll * (0.5 + Random.Shared.NextDouble()) : Poll, cancellationToken).ConfigureAwait(false);
         }
     }
 
