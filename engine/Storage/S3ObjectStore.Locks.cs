@@ -24,10 +24,6 @@ internal sealed partial class S3ObjectStore
             {
                 return await GetLockAsync(checkedAgainstETag: true, cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
             catch (Exception ex) when (ex is not (AmazonServiceException or OperationCanceledException) && attempt < TornReadAttempts)
             {
                 // A server without atomic writes (s3rver) serves a lease a contender is rewriting
@@ -63,20 +59,16 @@ internal sealed partial class S3ObjectStore
     {
         for (var attempt = 1; ; attempt++)
         {
-            (LockHolder? Holder, string ETag) body;
+            (LockHolder? Holder, string ETag)? body;
             try
             {
                 body = await GetLockAsync(checkedAgainstETag: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonS3Exception gone) when (gone.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message} (before that: {checkedFailure.Message})", ex);
             }
-            if (body.Holder is not null || attempt == TornReadAttempts)
+            if (body is not { Holder: null } || attempt == TornReadAttempts)
                 return body;
             await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
         }
@@ -88,14 +80,22 @@ internal sealed partial class S3ObjectStore
     /// <summary>A lease is a few hundred bytes; a read of this many serves all of it.</summary>
     private const long MaxLeaseBytes = 1 << 20;
 
-    private async Task<(LockHolder? Holder, string ETag)> GetLockAsync(bool checkedAgainstETag, CancellationToken cancellationToken)
+    /// <summary>One read of the lease, or null when there is none.</summary>
+    private async Task<(LockHolder? Holder, string ETag)?> GetLockAsync(bool checkedAgainstETag, CancellationToken cancellationToken)
     {
         // The SDK checks a whole-object read against its ETag (an MD5); a range read it does not.
         var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + LockKey, ByteRange = checkedAgainstETag ? null : new ByteRange(0, MaxLeaseBytes - 1) };
-        using var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        using var body = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
-        return (LockHolder.FromJson(body.ToArray()), response.ETag);
+        try
+        {
+            using var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            using var body = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+            return (LockHolder.FromJson(body.ToArray()), response.ETag);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>
