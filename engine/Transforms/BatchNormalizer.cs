@@ -246,13 +246,14 @@ internal sealed class BatchNormalizer
                 if ((groupOf[i - start] = entries[i] is null ? -1 : days[i] - firstDay) >= 0)
                     sizes[groupOf[i - start]]++;
 
-            var split = batch.Columns.Select(c => c.Split(start, groupOf, sizes)).ToArray();
+            // A CSV batch's date and amount columns are not split: typed ones replace them.
+            var split = batch.Columns.Select(c => batch.Untyped && IsTyped(c.Field) ? null : c.Split(start, groupOf, sizes)).ToArray();
             var added = Added(start, groupOf, sizes, firstDay, currencies, converted, entries);
             // A CSV batch's amounts as the conversion read them, for its typed amount column.
             var typedAmounts = batch.Untyped ? ColumnBuffer<decimal?>.Split(amounts, start, groupOf, sizes) : null;
             for (var d = 0; d < sizes.Length; d++)
                 if (sizes[d] > 0)
-                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, split.Select(s => s[d]!).ToArray(), added[d]!, typedAmounts?[d], firstDay + d)));
+                    partitions.Add((DateOnly.FromDayNumber(firstDay + d), Output(batch, split.Select(s => s?[d]).ToArray(), added[d]!, typedAmounts?[d], firstDay + d)));
         }
         return partitions;
     }
@@ -292,11 +293,11 @@ internal sealed class BatchNormalizer
     }
 
     /// <summary>A day's converted rows: the input's columns (split into days; a CSV batch's date and amount typed), then the added columns.</summary>
-    private ColumnBatch Output(ColumnBatch batch, Column[] split, AddedValues added, decimal?[]? typedAmounts, int day)
+    private ColumnBatch Output(ColumnBatch batch, Column?[] split, AddedValues added, decimal?[]? typedAmounts, int day)
     {
         var columns = new Column[split.Length + 5];
         for (var c = 0; c < split.Length; c++)
-            columns[c] = typedAmounts is null ? split[c] : Typed(split[c], typedAmounts, day);
+            columns[c] = split[c] ?? Typed(batch.Columns[c].Field, typedAmounts!, day);
         columns[^5] = new CodeColumn(_currencyField, CodeTable.Currencies, added.Codes);
         columns[^4] = new RequiredColumn<decimal>(_amountField, added.Amounts);
         columns[^3] = new RequiredColumn<decimal>(_rateField, added.Rates);
@@ -334,19 +335,19 @@ internal sealed class BatchNormalizer
         return groups;
     }
 
+    /// <summary>The date and amount columns: an untyped (CSV) batch's are replaced by typed ones.</summary>
+    private bool IsTyped(DataField field) => field.Name == _columns.Date || field.Name == _columns.Amount;
+
     /// <summary>
-    /// A day's column of an untyped (CSV) batch: the date column as DATE and the amount column as
-    /// DECIMAL(38, 9), the values the conversion used (<paramref name="amounts"/>: the day's); other
-    /// columns stay text.
+    /// A day's typed column of an untyped (CSV) batch: the date column as DATE and the amount
+    /// column as DECIMAL(38, 9), the values the conversion used (<paramref name="amounts"/>: the day's).
     /// </summary>
-    private Column Typed(Column column, decimal?[] amounts, int day)
+    private Column Typed(DataField field, decimal?[] amounts, int day)
     {
-        if (column.Field.Name == _columns.Date)
-        {
-            var dates = new DateOnly?[column.Length];
-            Array.Fill(dates, DateOnly.FromDayNumber(day));
-            return new OptionalColumn<DateOnly>(_textDateField, dates);
-        }
-        return column.Field.Name == _columns.Amount ? new OptionalColumn<decimal>(_textAmountField, amounts) : column;
+        if (field.Name == _columns.Amount)
+            return new OptionalColumn<decimal>(_textAmountField, amounts);
+        var dates = new DateOnly?[amounts.Length];
+        Array.Fill(dates, DateOnly.FromDayNumber(day));
+        return new OptionalColumn<DateOnly>(_textDateField, dates);
     }
 }
