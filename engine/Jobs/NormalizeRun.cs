@@ -55,9 +55,10 @@ internal sealed class NormalizeRun : IAsyncDisposable
         var started = DateTimeOffset.UtcNow;
         var id = $"{started:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
         // Unless the run queues for the lock (then it takes the rates there when its turn comes),
-        // the rates load on another core while the lock is taken and the outputs swept: both are
-        // a cold process's first work, and much of it is compiling code.
-        var loading = options.Wait is null ? Task.Run(() => NormalizeJob.LoadRatesAsync(options, cancellationToken), cancellationToken) : null;
+        // the rates load on another core while the lock is taken and the outputs swept: both wait
+        // on the stores. A refused lock stops the load.
+        using var stopLoading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var loading = options.Wait is null ? Task.Run(() => NormalizeJob.LoadRatesAsync(options, stopLoading.Token), stopLoading.Token) : null;
         RunOutputs outputs;
         try
         {
@@ -65,7 +66,8 @@ internal sealed class NormalizeRun : IAsyncDisposable
         }
         catch
         {
-            // The lock's error is reported at once; the rates load finishes on its own, its failure observed.
+            // The lock's error is reported at once; the rates load stops, its failure observed.
+            await stopLoading.CancelAsync().ConfigureAwait(false);
             _ = loading?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
         }
