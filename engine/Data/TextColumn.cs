@@ -6,24 +6,20 @@ namespace FxEngine.Data;
 
 /// <summary>
 /// A UTF-8 column read from Parquet: each value is a slice of one character buffer (no string
-/// per value), with a null flag per row when the field is nullable.
+/// or array per value), with a null flag per row when the field is nullable.
 /// </summary>
 internal sealed class TextColumn : Column
 {
     private readonly ColumnBuffer<ReadOnlyMemory<char>> _values;
     private readonly ColumnBuffer<bool>? _nulls;
 
-    /// <summary>Whether the values are slices of one buffer (gathered or loaded), rather than an array each.</summary>
-    private readonly bool _packed;
-
-    /// <summary>The rented buffer the values are slices of, when the column owns one (loaded from a spill).</summary>
+    /// <summary>The rented buffer the values are slices of, when the column owns one (read from Parquet or loaded from a spill).</summary>
     private readonly ColumnBuffer<char>? _chars;
 
-    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls, bool packed = false, ColumnBuffer<char>? chars = null) : base(field)
+    private TextColumn(DataField field, ColumnBuffer<ReadOnlyMemory<char>> values, ColumnBuffer<bool>? nulls, ColumnBuffer<char>? chars = null) : base(field)
     {
         _values = values;
         _nulls = nulls;
-        _packed = packed;
         _chars = chars;
     }
 
@@ -32,22 +28,49 @@ internal sealed class TextColumn : Column
     {
         var nulls = new bool[rows];
         Array.Fill(nulls, true);
-        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(new ReadOnlyMemory<char>[rows]), new ColumnBuffer<bool>(nulls), packed: true);
+        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(new ReadOnlyMemory<char>[rows]), new ColumnBuffer<bool>(nulls));
     }
 
-    /// <summary>A copy under another field (the merged schema's, nullable where this file's was required).</summary>
+    /// <summary>A copy under another field (the merged schema's, nullable where this file's was required), characters included: this column's buffers may go back to the pool.</summary>
     public TextColumn CopyAs(DataField field)
     {
+        var source = Values;
+        var chars = 0;
+        foreach (var value in source)
+            chars += value.Length;
+        var buffer = new char[chars];
+        var values = new ReadOnlyMemory<char>[source.Length];
+        Pack(source, buffer, values);
         var nulls = _nulls is not null ? _nulls.Span.ToArray() : field.IsNullable ? new bool[Length] : null;
-        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(_values.Span.ToArray()), nulls is null ? null : new ColumnBuffer<bool>(nulls));
+        return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls is null ? null : new ColumnBuffer<bool>(nulls));
     }
 
-    /// <summary>Reads a row group's column into buffers rented from the shared pool.</summary>
+    /// <summary>Copies each value's characters into <paramref name="buffer"/>, one after another, and points <paramref name="into"/> at the copies.</summary>
+    private static void Pack(ReadOnlySpan<ReadOnlyMemory<char>> values, Memory<char> buffer, Span<ReadOnlyMemory<char>> into)
+    {
+        var at = 0;
+        var target = buffer.Span;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = values[i];
+            value.Span.CopyTo(target[at..]);
+            into[i] = buffer.Slice(at, value.Length);
+            at += value.Length;
+        }
+    }
+
+    /// <summary>
+    /// Reads a row group's column into buffers rented from the shared pool. Parquet.Net 6.1
+    /// decodes each value into a <c>char[]</c> of its own; they are packed into one rented buffer
+    /// at once, so that a quarter-million small arrays die young instead of living (and being
+    /// promoted, then traced) for as long as the row group is normalized.
+    /// </summary>
     public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
     {
         var values = ColumnBuffer<ReadOnlyMemory<char>>.Rent(rows);
         var nulls = field.IsNullable ? ColumnBuffer<bool>.Rent(rows) : null;
         var levels = nulls is null ? null : ArrayPool<int>.Shared.Rent(rows);
+        ColumnBuffer<char>? chars = null;
         try
         {
             if (levels is null)
@@ -60,12 +83,18 @@ internal sealed class TextColumn : Column
                 await reader.ReadRawAsync<ReadOnlyMemory<char>>(field, values.Writable, levels.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
                 Spread(values.Writable.Span, nulls!.Writable.Span, levels.AsSpan(0, rows), field.MaxDefinitionLevel);
             }
-            return new TextColumn(field, values, nulls);
+            var total = 0;
+            foreach (var value in values.Span)
+                total += value.Length;
+            chars = ColumnBuffer<char>.Rent(total);
+            Pack(values.Span, chars.Writable, values.Writable.Span);
+            return new TextColumn(field, values, nulls, chars);
         }
         catch
         {
             values.Return();
             nulls?.Return();
+            chars?.Return();
             throw;
         }
         finally
@@ -117,7 +146,7 @@ internal sealed class TextColumn : Column
             at += value.Length;
         }
         var nulls = _nulls is null ? null : new ColumnBuffer<bool>(_nulls.Gather(rows));
-        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls, packed: true);
+        return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls);
     }
 
     /// <summary>Each group's characters are copied into one buffer of its own, as <see cref="Gather"/> does, each value appended in row order.</summary>
@@ -152,14 +181,11 @@ internal sealed class TextColumn : Column
         var split = new Column?[sizes.Length];
         for (var g = 0; g < sizes.Length; g++)
             if (values[g] is { } groupValues)
-                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(groupValues), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]!), packed: true);
+                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(groupValues), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]!));
         return split;
     }
 
-    /// <summary>
-    /// The slices and their characters, and the null flags; a column read from Parquet pays an
-    /// array per value (Parquet.Net 6.1 decodes each value into a char[] of its own).
-    /// </summary>
+    /// <summary>The slices and their characters, and the null flags.</summary>
     internal override long Bytes
     {
         get
@@ -167,8 +193,7 @@ internal sealed class TextColumn : Column
             long chars = 0;
             foreach (var value in Values)
                 chars += value.Length;
-            var perValue = _packed ? 0 : 24;
-            return Length * (16L + perValue + (_nulls is null ? 0 : 1)) + 2 * chars;
+            return Length * (16L + (_nulls is null ? 0 : 1)) + 2 * chars;
         }
     }
 
@@ -218,7 +243,7 @@ internal sealed class TextColumn : Column
         }
         lengths.Return();
         var nulls = reader.ReadInt() == 0 ? null : reader.Rent<bool>(rows);
-        return new TextColumn(Field, values, nulls, packed: true, chars);
+        return new TextColumn(Field, values, nulls, chars);
     }
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>

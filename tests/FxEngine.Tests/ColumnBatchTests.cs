@@ -70,6 +70,24 @@ public class ColumnBatchTests
     }
 
     [Fact]
+    public async Task Conform_RequiredTextMadeNullable_KeepsItsTextAfterTheReadBuffersAreReused()
+    {
+        using var dir = new TempDir();
+        var read = await ReadAsync(await WriteSampleAsync(dir));
+        var schema = read.Fields.Select(f => f.Name == "id" ? new DataField("id", f.ClrType, isNullable: true) : f).ToList();
+
+        using var conformed = InputSchema.Conform(read, schema);
+        // The read column's characters went back to the pool: whoever rents them next overwrites them.
+        for (var i = 0; i < 8; i++)
+            ArrayPool<char>.Shared.Rent(10).AsSpan().Fill('#');
+
+        var id = Assert.IsType<TextColumn>(conformed.Columns[0]);
+        Assert.True(id.Field.IsNullable);
+        Assert.Equal(["a", "bb", "ccc", "dddd"], id.Values.ToArray().Select(v => v.ToString()));
+        Assert.Equal([false, false, false, false], id.Nulls.ToArray());
+    }
+
+    [Fact]
     public async Task Dispose_Twice_ReturnsEachBufferExactlyOnce()
     {
         using var dir = new TempDir();
