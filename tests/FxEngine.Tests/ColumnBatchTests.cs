@@ -88,6 +88,22 @@ public class ColumnBatchTests
     }
 
     [Fact]
+    public async Task ReadAsync_TextWithoutOneCharacter_ReadsEmptyAndNullValues()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("empty.parquet");
+        await WriteParquetAsync(path, [new StringColumn(new DataField<string>("id", nullable: false), ["", ""]), Strings("note", null, "")]);
+
+        var batch = await ReadAsync(path);
+        var id = (TextColumn)batch.Columns[0];
+        var note = (TextColumn)batch.Columns[1];
+        Assert.Equal(["", ""], id.Values.ToArray().Select(v => v.ToString()));
+        Assert.Equal([true, false], note.Nulls.ToArray());
+        batch.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => id.Values.Length);
+    }
+
+    [Fact]
     public async Task Dispose_Twice_ReturnsEachBufferExactlyOnce()
     {
         using var dir = new TempDir();
