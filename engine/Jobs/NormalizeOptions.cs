@@ -49,7 +49,7 @@ public sealed record NormalizeOptions
     /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
     /// instead of memory, so the rows held stay within it whatever the input size. The process needs more
     /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
-    /// 0.55 GiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
+    /// 540-570 MiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
     /// </summary>
     public long MemoryBudget { get; init; } = 512L << 20;
 
