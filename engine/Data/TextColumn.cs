@@ -34,15 +34,19 @@ internal sealed class TextColumn : Column
     /// <summary>A copy under another field (the merged schema's, nullable where this file's was required), characters included: this column's buffers may go back to the pool.</summary>
     public TextColumn CopyAs(DataField field)
     {
-        var source = Values;
-        var chars = 0;
-        foreach (var value in source)
-            chars += value.Length;
-        var buffer = new char[chars];
-        var values = new ReadOnlyMemory<char>[source.Length];
-        Pack(source, buffer, values);
+        var values = new ReadOnlyMemory<char>[Length];
+        Pack(Values, new char[CharCount(Values)], values);
         var nulls = _nulls is not null ? _nulls.Span.ToArray() : field.IsNullable ? new bool[Length] : null;
         return new TextColumn(field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls is null ? null : new ColumnBuffer<bool>(nulls));
+    }
+
+    /// <summary>The values' characters in all (checked: a column's characters fit one array).</summary>
+    private static int CharCount(ReadOnlySpan<ReadOnlyMemory<char>> values)
+    {
+        var chars = 0;
+        foreach (var value in values)
+            chars = checked(chars + value.Length);
+        return chars;
     }
 
     /// <summary>Copies each value's characters into <paramref name="buffer"/>, one after another, and points <paramref name="into"/> at the copies.</summary>
@@ -83,10 +87,7 @@ internal sealed class TextColumn : Column
                 await reader.ReadRawAsync<ReadOnlyMemory<char>>(field, values.Writable, levels.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
                 Spread(values.Writable.Span, nulls!.Writable.Span, levels.AsSpan(0, rows), field.MaxDefinitionLevel);
             }
-            var total = 0;
-            foreach (var value in values.Span)
-                total += value.Length;
-            chars = ColumnBuffer<char>.Rent(total);
+            chars = ColumnBuffer<char>.Rent(CharCount(values.Span));
             Pack(values.Span, chars.Writable, values.Writable.Span);
             return new TextColumn(field, values, nulls, chars);
         }
@@ -190,10 +191,7 @@ internal sealed class TextColumn : Column
     {
         get
         {
-            long chars = 0;
-            foreach (var value in Values)
-                chars += value.Length;
-            return Length * (16L + (_nulls is null ? 0 : 1)) + 2 * chars;
+            return Length * (16L + (_nulls is null ? 0 : 1)) + 2L * CharCount(Values);
         }
     }
 
