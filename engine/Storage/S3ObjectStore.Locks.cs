@@ -39,14 +39,21 @@ internal sealed partial class S3ObjectStore
                 // The body is what every reader is served, and without conditional writes nothing
                 // is conditioned on the ETag: read the lease without the SDK's check.
                 if (await HonoursConditionalWritesAsync(cancellationToken).ConfigureAwait(false))
-                    throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
+                    throw LockReadFailed(ex);
                 return await ReadUncheckedLockAsync(ex, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}", ex);
+                throw LockReadFailed(ex);
             }
         }
+    }
+
+    /// <summary>The error for a lease that cannot be read; <paramref name="before"/>: the checked read's failure, when the unchecked one failed too.</summary>
+    private FxException LockReadFailed(Exception ex, Exception? before = null)
+    {
+        var earlier = before is null ? "" : $" (before that: {before.Message})";
+        return new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message}{earlier}", ex);
     }
 
     /// <summary>
@@ -66,7 +73,7 @@ internal sealed partial class S3ObjectStore
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                throw new FxException($"{Describe(LockKey)}: reading the run lock failed: {ex.Message} (before that: {checkedFailure.Message})", ex);
+                throw LockReadFailed(ex, checkedFailure);
             }
             if (body is not { Holder: null } || attempt == TornReadAttempts)
                 return body;
