@@ -1,4 +1,5 @@
 using FxEngine.Storage;
+using static FxEngine.Tests.TestData;
 
 namespace FxEngine.Tests;
 
@@ -24,19 +25,10 @@ public class CliS3ScenarioTests(S3rverFixture s3)
         Assert.Matches(@"rows in\s+5,000", first.Stdout);
         var output = ObjectStore.Open($"{lake}/processed_data");
         Assert.True(await output.ExistsAsync("_SUCCESS"));
-        Assert.Equal(3, await CountPartsAsync(output));
+        Assert.Equal(3, (await KeysAsync(output)).Count(k => k.EndsWith(".parquet", StringComparison.Ordinal)));
 
         var second = await Cli.RunAsync(dir.Path, args);
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Contains("nothing was recomputed", second.Stdout + second.Stderr);
-    }
-
-    private static async Task<int> CountPartsAsync(IObjectStore store)
-    {
-        var parts = 0;
-        await foreach (var info in store.ListAsync(""))
-            if (info.Key.EndsWith(".parquet", StringComparison.Ordinal))
-                parts++;
-        return parts;
     }
 }

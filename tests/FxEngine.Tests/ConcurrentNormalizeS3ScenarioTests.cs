@@ -39,9 +39,7 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         Assert.Matches("is being written by run ", Assert.Single(outcomes.OfType<FxException>()).Message);
         var committed = Assert.Single(outcomes.OfType<NormalizeResult>());
         var output = ObjectStore.Open($"{lake}/out");
-        var keys = new List<string>();
-        await foreach (var info in output.ListAsync(""))
-            keys.Add(info.Key);
+        var keys = await KeysAsync(output);
         Assert.Contains("_SUCCESS", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("_temporary/", StringComparison.Ordinal));
         var parts = keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)).ToList();

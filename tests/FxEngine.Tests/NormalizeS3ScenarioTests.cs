@@ -41,9 +41,7 @@ public class NormalizeS3ScenarioTests(S3rverFixture s3)
 
         // Download what landed and let DuckDB count it.
         var output = ObjectStore.Open($"{lake}/processed_data");
-        var keys = new List<string>();
-        await foreach (var info in output.ListAsync(""))
-            keys.Add(info.Key);
+        var keys = await KeysAsync(output);
         Assert.Contains("_SUCCESS", keys);
         Assert.Contains("_summary.json", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("_temporary/", StringComparison.Ordinal));

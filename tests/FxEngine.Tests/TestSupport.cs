@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
 using FxEngine.Data;
+using FxEngine.Storage;
 using Parquet;
 using Parquet.Schema;
 
@@ -25,6 +26,15 @@ public sealed class TempDir : IDisposable
 
 internal static class TestData
 {
+    /// <summary>Every key under <paramref name="prefix"/> of a store (a lake on s3rver, a local folder).</summary>
+    public static async Task<List<string>> KeysAsync(IObjectStore store, string prefix = "")
+    {
+        var keys = new List<string>();
+        await foreach (var info in store.ListAsync(prefix))
+            keys.Add(info.Key);
+        return keys;
+    }
+
     /// <summary>An OXR-shaped snapshot body with the given rates (USD base).</summary>
     public static string SnapshotJson(DateOnly date, params (string Code, string Rate)[] rates)
     {
