@@ -37,6 +37,9 @@ public static class NormalizeJob
     public static async Task<NormalizeResult> RunAsync(NormalizeOptions options, IProgress<NormalizeProgress>? progress = null,
         CancellationToken cancellationToken = default, Action<string>? log = null)
     {
+        // A killed run's spill file (it can be GiBs) goes first, whatever this run then does:
+        // one that finds nothing to recompute, or is refused the lock, would not reach a later sweep.
+        LocalSpool.SweepDead(SpillFile.Kind, options.SpillDirectory);
         await using var run = await NormalizeRun.StartAsync(options, log, cancellationToken).ConfigureAwait(false);
         var input = OpenInput(options.Input);
         var files = await InputDiscovery.ListFilesAsync(input.Store, input.Key, cancellationToken).ConfigureAwait(false);
@@ -59,7 +62,6 @@ public static class NormalizeJob
         var filter = new PartitionFilter(plan, options.Columns.Date);
         var totalRows = units.Any(u => u.Rows < 0) ? -1 : units.Sum(u => u.Rows);
         var (output, rejects) = (run.Outputs.Output, run.Outputs.Rejects);
-        LocalSpool.SweepDead(SpillFile.Kind, options.SpillDirectory);
         await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.RowBufferBytes, options.SpillDirectory);
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory);
         long rowsDone = 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using FxEngine.Jobs;
 using FxEngine.Sinks;
@@ -9,8 +10,8 @@ namespace FxEngine.Tests;
 
 /// <summary>
 /// A run that spilled rows and then fails or is cancelled leaves no spill file behind (the
-/// successful case is in <see cref="NormalizeSpillScenarioTests"/>; a killed run's file is swept
-/// by the next run, as every <see cref="FxEngine.Storage.LocalSpool"/> entry is).
+/// successful case is in <see cref="NormalizeSpillScenarioTests"/>), and a killed run's file is
+/// swept by the next run, even one with nothing to recompute.
 /// </summary>
 public class SpillCleanupScenarioTests
 {
@@ -42,6 +43,25 @@ public class SpillCleanupScenarioTests
 
         Assert.True(spilling.Seen);
         Assert.Empty(Directory.GetFiles(dir.Sub("spill")));
+    }
+
+    [Fact]
+    public async Task Normalize_KilledRunLeftASpillFile_NextRunSweepsItEvenWithNothingToRecompute()
+    {
+        using var dir = new TempDir();
+        await LakeAsync(dir);
+        await NormalizeJob.RunAsync(Options(dir));
+        // What a kill -9 leaves: a spill file named after its process, which no longer runs.
+        using var exited = Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        var host = Path.GetFileName(LocalSpool.NewPath(SpillFile.Kind)).Split('-')[3];
+        var dead = Path.Combine(dir.Sub("spill"), $"fxengine-{SpillFile.Kind}-{exited.Id}-{host}-{Guid.NewGuid():N}.tmp");
+        await File.WriteAllTextAsync(dead, "rows of a killed run");
+
+        var rerun = await NormalizeJob.RunAsync(Options(dir));
+
+        Assert.Equal("up_to_date", rerun.Changes.Mode);
+        Assert.False(File.Exists(dead), "the killed run's spill file must be swept");
     }
 
     /// <summary>One worker, so batches arrive in file order; a 1 MiB budget spills from the first batch on.</summary>
