@@ -30,8 +30,6 @@ internal sealed class CodeColumn : Column
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
         _codes.Split(first, groupOf, sizes).Select(codes => codes is null ? null : new CodeColumn(Field, _table, codes)).ToArray();
 
-    internal override long Bytes => 2L * Length;
-
     /// <summary>The codes alone: they are read back with this column's table, which every part shares.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
@@ -44,7 +42,7 @@ internal sealed class CodeColumn : Column
         }
     }
 
-    internal override Column Load(SpillReader reader, int rows) => new CodeColumn(Field, _table, reader.Rent<ushort>(rows));
+    internal override Column Load(SpilledParts parts) => new CodeColumn(Field, _table, parts.Read<ushort>());
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
         ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);

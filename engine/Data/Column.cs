@@ -36,14 +36,11 @@ internal abstract class Column
     /// <summary>Writes <paramref name="parts"/> (this column first, all of its kind) as one column chunk.</summary>
     internal abstract Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken);
 
-    /// <summary>Bytes its values take in memory (arrays, characters), weighed against a run's memory budget.</summary>
-    internal abstract long Bytes { get; }
-
     /// <summary>Appends <paramref name="parts"/> (this column first, all of its kind) to a spill as one column, as their in-memory bytes.</summary>
     internal abstract void Spill(IReadOnlyList<Column> parts, SpillWriter writer);
 
-    /// <summary>A column of this one's kind and field read back from a spill; this column's own values are not used.</summary>
-    internal abstract Column Load(SpillReader reader, int rows);
+    /// <summary>A column of this one's kind and field read back from spilled parts, as one; this column's own values are not used.</summary>
+    internal abstract Column Load(SpilledParts parts);
 
     /// <summary>Gives pooled buffers back; called once by the owning batch, harmless again.</summary>
     internal abstract void ReturnBuffers();
@@ -89,6 +86,17 @@ internal abstract class Column
     }
 
     /// <summary>A non-nullable field cannot take a missing value: fail naming the column rather than write a wrong file.</summary>
+    /// <summary>Each spilled part's characters, from the lengths of all the parts' rows (<paramref name="chars"/>: a length's characters).</summary>
+    private protected static int[] CharsPerPart(ReadOnlySpan<int> rows, ReadOnlySpan<int> lengths, Func<int, int> chars)
+    {
+        var perPart = new int[rows.Length];
+        var row = 0;
+        for (var part = 0; part < rows.Length; part++)
+            for (var end = row + rows[part]; row < end; row++)
+                perPart[part] = checked(perPart[part] + chars(lengths[row]));
+        return perPart;
+    }
+
     private protected static InvalidOperationException MissingValue(DataField field) =>
         new($"column '{field.Name}' is not nullable but holds a missing value");
 }

@@ -86,18 +86,6 @@ internal sealed class ColumnBatch : IDisposable
         return new ColumnBatch(Origin, gathered, Untyped);
     }
 
-    /// <summary>Bytes its values take in memory, weighed against a run's memory budget.</summary>
-    public long Bytes
-    {
-        get
-        {
-            long bytes = 0;
-            foreach (var column in Columns)
-                bytes += column.Bytes;
-            return bytes;
-        }
-    }
-
     /// <summary>
     /// Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch,
     /// column after column; returns where each column's bytes end, so a column can be read back alone.

@@ -59,8 +59,6 @@ internal sealed class OptionalColumn<T> : Column where T : struct
         return count;
     }
 
-    internal override long Bytes => (long)Length * Unsafe.SizeOf<T?>();
-
     /// <summary>Presence flags, then the values (a default where missing): a nullable value has no fixed byte layout to copy.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
@@ -83,15 +81,15 @@ internal sealed class OptionalColumn<T> : Column where T : struct
         }
     }
 
-    internal override Column Load(SpillReader reader, int rows)
+    internal override Column Load(SpilledParts parts)
     {
-        var flags = reader.Rent<bool>(rows);
-        var values = reader.Rent<T>(rows);
-        var result = ColumnBuffer<T?>.Rent(rows);
+        var flags = parts.Read<bool>();
+        var values = parts.Read<T>();
+        var result = ColumnBuffer<T?>.Rent(parts.TotalRows);
         var into = result.Writable.Span;
         var present = flags.Span;
         var known = values.Span;
-        for (var i = 0; i < rows; i++)
+        for (var i = 0; i < into.Length; i++)
             into[i] = present[i] ? known[i] : null;
         flags.Return();
         values.Return();

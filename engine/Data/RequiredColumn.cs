@@ -54,15 +54,13 @@ internal sealed class RequiredColumn<T> : Column where T : struct
         return source.Length;
     }
 
-    internal override long Bytes => (long)Length * Unsafe.SizeOf<T>();
-
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
         foreach (var part in parts)
             writer.Write(((RequiredColumn<T>)part).Values);
     }
 
-    internal override Column Load(SpillReader reader, int rows) => new RequiredColumn<T>(Field, reader.Rent<T>(rows));
+    internal override Column Load(SpilledParts parts) => new RequiredColumn<T>(Field, parts.Read<T>());
 
     internal override void ReturnBuffers() => _values.Return();
 }

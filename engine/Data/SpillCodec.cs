@@ -41,17 +41,16 @@ internal sealed class SpillWriter
 }
 
 /// <summary>
-/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, from the spill file
-/// straight into arrays rented from the shared pool (no intermediate buffer the size of the
-/// record): every spilled row is read back once, and fresh row-group-sized arrays would each be a
-/// large-object allocation, which the GC pays for with a full collection.
+/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, into arrays
+/// rented from the shared pool: every spilled row is read back once, and fresh
+/// row-group-sized arrays would each be a large-object allocation, which the GC pays for with a
+/// full collection. <paramref name="origin"/> names where the bytes came from in an error.
 /// </summary>
-internal sealed class SpillReader(SpillFile file, long offset, int length)
+internal sealed class SpillReader(ReadOnlyMemory<byte> bytes, string origin)
 {
-    private readonly long _end = offset + length;
-    private long _at = offset;
+    private int _at;
 
-    public bool End => _at == _end;
+    public bool End => _at == bytes.Length;
 
     public int ReadInt()
     {
@@ -79,10 +78,51 @@ internal sealed class SpillReader(SpillFile file, long offset, int length)
     /// <summary>Fills <paramref name="values"/> with the next values.</summary>
     public void Read<T>(Span<T> values) where T : struct
     {
-        var bytes = MemoryMarshal.AsBytes(values);
-        if (_at + bytes.Length > _end)
-            throw new InvalidDataException($"{file.Path}: a spilled record is shorter than its columns");
-        file.Read(_at, bytes);
-        _at += bytes.Length;
+        var into = MemoryMarshal.AsBytes(values);
+        if (into.Length > bytes.Length - _at)
+            throw new InvalidDataException($"{origin}: a spilled record is shorter than its columns");
+        bytes.Span.Slice(_at, into.Length).CopyTo(into);
+        _at += into.Length;
+    }
+}
+
+/// <summary>
+/// One column of several spilled records, read back as one column: each record's reader, at the
+/// column's bytes, and its rows. A column kind reads its sections (lengths, characters, flags)
+/// from every part in turn, each into one buffer for all the parts.
+/// </summary>
+internal sealed class SpilledParts(SpillReader[] readers, int[] rows)
+{
+    public int Count => readers.Length;
+
+    public SpillReader this[int part] => readers[part];
+
+    /// <summary>Each part's rows.</summary>
+    public ReadOnlySpan<int> Rows => rows;
+
+    public int TotalRows { get; } = rows.Sum();
+
+    /// <summary>The next value of each row of every part, one part after another, in one buffer the caller owns and returns.</summary>
+    public ColumnBuffer<T> Read<T>() where T : struct => Read<T>(rows);
+
+    /// <summary>The next <paramref name="counts"/>[i] values of part i, one part after another, in one buffer the caller owns and returns.</summary>
+    public ColumnBuffer<T> Read<T>(ReadOnlySpan<int> counts) where T : struct
+    {
+        var total = 0;
+        foreach (var count in counts)
+            total = checked(total + count);
+        var values = ColumnBuffer<T>.Rent(total);
+        try
+        {
+            var into = values.Writable.Span;
+            for (var (part, at) = (0, 0); part < readers.Length; at += counts[part++])
+                readers[part].Read(into.Slice(at, counts[part]));
+        }
+        catch
+        {
+            values.Return();
+            throw;
+        }
+        return values;
     }
 }

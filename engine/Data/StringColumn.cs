@@ -31,18 +31,6 @@ internal sealed class StringColumn : Column
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
         _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new StringColumn(Field, values, _shared)).ToArray();
 
-    internal override long Bytes
-    {
-        get
-        {
-            var bytes = (long)IntPtr.Size * Length;
-            if (!_shared)
-                foreach (var value in Values)
-                    bytes += value is null ? 0 : 22 + 2L * value.Length; // a string's header, length and terminator
-            return bytes;
-        }
-    }
-
     /// <summary>Lengths (-1 for null), then the characters.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
@@ -63,14 +51,12 @@ internal sealed class StringColumn : Column
     }
 
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>
-    internal override Column Load(SpillReader reader, int rows)
+    internal override Column Load(SpilledParts parts)
     {
-        var lengths = reader.Rent<int>(rows);
-        var total = 0;
-        foreach (var length in lengths.Span)
-            total += Math.Max(0, length);
-        var chars = reader.Rent<char>(total);
+        var lengths = parts.Read<int>();
+        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span, length => Math.Max(0, length)));
         var seen = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        var rows = parts.TotalRows;
         var values = ColumnBuffer<string?>.Rent(rows);
         var into = values.Writable.Span;
         var sizes = lengths.Span;

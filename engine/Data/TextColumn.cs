@@ -186,15 +186,6 @@ internal sealed class TextColumn : Column
         return split;
     }
 
-    /// <summary>The slices and their characters, and the null flags.</summary>
-    internal override long Bytes
-    {
-        get
-        {
-            return Length * (16L + (_nulls is null ? 0 : 1)) + 2L * CharCount(Values);
-        }
-    }
-
     /// <summary>Lengths, then the characters, then the null flags when the column has them.</summary>
     internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
     {
@@ -222,13 +213,11 @@ internal sealed class TextColumn : Column
                     writer.Write<bool>(new bool[part.Length]);
     }
 
-    internal override Column Load(SpillReader reader, int rows)
+    internal override Column Load(SpilledParts parts)
     {
-        var lengths = reader.Rent<int>(rows);
-        var total = 0;
-        foreach (var length in lengths.Span)
-            total += length;
-        var chars = reader.Rent<char>(total);
+        var lengths = parts.Read<int>();
+        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span, length => length));
+        var rows = parts.TotalRows;
         var values = ColumnBuffer<ReadOnlyMemory<char>>.Rent(rows);
         var into = values.Writable.Span;
         var sizes = lengths.Span;
@@ -240,8 +229,25 @@ internal sealed class TextColumn : Column
             at += sizes[i];
         }
         lengths.Return();
-        var nulls = reader.ReadInt() == 0 ? null : reader.Rent<bool>(rows);
-        return new TextColumn(Field, values, nulls, chars);
+        return new TextColumn(Field, values, LoadNulls(parts), chars);
+    }
+
+    /// <summary>The parts' null flags in one buffer (all present for a part spilled without them); null when no part has them.</summary>
+    private static ColumnBuffer<bool>? LoadNulls(SpilledParts parts)
+    {
+        var flagged = new bool[parts.Count];
+        for (var part = 0; part < parts.Count; part++)
+            flagged[part] = parts[part].ReadInt() != 0;
+        if (!flagged.Contains(true))
+            return null;
+        var nulls = ColumnBuffer<bool>.Rent(parts.TotalRows);
+        var into = nulls.Writable.Span;
+        for (var (part, at) = (0, 0); part < parts.Count; at += parts.Rows[part++])
+            if (flagged[part])
+                parts[part].Read(into.Slice(at, parts.Rows[part]));
+            else
+                into.Slice(at, parts.Rows[part]).Clear();
+        return nulls;
     }
 
     internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using FxEngine.Data;
 using FxEngine.Storage;
 using FxEngine.Transforms;
@@ -11,9 +12,9 @@ namespace FxEngine.Sinks;
 /// <c>txn_date=__HIVE_DEFAULT_PARTITION__/</c> for rows without a date), one file per partition. <see cref="Add"/> and <see cref="Flush"/>
 /// (one caller: the pipeline's single buffering worker) gather rows per partition and hand back
 /// a <see cref="RowGroup"/> once a partition holds <c>rowGroupRows</c>, so every row group but a
-/// file's last holds at least that many. Memory stays within <c>bufferBytes</c> whatever the
-/// input size: past it, the largest partition's rows wait in a local spill file instead, to be
-/// read back when their row group is written. Row groups are encoded by any number of callers of
+/// file's last holds at least that many. Rows wait serialized in a <see cref="RowSpool"/>: memory
+/// stays within <c>bufferBytes</c> whatever the input size, the oldest waiting bytes moving to a
+/// local spill file past it, to be read back when their row group is written. Row groups are encoded by any number of callers of
 /// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time.
 /// A file is published (under <c>prefix</c>, the caller's staging) when its last row group, one
 /// <see cref="Flush"/> handed out, is written, and <see cref="CompleteAsync"/> publishes the rest;
@@ -28,101 +29,97 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy, DictionaryEncodingSampleSize = 2048 };
 
     private readonly Dictionary<DateOnly, Partition> _partitions = [];
-    private readonly SpillWriter _spillBuffer = new();
+    private readonly RowSpool _spool = new(bufferBytes, spillDirectory);
+    private readonly SpillWriter _serialized = new();
     private Partition? _undated;
-    private SpillFile? _spill;
-    private long _bufferedBytes;
 
-    /// <summary>Bytes of the rows held in memory now, across partitions; at most the budget after each <see cref="Add"/>.</summary>
-    public long BufferedBytes => _bufferedBytes;
+    /// <summary>Bytes of memory holding waiting rows now; at most the budget after each <see cref="Add"/>.</summary>
+    public long BufferedBytes => _spool.MemoryBytes;
 
     /// <summary>Bytes written to the spill file so far.</summary>
-    public long SpilledBytes => _spill?.Length ?? 0;
+    public long SpilledBytes => _spool.SpilledBytes;
 
     /// <summary>Keys of the files written.</summary>
     public IReadOnlyList<string> Files => All.Where(p => p.Written).Select(p => p.Key).ToList();
 
-    /// <summary>Rows of one partition, due to be encoded as a row group of its file: spilled ones first, in arrival order.</summary>
+    /// <summary>Rows of one partition, due to be encoded as a row group of its file, in arrival order.</summary>
     public sealed class RowGroup
     {
-        private readonly SpillFile? _spill;
+        private readonly RowSpool _spool;
 
-        internal RowGroup(Partition target, IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, bool last) =>
-            (Target, Chunks, Spilled, _spill, Last) = (target, chunks, spilled, spill, last);
+        internal RowGroup(Partition target, IReadOnlyList<WaitingRows> rows, RowSpool spool, bool last) =>
+            (Target, Waiting, _spool, Last) = (target, rows, spool, last);
 
         internal Partition Target { get; }
 
-        public IReadOnlyList<ColumnBatch> Chunks { get; }
+        internal IReadOnlyList<WaitingRows> Waiting { get; }
 
-        internal IReadOnlyList<SpilledBatch> Spilled { get; }
-
-        public int Rows => Chunks.Sum(c => c.RowCount) + Spilled.Sum(s => s.Rows);
+        public int Rows => Waiting.Sum(s => s.Rows);
 
         /// <summary>Whether it is its file's last (handed out by <see cref="Flush"/>): writing it also completes the file.</summary>
         public bool Last { get; }
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Chunks, Spilled, _spill, Last, cancellationToken);
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Waiting, _spool, Last, cancellationToken);
     }
 
-    /// <summary>Where one spilled batch's values wait in the spill file, column by column, and the column kinds to read them back as.</summary>
-    internal sealed record SpilledBatch(long Offset, int[] ColumnEnds, int Rows, Column[] Shapes)
+    /// <summary>One added batch in the spool, column by column.</summary>
+    internal sealed record WaitingRows(RowSpool.Record Record, int[] ColumnEnds, int Rows)
     {
-        /// <summary>One column read back: a row group is encoded column by column, so only one column of its spilled rows is in memory at a time.</summary>
-        public Column LoadColumn(SpillFile spill, int column)
-        {
-            var start = column == 0 ? 0 : ColumnEnds[column - 1];
-            var reader = new SpillReader(spill, Offset + start, ColumnEnds[column] - start);
-            var loaded = Shapes[column].Load(reader, Rows);
-            if (!reader.End)
-                throw new InvalidDataException($"{spill.Path}: a spilled column holds more bytes than its values");
-            return loaded;
-        }
+        /// <summary>A reader of one column's bytes in <paramref name="record"/>, this batch's bytes as read back from the spool.</summary>
+        public SpillReader ColumnReader(ReadOnlyMemory<byte> record, int column, string origin) =>
+            new(record[(column == 0 ? 0 : ColumnEnds[column - 1])..ColumnEnds[column]], origin);
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
 
-    /// <summary>Buffers rows for a date partition (null: the default partition); returns the row groups now due.</summary>
+    /// <summary>
+    /// Takes rows for a date partition (null: the default partition), which it disposes once
+    /// copied into the spool; returns the row groups now due.
+    /// </summary>
     public IReadOnlyList<RowGroup> Add(DateOnly? partition, ColumnBatch rows)
     {
-        if (rows.RowCount == 0)
-            return [];
-        var target = partition is { } date
-            ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionFolder(date)}{fileName}", rows)
-            : _undated ??= NewPartition($"{prefix}{OutputSchema.PartitionFolder(null)}{fileName}", rows);
-        if (!target.Fields.SequenceEqual(rows.Fields, FieldComparer.Instance))
-            throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Fields)}); normalize files with different schemas in separate runs");
-        // Parquet.Net writes a column only through a field attached to a schema, and chunks from
-        // other readers or batches carry field objects of their own: a schema over them attaches them.
-        if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
-            _ = new ParquetSchema(rows.Fields.ToArray());
+        using (rows)
+        {
+            if (rows.RowCount == 0)
+                return [];
+            var target = partition is { } date
+                ? _partitions.TryGetValue(date, out var found) ? found : _partitions[date] = NewPartition($"{prefix}{OutputSchema.PartitionFolder(date)}{fileName}", rows)
+                : _undated ??= NewPartition($"{prefix}{OutputSchema.PartitionFolder(null)}{fileName}", rows);
+            if (!target.Fields.SequenceEqual(rows.Fields, FieldComparer.Instance))
+                throw new FxException($"{rows.Origin}: its columns ({Describe(rows.Fields)}) differ from earlier input ({Describe(target.Fields)}); normalize files with different schemas in separate runs");
+            // A row group's column is read back from its batches as one, in the first batch's form.
+            if (!rows.Columns.Select(c => c.GetType()).SequenceEqual(target.Shapes.Select(c => c.GetType())))
+                throw new FxException($"{rows.Origin}: its columns are held in other forms ({Kinds(rows.Columns)}) than earlier rows of the same partition ({Kinds(target.Shapes)}); normalize CSV and Parquet input in separate runs");
+            // Parquet.Net writes a column only through a field attached to a schema, and columns
+            // read back take the fields of the batch they came from: a schema over them attaches them.
+            if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
+                _ = new ParquetSchema(rows.Fields.ToArray());
 
-        var bytes = rows.Bytes;
-        target.Pending.Add(rows);
-        target.PendingRows += rows.RowCount;
-        target.PendingBytes += bytes;
-        _bufferedBytes += bytes;
-
-        var due = new List<RowGroup>();
-        if (target.PendingRows + target.SpilledRows >= rowGroupRows)
-            due.Add(Take(target, last: false));
-        while (_bufferedBytes > bufferBytes)
-            Spill(All.MaxBy(p => p.PendingBytes)!);
-        return due;
+            var ends = ColumnBatch.Spill([rows], _serialized);
+            target.Waiting.Add(new WaitingRows(_spool.Append(_serialized.Written.Span), ends, rows.RowCount));
+            target.WaitingRows += rows.RowCount;
+            // A buffer sized for a large batch is not kept between batches.
+            if (_serialized.Written.Length > 16 << 20)
+                _serialized.Reset();
+            else
+                _serialized.Clear();
+            return target.WaitingRows >= rowGroupRows ? [Take(target, last: false)] : [];
+        }
     }
 
     /// <summary>
-    /// Every buffered and spilled row, as row groups, each its file's last; called once the input
+    /// Every waiting row, as row groups, each its file's last; called once the input
     /// is exhausted. Whoever writes one also completes its file (footer and upload), so files are
     /// completed side by side, as their row groups are written.
     /// </summary>
-    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.PendingRows + p.SpilledRows > 0).Select(p => Take(p, last: true)).ToList();
+    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.WaitingRows > 0).Select(p => Take(p, last: true)).ToList();
 
     /// <summary>Writes the footer of every file not completed yet and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         foreach (var partition in All)
             await partition.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        _spill?.Dispose();
+        _spool.Dispose();
     }
 
     /// <summary>Drops whatever was not completed: nothing half-written is published, and the spill file goes.</summary>
@@ -135,47 +132,26 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         }
         finally
         {
-            _spill?.Dispose();
+            _spool.Dispose();
         }
     }
 
-    private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray());
+    private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray(), first.Columns.ToArray());
 
     private RowGroup Take(Partition partition, bool last)
     {
-        var group = new RowGroup(partition, partition.Pending.ToList(), partition.Spilled.ToList(), _spill, last);
-        _bufferedBytes -= partition.PendingBytes;
-        partition.Pending.Clear();
-        partition.Spilled.Clear();
-        (partition.PendingRows, partition.PendingBytes, partition.SpilledRows) = (0, 0, 0);
+        var group = new RowGroup(partition, partition.Waiting.ToList(), _spool, last);
+        partition.Waiting.Clear();
+        partition.WaitingRows = 0;
         return group;
     }
 
-    /// <summary>Moves a partition's buffered rows to the spill file as one batch, in one append, and frees their memory.</summary>
-    private void Spill(Partition partition)
-    {
-        _spill ??= new SpillFile(spillDirectory);
-        var shapes = partition.Pending[0].Columns.ToArray();
-        var ends = ColumnBatch.Spill(partition.Pending, _spillBuffer);
-        var at = _spill.Append(_spillBuffer.Written.Span);
-        partition.Spilled.Add(new SpilledBatch(at, ends, partition.PendingRows, shapes));
-        foreach (var batch in partition.Pending)
-            batch.Dispose();
-        partition.SpilledRows += partition.PendingRows;
-        _bufferedBytes -= partition.PendingBytes;
-        partition.Pending.Clear();
-        (partition.PendingRows, partition.PendingBytes) = (0, 0);
-        // A buffer sized for a large spill is not kept between spills.
-        if (_spillBuffer.Written.Length > 16 << 20)
-            _spillBuffer.Reset();
-        else
-            _spillBuffer.Clear();
-    }
+    private static string Kinds(IEnumerable<Column> columns) => string.Join(", ", columns.Select(c => c.GetType().Name));
 
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
 
     /// <summary>One partition's file: its pending rows, and its writer once the first row group is due.</summary>
-    internal sealed class Partition(IObjectStore store, string key, DataField[] fields)
+    internal sealed class Partition(IObjectStore store, string key, DataField[] fields, Column[] shapes)
     {
         private readonly ParquetSchema _schema = new(fields.Select(WideDecimalWriter.SchemaField).ToArray());
         private readonly SemaphoreSlim _gate = new(1, 1);
@@ -184,23 +160,37 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         public string Key { get; } = key;
         public IReadOnlyList<DataField> Fields { get; } = fields;
-        public List<ColumnBatch> Pending { get; } = [];
-        public int PendingRows { get; set; }
-        public long PendingBytes { get; set; }
-        public List<SpilledBatch> Spilled { get; } = [];
-        public int SpilledRows { get; set; }
+        /// <summary>The first batch's columns: every batch's are read back in their forms (the batch is disposed, only their kinds and fields are used).</summary>
+        public IReadOnlyList<Column> Shapes { get; } = shapes;
+        public List<WaitingRows> Waiting { get; } = [];
+        public int WaitingRows { get; set; }
         public bool Written { get; private set; }
 
         /// <summary>
-        /// Encodes rows as one row group appended to this partition's file: the spilled ones first,
-        /// read back one column at a time, then those in memory; the <paramref name="last"/> one
-        /// completes the file. The chunks are disposed after.
+        /// Encodes rows as one row group appended to this partition's file: their bytes read back
+        /// from the spool at once (one row group's, as a writer holds anyway), then decoded and
+        /// encoded one column at a time; the <paramref name="last"/> one completes the file. The
+        /// rows are released from the spool after, written or not.
         /// </summary>
-        public async Task WriteAsync(IReadOnlyList<ColumnBatch> chunks, IReadOnlyList<SpilledBatch> spilled, SpillFile? spill, bool last, CancellationToken cancellationToken)
+        public async Task WriteAsync(IReadOnlyList<WaitingRows> rows, RowSpool spool, bool last, CancellationToken cancellationToken)
         {
+            byte[]? bytes = null;
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                var records = new ReadOnlyMemory<byte>[rows.Count];
+                var total = rows.Sum(r => (long)r.Record.Length);
+                if (total > Array.MaxLength)
+                    throw new FxException($"{Key}: a row group of {total:N0} bytes is too large to encode; use fewer rows per row group");
+                bytes = ArrayPool<byte>.Shared.Rent((int)total);
+                var at = 0;
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var length = rows[i].Record.Length;
+                    spool.Read(rows[i].Record, bytes.AsSpan(at, length));
+                    records[i] = bytes.AsMemory(at, length);
+                    at += length;
+                }
                 if (_writer is null)
                 {
                     _upload = await store.CreateAsync(Key, cancellationToken).ConfigureAwait(false);
@@ -211,14 +201,21 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 {
                     for (var c = 0; c < Fields.Count; c++)
                     {
-                        var loaded = spilled.Select(s => s.LoadColumn(spill!, c)).ToList();
-                        var parts = loaded.Concat(chunks.Select(chunk => chunk.Columns[c])).ToList();
-                        if (_schema.DataFields[c] is BigDecimalDataField wide)
-                            await WideDecimalWriter.WriteAsync(wide, parts, rowGroup, cancellationToken).ConfigureAwait(false);
-                        else
-                            await parts[0].WriteConcatAsync(parts, rowGroup, cancellationToken).ConfigureAwait(false);
-                        foreach (var column in loaded)
+                        var readers = rows.Select((waiting, i) => waiting.ColumnReader(records[i], c, spool.Name)).ToArray();
+                        var column = Shapes[c].Load(new SpilledParts(readers, rows.Select(r => r.Rows).ToArray()));
+                        try
+                        {
+                            if (readers.FirstOrDefault(reader => !reader.End) is not null)
+                                throw new InvalidDataException($"{spool.Name}: a spilled column holds more bytes than its values");
+                            if (_schema.DataFields[c] is BigDecimalDataField wide)
+                                await WideDecimalWriter.WriteAsync(wide, [column], rowGroup, cancellationToken).ConfigureAwait(false);
+                            else
+                                await column.WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
                             column.ReturnBuffers();
+                        }
                     }
                     rowGroup.CompleteValidate();
                 }
@@ -228,8 +225,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             finally
             {
                 _gate.Release();
-                foreach (var chunk in chunks)
-                    chunk.Dispose();
+                foreach (var waiting in rows)
+                    spool.Release(waiting.Record);
+                if (bytes is not null)
+                    ArrayPool<byte>.Shared.Return(bytes);
             }
         }
 
