@@ -112,7 +112,11 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     /// is exhausted. Whoever writes one also completes its file (footer and upload), so files are
     /// completed side by side, as their row groups are written.
     /// </summary>
-    public IReadOnlyList<RowGroup> Flush() => All.Where(p => p.WaitingRows > 0).Select(p => Take(p, last: true)).ToList();
+    public IReadOnlyList<RowGroup> Flush()
+    {
+        _spool.EndAppends();
+        return All.Where(p => p.WaitingRows > 0).Select(p => Take(p, last: true)).ToList();
+    }
 
     /// <summary>Writes the footer of every file not completed yet and publishes it.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)

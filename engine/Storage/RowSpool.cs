@@ -28,6 +28,7 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
     private readonly Stack<byte[]> _free = new();
     private readonly Lock _gate = new();
     private SpillFile? _file;
+    private bool _appendsEnded;
     private int _tail = -1; // the block being filled; -1: the next append opens one
     private int _tailUsed;
     private long _memory;
@@ -56,6 +57,8 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
             throw new ArgumentException("a record holds at least one byte", nameof(bytes));
         lock (_gate)
         {
+            if (_appendsEnded)
+                throw new InvalidOperationException("the spool takes no more records");
             if (_tail < 0 || _tailUsed == _blockSize)
                 OpenBlock();
             var record = new Record((long)_tail * _blockSize + _tailUsed, bytes.Length);
@@ -125,6 +128,20 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
         }
     }
 
+    /// <summary>
+    /// Says no record will be appended any more: blocks freed from now on go back to the GC
+    /// instead of the free list (no append would reuse them), and the free list goes now, so the
+    /// encoding of the last row groups can have that memory.
+    /// </summary>
+    public void EndAppends()
+    {
+        lock (_gate)
+        {
+            _appendsEnded = true;
+            _free.Clear();
+        }
+    }
+
     /// <summary>Deletes the spill file; the blocks go with the spool.</summary>
     public void Dispose()
     {
@@ -171,6 +188,7 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
     {
         block.Bytes = null;
         _memory -= _blockSize;
-        _free.Push(bytes);
+        if (!_appendsEnded)
+            _free.Push(bytes);
     }
 }

@@ -90,6 +90,26 @@ public class RowSpoolTests
     }
 
     [Fact]
+    public void EndAppends_RecordsStillReadBackAndNoneCanBeAdded()
+    {
+        using var dir = new TempDir();
+        using var spool = new RowSpool(Budget, dir.Sub("spill"));
+        var records = Enumerable.Range(0, 40).Select(i => (Record: spool.Append(Enumerable.Repeat((byte)i, 3_000).ToArray()), Fill: (byte)i)).ToList();
+
+        spool.EndAppends();
+
+        Assert.Throws<InvalidOperationException>(() => spool.Append([1]));
+        foreach (var (record, fill) in records)
+        {
+            var read = new byte[record.Length];
+            spool.Read(record, read);
+            Assert.All(read, b => Assert.Equal(fill, b));
+            spool.Release(record);
+        }
+        Assert.Equal(0, spool.MemoryBytes);
+    }
+
+    [Fact]
     public void Dispose_AfterSpilling_DeletesTheSpillFile()
     {
         using var dir = new TempDir();
