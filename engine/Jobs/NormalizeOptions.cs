@@ -46,10 +46,12 @@ public sealed record NormalizeOptions
     /// <summary>
     /// The memory, in bytes, a run may use for rows: converted rows waiting for their row group
     /// (an eighth), rejected rows (a thirty-second), and batches being read, normalized and
-    /// encoded (the rest: about two input row groups and two output row groups per worker). Past it, rows wait in a local spill file (see <see cref="SpillDirectory"/>)
-    /// instead of memory, so the rows held stay within it whatever the input size. The process needs more
+    /// encoded (the rest: about two input row groups and two output row groups per worker).
+    /// Waiting rows are held as bytes in blocks their writer reuses, exactly as many as their share
+    /// allows; past it, the oldest wait in a local spill file (see <see cref="SpillDirectory"/>),
+    /// so the rows held stay within it whatever the input size. The process needs more
     /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
-    /// 540-570 MiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
+    /// 390-440 MiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
     /// </summary>
     public long MemoryBudget { get; init; } = 512L << 20;
 
@@ -59,14 +61,10 @@ public sealed record NormalizeOptions
     /// </summary>
     public string? SpillDirectory { get; init; }
 
-    /// <summary>
-    /// Bytes of converted rows held in memory before the largest partition spills. Rows held longer
-    /// live longer in the GC's older generations, which costs more than the spill: an eighth of the
-    /// default budget (64 MiB) ran 10M rows faster and in less memory than a quarter did.
-    /// </summary>
+    /// <summary>Bytes of memory converted rows wait in before the oldest move to the spill file.</summary>
     internal long RowBufferBytes => MemoryBudget / 8;
 
-    /// <summary>Bytes of rejected rows held in memory before the largest partition spills.</summary>
+    /// <summary>Bytes of memory rejected rows wait in before the oldest move to the spill file.</summary>
     internal long RejectBufferBytes => MemoryBudget / 32;
 
     /// <summary>

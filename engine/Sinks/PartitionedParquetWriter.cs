@@ -47,23 +47,23 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     {
         private readonly RowSpool _spool;
 
-        internal RowGroup(Partition target, IReadOnlyList<WaitingRows> rows, RowSpool spool, bool last) =>
-            (Target, Waiting, _spool, Last) = (target, rows, spool, last);
+        internal RowGroup(Partition target, IReadOnlyList<WaitingBatch> batches, RowSpool spool, bool last) =>
+            (Target, Batches, _spool, Last) = (target, batches, spool, last);
 
         internal Partition Target { get; }
 
-        internal IReadOnlyList<WaitingRows> Waiting { get; }
+        internal IReadOnlyList<WaitingBatch> Batches { get; }
 
-        public int Rows => Waiting.Sum(s => s.Rows);
+        public int Rows => Batches.Sum(b => b.Rows);
 
         /// <summary>Whether it is its file's last (handed out by <see cref="Flush"/>): writing it also completes the file.</summary>
         public bool Last { get; }
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Waiting, _spool, Last, cancellationToken);
+        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Batches, _spool, Last, cancellationToken);
     }
 
     /// <summary>One added batch in the spool, column by column.</summary>
-    internal sealed record WaitingRows(RowSpool.Record Record, int[] ColumnEnds, int Rows)
+    internal sealed record WaitingBatch(RowSpool.Record Record, int[] ColumnEnds, int Rows)
     {
         /// <summary>A reader of one column's bytes in <paramref name="record"/>, this batch's bytes as read back from the spool.</summary>
         public SpillReader ColumnReader(ReadOnlyMemory<byte> record, int column, string origin) =>
@@ -90,13 +90,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             // A row group's column is read back from its batches as one, in the first batch's form.
             if (!rows.Columns.Select(c => c.GetType()).SequenceEqual(target.Shapes.Select(c => c.GetType())))
                 throw new FxException($"{rows.Origin}: its columns are held in other forms ({Kinds(rows.Columns)}) than earlier rows of the same partition ({Kinds(target.Shapes)}); normalize CSV and Parquet input in separate runs");
-            // Parquet.Net writes a column only through a field attached to a schema, and columns
-            // read back take the fields of the batch they came from: a schema over them attaches them.
-            if (!rows.Fields.SequenceEqual(target.Fields, ReferenceEqualityComparer.Instance))
-                _ = new ParquetSchema(rows.Fields.ToArray());
 
             var ends = ColumnBatch.Spill([rows], _serialized);
-            target.Waiting.Add(new WaitingRows(_spool.Append(_serialized.Written.Span), ends, rows.RowCount));
+            target.Waiting.Add(new WaitingBatch(_spool.Append(_serialized.Written.Span), ends, rows.RowCount));
             target.WaitingRows += rows.RowCount;
             // A buffer sized for a large batch is not kept between batches.
             if (_serialized.Written.Length > 16 << 20)
@@ -154,7 +150,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
 
-    /// <summary>One partition's file: its pending rows, and its writer once the first row group is due.</summary>
+    /// <summary>One partition's file: its waiting batches, and its writer once the first row group is due.</summary>
     internal sealed class Partition(IObjectStore store, string key, DataField[] fields, Column[] shapes)
     {
         private readonly ParquetSchema _schema = new(fields.Select(WideDecimalWriter.SchemaField).ToArray());
@@ -164,36 +160,44 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
         public string Key { get; } = key;
         public IReadOnlyList<DataField> Fields { get; } = fields;
-        /// <summary>The first batch's columns: every batch's are read back in their forms (the batch is disposed, only their kinds and fields are used).</summary>
+        /// <summary>
+        /// The first batch's columns (disposed: only their kinds and fields are used): every batch's
+        /// are read back in their forms and under their fields, the ones this file's schema holds.
+        /// </summary>
         public IReadOnlyList<Column> Shapes { get; } = shapes;
-        public List<WaitingRows> Waiting { get; } = [];
+        public List<WaitingBatch> Waiting { get; } = [];
         public int WaitingRows { get; set; }
         public bool Written { get; private set; }
 
         /// <summary>
-        /// Encodes rows as one row group appended to this partition's file: their bytes read back
-        /// from the spool at once (one row group's, as a writer holds anyway), then decoded and
-        /// encoded one column at a time; the <paramref name="last"/> one completes the file. The
-        /// rows are released from the spool after, written or not.
+        /// Encodes batches as one row group appended to this partition's file: their bytes read
+        /// back from the spool at once (one row group's, as a writer holds anyway) and released
+        /// from it, then decoded and encoded one column at a time; the <paramref name="last"/> one
+        /// completes the file.
         /// </summary>
-        public async Task WriteAsync(IReadOnlyList<WaitingRows> rows, RowSpool spool, bool last, CancellationToken cancellationToken)
+        public async Task WriteAsync(IReadOnlyList<WaitingBatch> batches, RowSpool spool, bool last, CancellationToken cancellationToken)
         {
             byte[]? bytes = null;
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var records = new ReadOnlyMemory<byte>[rows.Count];
-                var total = rows.Sum(r => (long)r.Record.Length);
-                if (total > Array.MaxLength)
-                    throw new FxException($"{Key}: a row group of {total:N0} bytes is too large to encode; use fewer rows per row group");
-                bytes = ArrayPool<byte>.Shared.Rent((int)total);
-                var at = 0;
-                for (var i = 0; i < rows.Count; i++)
+                var records = new ReadOnlyMemory<byte>[batches.Count];
+                try
                 {
-                    var length = rows[i].Record.Length;
-                    spool.Read(rows[i].Record, bytes.AsSpan(at, length));
-                    records[i] = bytes.AsMemory(at, length);
-                    at += length;
+                    var total = batches.Sum(b => (long)b.Record.Length);
+                    if (total > Array.MaxLength)
+                        throw new FxException($"{Key}: a row group of {total:N0} bytes is too large to encode; use fewer rows per row group");
+                    bytes = ArrayPool<byte>.Shared.Rent((int)total);
+                    for (var (i, at) = (0, 0); i < batches.Count; at += records[i++].Length)
+                    {
+                        records[i] = bytes.AsMemory(at, batches[i].Record.Length);
+                        spool.Read(batches[i].Record, bytes.AsSpan(at, records[i].Length));
+                    }
+                }
+                finally
+                {
+                    foreach (var batch in batches)
+                        spool.Release(batch.Record);
                 }
                 if (_writer is null)
                 {
@@ -205,8 +209,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 {
                     for (var c = 0; c < Fields.Count; c++)
                     {
-                        var readers = rows.Select((waiting, i) => waiting.ColumnReader(records[i], c, spool.Name)).ToArray();
-                        var column = Shapes[c].Load(new SpilledParts(readers, rows.Select(r => r.Rows).ToArray()));
+                        var readers = batches.Select((batch, i) => batch.ColumnReader(records[i], c, spool.Name)).ToArray();
+                        var column = Shapes[c].Load(new SpilledParts(readers, batches.Select(b => b.Rows).ToArray()));
                         try
                         {
                             if (readers.FirstOrDefault(reader => !reader.End) is not null)
@@ -229,8 +233,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             finally
             {
                 _gate.Release();
-                foreach (var waiting in rows)
-                    spool.Release(waiting.Record);
                 if (bytes is not null)
                     ArrayPool<byte>.Shared.Return(bytes);
             }
