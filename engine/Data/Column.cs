@@ -85,7 +85,6 @@ internal abstract class Column
         return field.IsArray ? $"{name}[]" : field.IsNullable ? name : $"{name} NOT NULL";
     }
 
-    /// <summary>A non-nullable field cannot take a missing value: fail naming the column rather than write a wrong file.</summary>
     /// <summary>Each spilled part's characters, from the lengths of all the parts' rows (<paramref name="chars"/>: a length's characters).</summary>
     private protected static int[] CharsPerPart(ReadOnlySpan<int> rows, ReadOnlySpan<int> lengths, Func<int, int> chars)
     {
@@ -97,6 +96,7 @@ internal abstract class Column
         return perPart;
     }
 
+    /// <summary>A non-nullable field cannot take a missing value: fail naming the column rather than write a wrong file.</summary>
     private protected static InvalidOperationException MissingValue(DataField field) =>
         new($"column '{field.Name}' is not nullable but holds a missing value");
 }

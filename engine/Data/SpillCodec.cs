@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using FxEngine.Storage;
 
 namespace FxEngine.Data;
 
@@ -41,10 +40,8 @@ internal sealed class SpillWriter
 }
 
 /// <summary>
-/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order, into arrays
-/// rented from the shared pool: every spilled row is read back once, and fresh
-/// row-group-sized arrays would each be a large-object allocation, which the GC pays for with a
-/// full collection. <paramref name="origin"/> names where the bytes came from in an error.
+/// Reads back one record a <see cref="SpillWriter"/> wrote, in the same order;
+/// <paramref name="origin"/> names where the bytes came from in an error.
 /// </summary>
 internal sealed class SpillReader(ReadOnlyMemory<byte> bytes, string origin)
 {
@@ -57,22 +54,6 @@ internal sealed class SpillReader(ReadOnlyMemory<byte> bytes, string origin)
         Span<int> value = [0];
         Read(value);
         return value[0];
-    }
-
-    /// <summary>The next <paramref name="count"/> values, in a buffer the caller owns and returns.</summary>
-    public ColumnBuffer<T> Rent<T>(int count) where T : struct
-    {
-        var values = ColumnBuffer<T>.Rent(count);
-        try
-        {
-            Read(values.Writable.Span);
-        }
-        catch
-        {
-            values.Return();
-            throw;
-        }
-        return values;
     }
 
     /// <summary>Fills <paramref name="values"/> with the next values.</summary>
@@ -89,7 +70,9 @@ internal sealed class SpillReader(ReadOnlyMemory<byte> bytes, string origin)
 /// <summary>
 /// One column of several spilled records, read back as one column: each record's reader, at the
 /// column's bytes, and its rows. A column kind reads its sections (lengths, characters, flags)
-/// from every part in turn, each into one buffer for all the parts.
+/// from every part in turn, each into one buffer for all the parts, rented from the shared pool:
+/// fresh row-group-sized arrays would each be a large-object allocation, which the GC pays for
+/// with a full collection.
 /// </summary>
 internal sealed class SpilledParts(SpillReader[] readers, int[] rows)
 {

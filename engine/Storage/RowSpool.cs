@@ -4,8 +4,8 @@ namespace FxEngine.Storage;
 /// Serialized rows waiting for their row group: appended by one writer, read and released by
 /// any thread. The newest bytes stay in fixed-size memory blocks, at most <c>memoryBytes</c> of
 /// them; past that the oldest block still holding a live record moves to a local spill file. A
-/// block whose records are all released goes back to this spool's free list, never to the GC:
-/// rows that wait are bytes in blocks the spool reuses, not objects that grow old in the
+/// block whose records are all released goes back to this spool's free list, not to the GC (until
+/// appends end): rows that wait are bytes in blocks the spool reuses, not objects that grow old in the
 /// collector's older generations and stay there, dead, until a full collection. So memory for
 /// waiting rows is exactly the blocks held, whatever the input size.
 /// </summary>
