@@ -65,9 +65,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     /// <summary>One added batch in the spool, column by column.</summary>
     internal sealed record WaitingBatch(RowSpool.Record Record, int[] ColumnEnds, int Rows)
     {
-        /// <summary>A reader of one column's bytes in <paramref name="record"/>, this batch's bytes as read back from the spool.</summary>
-        public SpillReader ColumnReader(ReadOnlyMemory<byte> record, int column, string origin) =>
-            new(record[(column == 0 ? 0 : ColumnEnds[column - 1])..ColumnEnds[column]], origin);
+        /// <summary>Where a column's bytes start in the record.</summary>
+        public int ColumnStart(int column) => column == 0 ? 0 : ColumnEnds[column - 1];
+
+        public int ColumnLength(int column) => ColumnEnds[column] - ColumnStart(column);
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -170,35 +171,16 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public bool Written { get; private set; }
 
         /// <summary>
-        /// Encodes batches as one row group appended to this partition's file: their bytes read
-        /// back from the spool at once (one row group's, as a writer holds anyway) and released
-        /// from it, then decoded and encoded one column at a time; the <paramref name="last"/> one
-        /// completes the file.
+        /// Encodes batches as one row group appended to this partition's file, one column at a
+        /// time: that column's bytes of every batch read back from the spool, then decoded as one
+        /// column and encoded; the <paramref name="last"/> one completes the file. The batches are
+        /// released from the spool after, written or not.
         /// </summary>
         public async Task WriteAsync(IReadOnlyList<WaitingBatch> batches, RowSpool spool, bool last, CancellationToken cancellationToken)
         {
-            byte[]? bytes = null;
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var records = new ReadOnlyMemory<byte>[batches.Count];
-                try
-                {
-                    var total = batches.Sum(b => (long)b.Record.Length);
-                    if (total > Array.MaxLength)
-                        throw new FxException($"{Key}: a row group of {total:N0} bytes is too large to encode; use fewer rows per row group");
-                    bytes = ArrayPool<byte>.Shared.Rent((int)total);
-                    for (var (i, at) = (0, 0); i < batches.Count; at += records[i++].Length)
-                    {
-                        records[i] = bytes.AsMemory(at, batches[i].Record.Length);
-                        spool.Read(batches[i].Record, bytes.AsSpan(at, records[i].Length));
-                    }
-                }
-                finally
-                {
-                    foreach (var batch in batches)
-                        spool.Release(batch.Record);
-                }
                 if (_writer is null)
                 {
                     _upload = await store.CreateAsync(Key, cancellationToken).ConfigureAwait(false);
@@ -208,23 +190,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 using (var rowGroup = _writer.CreateRowGroup())
                 {
                     for (var c = 0; c < Fields.Count; c++)
-                    {
-                        var readers = batches.Select((batch, i) => batch.ColumnReader(records[i], c, spool.Name)).ToArray();
-                        var column = Shapes[c].Load(new SpilledParts(readers, batches.Select(b => b.Rows).ToArray()));
-                        try
-                        {
-                            if (readers.FirstOrDefault(reader => !reader.End) is not null)
-                                throw new InvalidDataException($"{spool.Name}: a spilled column holds more bytes than its values");
-                            if (_schema.DataFields[c] is BigDecimalDataField wide)
-                                await WideDecimalWriter.WriteAsync(wide, [column], rowGroup, cancellationToken).ConfigureAwait(false);
-                            else
-                                await column.WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            column.ReturnBuffers();
-                        }
-                    }
+                        await WriteColumnAsync(batches, c, spool, rowGroup, cancellationToken).ConfigureAwait(false);
                     rowGroup.CompleteValidate();
                 }
                 if (last)
@@ -233,8 +199,39 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             finally
             {
                 _gate.Release();
-                if (bytes is not null)
-                    ArrayPool<byte>.Shared.Return(bytes);
+                foreach (var batch in batches)
+                    spool.Release(batch.Record);
+            }
+        }
+
+        private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int c, RowSpool spool, ParquetRowGroupWriter rowGroup, CancellationToken cancellationToken)
+        {
+            var total = batches.Sum(b => (long)b.ColumnLength(c));
+            if (total > Array.MaxLength)
+                throw new FxException($"{Key}: column '{Fields[c].Name}' of a row group takes {total:N0} bytes, too many to encode; use fewer rows per row group");
+            var bytes = ArrayPool<byte>.Shared.Rent((int)total);
+            Column? column = null;
+            try
+            {
+                var readers = new SpillReader[batches.Count];
+                for (var (i, at) = (0, 0); i < batches.Count; at += batches[i++].ColumnLength(c))
+                {
+                    var slice = bytes.AsMemory(at, batches[i].ColumnLength(c));
+                    spool.Read(batches[i].Record, batches[i].ColumnStart(c), slice.Span);
+                    readers[i] = new SpillReader(slice, spool.Name);
+                }
+                column = Shapes[c].Load(new SpilledParts(readers, batches.Select(b => b.Rows).ToArray()));
+                if (readers.Any(reader => !reader.End))
+                    throw new InvalidDataException($"{spool.Name}: a spilled column holds more bytes than its values");
+                if (_schema.DataFields[c] is BigDecimalDataField wide)
+                    await WideDecimalWriter.WriteAsync(wide, [column], rowGroup, cancellationToken).ConfigureAwait(false);
+                else
+                    await column.WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                column?.ReturnBuffers();
+                ArrayPool<byte>.Shared.Return(bytes);
             }
         }
 

@@ -81,13 +81,13 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
         }
     }
 
-    /// <summary>Copies a record's bytes into <paramref name="into"/>, of its length; the record must not be released yet.</summary>
-    public void Read(Record record, Span<byte> into)
+    /// <summary>Copies a record's bytes from <paramref name="offset"/> on into <paramref name="into"/>; the record must not be released yet.</summary>
+    public void Read(Record record, int offset, Span<byte> into)
     {
-        if (into.Length != record.Length)
-            throw new ArgumentException($"a record of {record.Length} bytes is read whole", nameof(into));
+        if (offset < 0 || offset > record.Length - into.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{into.Length} bytes from {offset} lie outside a record of {record.Length}");
         var onFile = new List<(long FileOffset, int Into, int Length)>();
-        var at = record.Offset;
+        var at = record.Offset + offset;
         lock (_gate)
         {
             for (var done = 0; done < into.Length;)

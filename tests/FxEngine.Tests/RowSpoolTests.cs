@@ -12,7 +12,7 @@ public class RowSpoolTests
     private const long Budget = 64 << 10; // 16 blocks of 4 KiB
 
     [Fact]
-    public void Append_FarBeyondTheBudget_MemoryStaysWithinItAndEveryRecordReadsBackExactly()
+    public void Append_FarBeyondTheBudget_MemoryStaysWithinItAndEveryRecordAndPartOfOneReadsBackExactly()
     {
         using var dir = new TempDir();
         using var spool = new RowSpool(Budget, dir.Sub("spill"));
@@ -32,9 +32,15 @@ public class RowSpoolTests
         foreach (var (record, bytes) in appended)
         {
             var read = new byte[record.Length];
-            spool.Read(record, read);
+            spool.Read(record, 0, read);
             Assert.Equal(bytes, read);
+            // A column is read from inside its record.
+            var (from, length) = (bytes.Length / 3, bytes.Length / 2);
+            var part = new byte[length];
+            spool.Read(record, from, part);
+            Assert.Equal(bytes.AsSpan(from, length).ToArray(), part);
         }
+        Assert.Throws<ArgumentOutOfRangeException>(() => spool.Read(appended[0].Record, 1, new byte[appended[0].Record.Length]));
     }
 
     [Fact]
@@ -51,7 +57,7 @@ public class RowSpoolTests
         Assert.Equal(0, spool.MemoryBytes);
         var again = spool.Append([7, 8, 9]);
         var read = new byte[3];
-        spool.Read(again, read);
+        spool.Read(again, 0, read);
         Assert.Equal([7, 8, 9], read);
     }
 
@@ -76,7 +82,7 @@ public class RowSpoolTests
             foreach (var (record, fill, length) in ready.GetConsumingEnumerable())
             {
                 var read = new byte[length];
-                spool.Read(record, read);
+                spool.Read(record, 0, read);
                 Assert.All(read, b => Assert.Equal(fill, b));
                 spool.Release(record);
                 checkedRecords++;
@@ -102,7 +108,7 @@ public class RowSpoolTests
         foreach (var (record, fill) in records)
         {
             var read = new byte[record.Length];
-            spool.Read(record, read);
+            spool.Read(record, 0, read);
             Assert.All(read, b => Assert.Equal(fill, b));
             spool.Release(record);
         }
