@@ -30,17 +30,8 @@ internal sealed class CodeColumn : Column
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
         _codes.Split(first, groupOf, sizes).Select(codes => codes is null ? null : new CodeColumn(Field, _table, codes)).ToArray();
 
-    /// <summary>The codes alone: they are read back with this column's table, which every part shares.</summary>
-    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
-    {
-        foreach (var part in parts)
-        {
-            var column = (CodeColumn)part;
-            if (column._table != _table)
-                throw new InvalidOperationException($"column '{Field.Name}': parts of one column use different code tables");
-            writer.Write(column._codes.Span);
-        }
-    }
+    /// <summary>The codes alone: they are read back with the table of the column that loads them, the field's one table.</summary>
+    internal override void Spill(SpillWriter writer) => writer.Write(_codes.Span);
 
     internal override Column Load(SpilledParts parts) => new CodeColumn(Field, _table, parts.Read<ushort>());
 

@@ -36,8 +36,8 @@ internal abstract class Column
     /// <summary>Writes <paramref name="parts"/> (this column first, all of its kind) as one column chunk.</summary>
     internal abstract Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken);
 
-    /// <summary>Appends <paramref name="parts"/> (this column first, all of its kind) to a spill as one column, as their in-memory bytes.</summary>
-    internal abstract void Spill(IReadOnlyList<Column> parts, SpillWriter writer);
+    /// <summary>Appends this column's values to a spill, as their in-memory bytes.</summary>
+    internal abstract void Spill(SpillWriter writer);
 
     /// <summary>A column of this one's kind and field read back from spilled parts, as one; this column's own values are not used.</summary>
     internal abstract Column Load(SpilledParts parts);
@@ -85,14 +85,14 @@ internal abstract class Column
         return field.IsArray ? $"{name}[]" : field.IsNullable ? name : $"{name} NOT NULL";
     }
 
-    /// <summary>Each spilled part's characters, from the lengths of all the parts' rows (<paramref name="chars"/>: a length's characters).</summary>
-    private protected static int[] CharsPerPart(ReadOnlySpan<int> rows, ReadOnlySpan<int> lengths, Func<int, int> chars)
+    /// <summary>Each spilled part's characters, from the lengths of all the parts' rows (a missing value's length is -1).</summary>
+    private protected static int[] CharsPerPart(ReadOnlySpan<int> rows, ReadOnlySpan<int> lengths)
     {
         var perPart = new int[rows.Length];
         var row = 0;
         for (var part = 0; part < rows.Length; part++)
             for (var end = row + rows[part]; row < end; row++)
-                perPart[part] = checked(perPart[part] + chars(lengths[row]));
+                perPart[part] = checked(perPart[part] + Math.Max(0, lengths[row]));
         return perPart;
     }
 

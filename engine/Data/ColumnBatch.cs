@@ -87,20 +87,17 @@ internal sealed class ColumnBatch : IDisposable
     }
 
     /// <summary>
-    /// Appends <paramref name="batches"/> (of one schema and column kinds) to a spill as one batch,
-    /// column after column; returns where each column's bytes end, so a column can be read back alone.
+    /// Appends the batch to a spill, column after column; returns where each column's bytes end,
+    /// so a column can be read back alone.
     /// </summary>
-    internal static int[] Spill(IReadOnlyList<ColumnBatch> batches, SpillWriter writer)
+    internal int[] Spill(SpillWriter writer)
     {
-        var columns = batches[0].Columns.Count;
-        var ends = new int[columns];
+        var columns = Columns;
+        var ends = new int[columns.Count];
         var start = writer.Written.Length;
-        var parts = new Column[batches.Count];
-        for (var c = 0; c < columns; c++)
+        for (var c = 0; c < columns.Count; c++)
         {
-            for (var b = 0; b < batches.Count; b++)
-                parts[b] = batches[b].Columns[c];
-            parts[0].Spill(parts, writer);
+            columns[c].Spill(writer);
             ends[c] = writer.Written.Length - start;
         }
         return ends;

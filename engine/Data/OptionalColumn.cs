@@ -59,25 +59,15 @@ internal sealed class OptionalColumn<T> : Column where T : struct
     }
 
     /// <summary>Presence flags, then the values (a default where missing): a nullable value has no fixed byte layout to copy.</summary>
-    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    internal override void Spill(SpillWriter writer)
     {
-        var rows = parts.Sum(p => p.Length);
-        var flags = ArrayPool<bool>.Shared.Rent(rows);
-        var values = ArrayPool<T>.Shared.Rent(rows);
-        try
-        {
-            var at = 0;
-            foreach (var part in parts)
-                foreach (var value in ((OptionalColumn<T>)part).Values)
-                    (flags[at], values[at++]) = (value.HasValue, value.GetValueOrDefault());
-            writer.Write<bool>(flags.AsSpan(0, rows));
-            writer.Write<T>(values.AsSpan(0, rows));
-        }
-        finally
-        {
-            ArrayPool<bool>.Shared.Return(flags);
-            ArrayPool<T>.Shared.Return(values);
-        }
+        var source = Values;
+        var flags = writer.Append<bool>(source.Length);
+        for (var i = 0; i < source.Length; i++)
+            flags[i] = source[i].HasValue;
+        var values = writer.Append<T>(source.Length);
+        for (var i = 0; i < source.Length; i++)
+            values[i] = source[i].GetValueOrDefault();
     }
 
     internal override Column Load(SpilledParts parts)

@@ -53,11 +53,7 @@ internal sealed class RequiredColumn<T> : Column where T : struct
         return source.Length;
     }
 
-    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
-    {
-        foreach (var part in parts)
-            writer.Write(((RequiredColumn<T>)part).Values);
-    }
+    internal override void Spill(SpillWriter writer) => writer.Write(Values);
 
     internal override Column Load(SpilledParts parts) => new RequiredColumn<T>(Field, parts.Read<T>());
 

@@ -32,29 +32,27 @@ internal sealed class StringColumn : Column
         _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new StringColumn(Field, values, _shared)).ToArray();
 
     /// <summary>Lengths (-1 for null), then the characters.</summary>
-    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    internal override void Spill(SpillWriter writer)
     {
-        var lengths = writer.Append<int>(parts.Sum(p => p.Length));
-        var (row, total) = (0, 0);
-        foreach (var part in parts)
-            foreach (var value in ((StringColumn)part).Values)
-                total += Math.Max(0, lengths[row++] = value?.Length ?? -1);
+        var source = Values;
+        var lengths = writer.Append<int>(source.Length);
+        var total = 0;
+        for (var i = 0; i < source.Length; i++)
+            total += Math.Max(0, lengths[i] = source[i]?.Length ?? -1);
         var chars = writer.Append<char>(total);
-        var at = 0;
-        foreach (var part in parts)
-            foreach (var value in ((StringColumn)part).Values)
-                if (value is not null)
-                {
-                    value.CopyTo(chars[at..]);
-                    at += value.Length;
-                }
+        foreach (var value in source)
+            if (value is not null)
+            {
+                value.CopyTo(chars);
+                chars = chars[value.Length..];
+            }
     }
 
     /// <summary>Equal values read back as one string each, so repeated codes do not become a string per row.</summary>
     internal override Column Load(SpilledParts parts)
     {
         var lengths = parts.Read<int>();
-        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span, length => Math.Max(0, length)));
+        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span));
         var seen = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var rows = parts.TotalRows;
         var values = ColumnBuffer<string?>.Rent(rows);

@@ -132,20 +132,8 @@ internal sealed class TextColumn : Column
     /// </summary>
     internal override Column Gather(ReadOnlySpan<int> rows)
     {
-        var source = Values;
-        var chars = 0;
-        foreach (var row in rows)
-            chars += source[row].Length;
-        var buffer = new char[chars];
-        var values = new ReadOnlyMemory<char>[rows.Length];
-        var at = 0;
-        for (var i = 0; i < rows.Length; i++)
-        {
-            var value = source[rows[i]];
-            value.Span.CopyTo(buffer.AsSpan(at));
-            values[i] = new ReadOnlyMemory<char>(buffer, at, value.Length);
-            at += value.Length;
-        }
+        var values = _values.Gather(rows);
+        Pack(values, new char[CharCount(values)], values);
         var nulls = _nulls is null ? null : new ColumnBuffer<bool>(_nulls.Gather(rows));
         return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls);
     }
@@ -187,36 +175,27 @@ internal sealed class TextColumn : Column
     }
 
     /// <summary>Lengths, then the characters, then the null flags when the column has them.</summary>
-    internal override void Spill(IReadOnlyList<Column> parts, SpillWriter writer)
+    internal override void Spill(SpillWriter writer)
     {
-        var lengths = writer.Append<int>(parts.Sum(p => p.Length));
-        var (row, total) = (0, 0);
-        foreach (var part in parts)
-            foreach (var value in ((TextColumn)part).Values)
-                total += lengths[row++] = value.Length;
-        var chars = writer.Append<char>(total);
-        var at = 0;
-        foreach (var part in parts)
-            foreach (var value in ((TextColumn)part).Values)
-            {
-                value.Span.CopyTo(chars[at..]);
-                at += value.Length;
-            }
-        // Null flags for all the parts or for none: written when any part has them (a part without writes all present).
-        var nullable = parts.Any(p => ((TextColumn)p)._nulls is not null);
-        writer.Write(nullable ? 1 : 0);
-        if (nullable)
-            foreach (var part in parts)
-                if (((TextColumn)part)._nulls is { } nulls)
-                    writer.Write(nulls.Span);
-                else
-                    writer.Write<bool>(new bool[part.Length]);
+        var source = Values;
+        var lengths = writer.Append<int>(source.Length);
+        for (var i = 0; i < source.Length; i++)
+            lengths[i] = source[i].Length;
+        var chars = writer.Append<char>(CharCount(source));
+        foreach (var value in source)
+        {
+            value.Span.CopyTo(chars);
+            chars = chars[value.Length..];
+        }
+        writer.Write(_nulls is null ? 0 : 1);
+        if (_nulls is not null)
+            writer.Write(_nulls.Span);
     }
 
     internal override Column Load(SpilledParts parts)
     {
         var lengths = parts.Read<int>();
-        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span, length => length));
+        var chars = parts.Read<char>(CharsPerPart(parts.Rows, lengths.Span));
         var rows = parts.TotalRows;
         var values = ColumnBuffer<ReadOnlyMemory<char>>.Rent(rows);
         var into = values.Writable.Span;

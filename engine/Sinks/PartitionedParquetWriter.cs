@@ -92,7 +92,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             if (!rows.Columns.Select(c => c.GetType()).SequenceEqual(target.Shapes.Select(c => c.GetType())))
                 throw new FxException($"{rows.Origin}: its columns are held in other forms ({Kinds(rows.Columns)}) than earlier rows of the same partition ({Kinds(target.Shapes)}); normalize CSV and Parquet input in separate runs");
 
-            var ends = ColumnBatch.Spill([rows], _serialized);
+            var ends = rows.Spill(_serialized);
             target.Waiting.Add(new WaitingBatch(_spool.Append(_serialized.Written.Span), ends, rows.RowCount));
             target.WaitingRows += rows.RowCount;
             // A buffer sized for a large batch is not kept between batches.
@@ -189,8 +189,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 }
                 using (var rowGroup = _writer.CreateRowGroup())
                 {
+                    var rows = batches.Select(b => b.Rows).ToArray();
                     for (var c = 0; c < Fields.Count; c++)
-                        await WriteColumnAsync(batches, c, spool, rowGroup, cancellationToken).ConfigureAwait(false);
+                        await WriteColumnAsync(batches, rows, c, spool, rowGroup, cancellationToken).ConfigureAwait(false);
                     rowGroup.CompleteValidate();
                 }
                 if (last)
@@ -204,7 +205,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             }
         }
 
-        private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int c, RowSpool spool, ParquetRowGroupWriter rowGroup, CancellationToken cancellationToken)
+        /// <summary>Column <paramref name="c"/> of every batch (<paramref name="rows"/> each), read back from the spool, decoded as one column and encoded.</summary>
+        private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int[] rows, int c, RowSpool spool, ParquetRowGroupWriter rowGroup, CancellationToken cancellationToken)
         {
             var total = batches.Sum(b => (long)b.ColumnLength(c));
             if (total > Array.MaxLength)
@@ -220,7 +222,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     spool.Read(batches[i].Record, batches[i].ColumnStart(c), slice.Span);
                     readers[i] = new SpillReader(slice, spool.Name);
                 }
-                column = Shapes[c].Load(new SpilledParts(readers, batches.Select(b => b.Rows).ToArray()));
+                column = Shapes[c].Load(new SpilledParts(readers, rows));
                 if (readers.Any(reader => !reader.End))
                     throw new InvalidDataException($"{spool.Name}: a spilled column holds more bytes than its values");
                 if (_schema.DataFields[c] is BigDecimalDataField wide)
