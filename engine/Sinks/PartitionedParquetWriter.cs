@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using FxEngine.Data;
 using FxEngine.Storage;
 using FxEngine.Transforms;
@@ -62,13 +63,42 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Batches, _spool, Last, cancellationToken);
     }
 
-    /// <summary>One added batch in the spool, column by column.</summary>
-    internal sealed record WaitingBatch(RowSpool.Record Record, int[] ColumnEnds, int Rows)
-    {
-        /// <summary>Where a column's bytes start in the record.</summary>
-        public int ColumnStart(int column) => column == 0 ? 0 : ColumnEnds[column - 1];
+    /// <summary>
+    /// One added batch in the spool: a record of its columns' bytes, column after column, then
+    /// where each column ends (an <c>int</c> each). The ends wait in the record, not here: a run
+    /// can hold millions of small batches (a slice's rows of one day each), and what waits in
+    /// memory per batch is these 24 bytes.
+    /// </summary>
+    internal readonly record struct WaitingBatch(RowSpool.Record Record, int Rows);
 
-        public int ColumnLength(int column) => ColumnEnds[column] - ColumnStart(column);
+    /// <summary>Where each column of a row group's batches lies in their records, read from the records' ends.</summary>
+    private sealed class ColumnLayout
+    {
+        private readonly int[] _ends;
+        private readonly int _columns;
+
+        private ColumnLayout(int[] ends, int columns) => (_ends, _columns) = (ends, columns);
+
+        public static ColumnLayout Read(IReadOnlyList<WaitingBatch> batches, int columns, RowSpool spool)
+        {
+            var ends = new int[batches.Count * columns];
+            var trailer = columns * sizeof(int);
+            for (var i = 0; i < batches.Count; i++)
+            {
+                var record = batches[i].Record;
+                var batchEnds = ends.AsSpan(i * columns, columns);
+                spool.Read(record, record.Length - trailer, MemoryMarshal.AsBytes(batchEnds));
+                for (var (c, start) = (0, 0); c < columns; start = batchEnds[c++])
+                    if (batchEnds[c] < start || batchEnds[c] > record.Length - trailer)
+                        throw new InvalidDataException($"{spool.Name}: a spilled batch's column ends do not fit its record");
+            }
+            return new ColumnLayout(ends, columns);
+        }
+
+        /// <summary>Where column <paramref name="column"/> of batch <paramref name="batch"/> starts in its record.</summary>
+        public int Start(int batch, int column) => column == 0 ? 0 : _ends[batch * _columns + column - 1];
+
+        public int Length(int batch, int column) => _ends[batch * _columns + column] - Start(batch, column);
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -92,8 +122,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             if (!rows.Columns.Select(c => c.GetType()).SequenceEqual(target.Shapes.Select(c => c.GetType())))
                 throw new FxException($"{rows.Origin}: its columns are held in other forms ({Kinds(rows.Columns)}) than earlier rows of the same partition ({Kinds(target.Shapes)}); normalize CSV and Parquet input in separate runs");
 
-            var ends = rows.Spill(_serialized);
-            target.Waiting.Add(new WaitingBatch(_spool.Append(_serialized.Written.Span), ends, rows.RowCount));
+            _serialized.Write<int>(rows.Spill(_serialized));
+            target.Waiting.Add(new WaitingBatch(_spool.Append(_serialized.Written.Span), rows.RowCount));
             target.WaitingRows += rows.RowCount;
             // A buffer sized for a large batch is not kept between batches.
             if (_serialized.Written.Length > 16 << 20)
@@ -190,8 +220,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 using (var rowGroup = _writer.CreateRowGroup())
                 {
                     var rows = batches.Select(b => b.Rows).ToArray();
+                    var layout = ColumnLayout.Read(batches, Fields.Count, spool);
                     for (var c = 0; c < Fields.Count; c++)
-                        await WriteColumnAsync(batches, rows, c, spool, rowGroup, cancellationToken).ConfigureAwait(false);
+                        await WriteColumnAsync(batches, rows, layout, c, spool, rowGroup, cancellationToken).ConfigureAwait(false);
                     rowGroup.CompleteValidate();
                 }
                 if (last)
@@ -206,9 +237,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         }
 
         /// <summary>Column <paramref name="c"/> of every batch (<paramref name="rows"/> each), read back from the spool, decoded as one column and encoded.</summary>
-        private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int[] rows, int c, RowSpool spool, ParquetRowGroupWriter rowGroup, CancellationToken cancellationToken)
+        private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int[] rows, ColumnLayout layout, int c, RowSpool spool, ParquetRowGroupWriter rowGroup,
+            CancellationToken cancellationToken)
         {
-            var total = batches.Sum(b => (long)b.ColumnLength(c));
+            var total = Enumerable.Range(0, batches.Count).Sum(i => (long)layout.Length(i, c));
             if (total > Array.MaxLength)
                 throw new FxException($"{Key}: column '{Fields[c].Name}' of a row group takes {total:N0} bytes, too many to encode; use fewer rows per row group");
             var bytes = ArrayPool<byte>.Shared.Rent((int)total);
@@ -216,10 +248,10 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             try
             {
                 var readers = new SpillReader[batches.Count];
-                for (var (i, at) = (0, 0); i < batches.Count; at += batches[i++].ColumnLength(c))
+                for (var (i, at) = (0, 0); i < batches.Count; at += layout.Length(i++, c))
                 {
-                    var slice = bytes.AsMemory(at, batches[i].ColumnLength(c));
-                    spool.Read(batches[i].Record, batches[i].ColumnStart(c), slice.Span);
+                    var slice = bytes.AsMemory(at, layout.Length(i, c));
+                    spool.Read(batches[i].Record, layout.Start(i, c), slice.Span);
                     readers[i] = new SpillReader(slice, spool.Name);
                 }
                 column = Shapes[c].Load(new SpilledParts(readers, rows));

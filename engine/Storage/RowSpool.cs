@@ -86,7 +86,7 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
     {
         if (offset < 0 || offset > record.Length - into.Length)
             throw new ArgumentOutOfRangeException(nameof(offset), $"{into.Length} bytes from {offset} lie outside a record of {record.Length}");
-        var onFile = new List<(long FileOffset, int Into, int Length)>();
+        List<(long FileOffset, int Into, int Length)>? onFile = null;
         var at = record.Offset + offset;
         lock (_gate)
         {
@@ -98,12 +98,14 @@ internal sealed class RowSpool(long memoryBytes, string? spillDirectory = null) 
                 if (block.Bytes is { } bytes)
                     bytes.AsSpan(start, piece).CopyTo(into[done..]);
                 else if (block.FileOffset >= 0)
-                    onFile.Add((block.FileOffset + start, done, piece));
+                    (onFile ??= []).Add((block.FileOffset + start, done, piece));
                 else
                     throw new InvalidOperationException($"{Name}: a released record was read");
                 (done, at) = (done + piece, at + piece);
             }
         }
+        if (onFile is null)
+            return;
         // Bytes on file never change, so they are read without holding up appends.
         foreach (var (fileOffset, start, length) in onFile)
             _file!.Read(fileOffset, into.Slice(start, length));

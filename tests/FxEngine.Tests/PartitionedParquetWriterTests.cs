@@ -20,9 +20,10 @@ public class PartitionedParquetWriterTests
     {
         using var dir = new TempDir();
         var written = 0;
+        var expected = new Dictionary<string, (decimal? Amount, string? Note)>();
         await using (var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Sub("out")), "", "part-test.parquet", RowGroupRows, BufferBytes, dir.Sub("spill")))
         {
-            written = await FillAsync(writer, batches: 200, seed: 3);
+            written = await FillAsync(writer, batches: 200, seed: 3, expected);
             Assert.True(writer.SpilledBytes > 0, "the budget is far below the input: rows must have spilled");
             foreach (var group in writer.Flush())
                 await group.WriteAsync(default);
@@ -30,9 +31,16 @@ public class PartitionedParquetWriterTests
             await writer.CompleteAsync(default);
         }
 
-        var rows = Query($"SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_parquet('{Glob(dir.Sub("out"))}')").Single();
-        Assert.Equal(written, Convert.ToInt32(rows["n"]));
-        Assert.Equal(written, Convert.ToInt32(rows["ids"]));
+        var rows = Query($"SELECT id, amount, note FROM read_parquet('{Glob(dir.Sub("out"))}')");
+        Assert.Equal(written, rows.Count);
+        Assert.Equal(written, rows.Select(r => (string)r["id"]!).Distinct().Count());
+        // Every column of every row, each batch's columns read back from where its record says they lie.
+        Assert.All(rows, row =>
+        {
+            var (amount, note) = expected[(string)row["id"]!];
+            Assert.Equal(amount, row["amount"] is null ? null : Convert.ToDecimal(row["amount"]));
+            Assert.Equal(note, row["note"] as string);
+        });
         Assert.All(Directory.GetDirectories(dir.Sub("out")), d => Assert.Single(Directory.GetFiles(d)));
     }
 
@@ -69,8 +77,11 @@ public class PartitionedParquetWriterTests
         Assert.False(Directory.Exists(dir.Sub("out")) && Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories).Length > 0);
     }
 
-    /// <summary>Adds random batches of 1-60 rows to random days of January; returns the rows added.</summary>
-    private static async Task<int> FillAsync(PartitionedParquetWriter writer, int batches, int seed)
+    /// <summary>
+    /// Adds random batches of 1-60 rows to random days of January, each row an id, an amount and a
+    /// note of random length (some null); returns the rows added, and records each in <paramref name="added"/>.
+    /// </summary>
+    private static async Task<int> FillAsync(PartitionedParquetWriter writer, int batches, int seed, Dictionary<string, (decimal? Amount, string? Note)>? added = null)
     {
         var random = new Random(seed);
         var written = 0;
@@ -78,7 +89,12 @@ public class PartitionedParquetWriterTests
         {
             var size = random.Next(1, 60);
             var partition = new DateOnly(2024, 1, random.Next(1, 29));
-            var chunk = new ColumnBatch("test", [Strings("id", Enumerable.Range(written, size).Select(i => $"row{i}").ToArray())]);
+            var ids = Enumerable.Range(written, size).Select(i => $"row{i}").ToArray();
+            var amounts = ids.Select(_ => random.Next(5) == 0 ? (decimal?)null : random.Next(-1_000_000, 1_000_000) / 100m).ToArray();
+            var notes = ids.Select(_ => random.Next(4) == 0 ? null : new string((char)('a' + random.Next(26)), random.Next(0, 40))).ToArray();
+            for (var i = 0; i < size; i++)
+                added?.Add(ids[i], (amounts[i], notes[i]));
+            var chunk = new ColumnBatch("test", [Strings("id", ids), Amounts("amount", amounts), Strings("note", notes)]);
             foreach (var group in writer.Add(partition, chunk))
                 await group.WriteAsync(default);
             written += size;
