@@ -138,39 +138,18 @@ internal sealed class TextColumn : Column
         return new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(values), nulls);
     }
 
-    /// <summary>Each group's characters are copied into one buffer of its own, as <see cref="Gather"/> does, each value appended in row order.</summary>
+    /// <summary>Each group's characters are copied into one buffer of its own, as <see cref="Gather"/> does.</summary>
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes)
     {
-        var source = Values;
-        var chars = new int[sizes.Length];
-        for (var k = 0; k < groupOf.Length; k++)
-            if (groupOf[k] >= 0)
-                chars[groupOf[k]] += source[first + k].Length;
-
-        var buffers = new char[sizes.Length][];
-        var values = new ReadOnlyMemory<char>[sizes.Length][];
-        for (var g = 0; g < sizes.Length; g++)
-            if (sizes[g] > 0)
-                (buffers[g], values[g]) = (new char[chars[g]], new ReadOnlyMemory<char>[sizes[g]]);
-
-        var used = new int[sizes.Length];
-        var filled = new int[sizes.Length];
-        for (var k = 0; k < groupOf.Length; k++)
-        {
-            var g = groupOf[k];
-            if (g < 0)
-                continue;
-            var value = source[first + k];
-            value.Span.CopyTo(buffers[g].AsSpan(used[g]));
-            values[g][filled[g]++] = new ReadOnlyMemory<char>(buffers[g], used[g], value.Length);
-            used[g] += value.Length;
-        }
-
+        var values = _values.Split(first, groupOf, sizes);
         var nulls = _nulls?.Split(first, groupOf, sizes);
         var split = new Column?[sizes.Length];
         for (var g = 0; g < sizes.Length; g++)
-            if (values[g] is { } groupValues)
-                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(groupValues), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]!));
+            if (values[g] is { } group)
+            {
+                Pack(group, new char[CharCount(group)], group);
+                split[g] = new TextColumn(Field, new ColumnBuffer<ReadOnlyMemory<char>>(group), nulls is null ? null : new ColumnBuffer<bool>(nulls[g]!));
+            }
         return split;
     }
 
