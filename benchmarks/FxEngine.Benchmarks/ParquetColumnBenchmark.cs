@@ -88,7 +88,7 @@ public class ParquetColumnBenchmark
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(field), stream, Options()))
         using (var group = writer.CreateRowGroup())
         {
-            await FxEngine.Data.WideDecimalWriter.WriteAsync(field, [column], group, default);
+            await FxEngine.Data.WideDecimalWriter.WriteAsync(field, column, group, default);
             group.CompleteValidate();
         }
         return stream.Length;

@@ -35,15 +35,14 @@ internal sealed class CodeColumn : Column
 
     internal override Column Load(SpilledParts parts) => new CodeColumn(Field, _table, parts.Read<ushort>());
 
-    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);
+    internal override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, Length, Fill, writer, cancellationToken);
 
-    private static int Fill(Column part, Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
+    private int Fill(Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
     {
-        var column = (CodeColumn)part;
-        var codes = column._codes.Span;
+        var codes = _codes.Span;
         for (var i = 0; i < codes.Length; i++)
-            values[i] = column._table.Memory(codes[i]);
+            values[i] = _table.Memory(codes[i]);
         levels.Fill(present);
         return codes.Length;
     }

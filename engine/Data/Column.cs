@@ -30,11 +30,8 @@ internal abstract class Column
     /// </summary>
     internal abstract Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes);
 
-    internal Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        WriteConcatAsync([this], writer, cancellationToken);
-
-    /// <summary>Writes <paramref name="parts"/> (this column first, all of its kind) as one column chunk.</summary>
-    internal abstract Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken);
+    /// <summary>Writes the column as its row group's column chunk of its field.</summary>
+    internal abstract Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken);
 
     /// <summary>Appends this column's values to a spill, as their in-memory bytes.</summary>
     internal abstract void Spill(SpillWriter writer);

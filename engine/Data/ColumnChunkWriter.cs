@@ -6,35 +6,28 @@ using Parquet.Schema;
 namespace FxEngine.Data;
 
 /// <summary>
-/// Writes several columns of one field as one Parquet column chunk. The parts are copied once,
-/// straight into the form Parquet encodes (the non-null values, then a definition level per row
-/// when the field is nullable), instead of being concatenated first and split by Parquet.Net after.
+/// Writes a column as a Parquet column chunk, copied once straight into the form Parquet encodes
+/// (the non-null values, then a definition level per row when the field is nullable), instead of
+/// Parquet.Net splitting nullable values itself.
 /// </summary>
 internal static class ColumnChunkWriter
 {
     /// <summary>
-    /// Copies one part's non-null values to <paramref name="values"/> and, for a nullable field,
+    /// Copies a column's non-null values to <paramref name="values"/> and, for a nullable field,
     /// one level per row to <paramref name="levels"/> (<paramref name="present"/> or present - 1);
     /// returns how many values it copied.
     /// </summary>
-    public delegate int Fill<T>(Column part, Span<T> values, Span<int> levels, int present);
+    public delegate int Fill<T>(Span<T> values, Span<int> levels, int present);
 
-    public static async Task WriteAsync<T>(DataField field, IReadOnlyList<Column> parts, Fill<T> fill, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
+    /// <summary>Writes the <paramref name="rows"/> rows of <paramref name="field"/> that <paramref name="fill"/> copies.</summary>
+    public static async Task WriteAsync<T>(DataField field, int rows, Fill<T> fill, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
         where T : struct
     {
-        var rows = 0;
-        foreach (var part in parts)
-            rows += part.Length;
         var values = ArrayPool<T>.Shared.Rent(rows);
         var levels = field.IsNullable ? ArrayPool<int>.Shared.Rent(rows) : null;
         try
         {
-            int count = 0, row = 0;
-            foreach (var part in parts)
-            {
-                count += fill(part, values.AsSpan(count), levels is null ? default : levels.AsSpan(row, part.Length), field.MaxDefinitionLevel);
-                row += part.Length;
-            }
+            var count = fill(values.AsSpan(0, rows), levels is null ? default : levels.AsSpan(0, rows), field.MaxDefinitionLevel);
             if (levels is null)
                 await writer.WriteAsync<T>(field, values.AsMemory(0, count), null, null, cancellationToken).ConfigureAwait(false);
             else

@@ -39,19 +39,19 @@ internal sealed class OptionalColumn<T> : Column where T : struct
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
         _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new OptionalColumn<T>(Field, values)).ToArray();
 
-    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);
+    internal override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        ColumnChunkWriter.WriteAsync<T>(Field, Length, Fill, writer, cancellationToken);
 
-    private static int Fill(Column part, Span<T> values, Span<int> levels, int present)
+    private int Fill(Span<T> values, Span<int> levels, int present)
     {
-        var source = ((OptionalColumn<T>)part).Values;
+        var source = Values;
         var count = 0;
         for (var i = 0; i < source.Length; i++)
         {
             if (source[i] is { } value)
                 values[count++] = value;
             else if (levels.IsEmpty)
-                throw MissingValue(part.Field);
+                throw MissingValue(Field);
             if (!levels.IsEmpty)
                 levels[i] = source[i].HasValue ? present : present - 1;
         }

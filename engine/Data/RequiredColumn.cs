@@ -39,15 +39,15 @@ internal sealed class RequiredColumn<T> : Column where T : struct
     internal override Column?[] Split(int first, ReadOnlySpan<int> groupOf, ReadOnlySpan<int> sizes) =>
         _values.Split(first, groupOf, sizes).Select(values => values is null ? null : new RequiredColumn<T>(Field, values)).ToArray();
 
-    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        // One part is written from its own buffer, with no copy at all.
-        parts.Count == 1 && !Field.IsNullable
+    internal override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        // A required field is written from the column's own buffer, with no copy at all.
+        !Field.IsNullable
             ? writer.WriteAsync<T>(Field, _values.Memory, null, null, cancellationToken)
-            : ColumnChunkWriter.WriteAsync<T>(Field, parts, Fill, writer, cancellationToken);
+            : ColumnChunkWriter.WriteAsync<T>(Field, Length, Fill, writer, cancellationToken);
 
-    private static int Fill(Column part, Span<T> values, Span<int> levels, int present)
+    private int Fill(Span<T> values, Span<int> levels, int present)
     {
-        var source = ((RequiredColumn<T>)part).Values;
+        var source = Values;
         source.CopyTo(values);
         levels.Fill(present);
         return source.Length;

@@ -79,19 +79,19 @@ internal sealed class StringColumn : Column
     }
 
     /// <summary>Written as character slices of the strings themselves: no string is copied.</summary>
-    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);
+    internal override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, Length, Fill, writer, cancellationToken);
 
-    private static int Fill(Column part, Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
+    private int Fill(Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
     {
-        var source = ((StringColumn)part).Values;
+        var source = Values;
         var count = 0;
         for (var i = 0; i < source.Length; i++)
         {
             if (source[i] is { } value)
                 values[count++] = value.AsMemory();
             else if (levels.IsEmpty)
-                throw MissingValue(part.Field);
+                throw MissingValue(Field);
             if (!levels.IsEmpty)
                 levels[i] = source[i] is null ? present - 1 : present;
         }

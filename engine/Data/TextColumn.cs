@@ -208,30 +208,29 @@ internal sealed class TextColumn : Column
         return nulls;
     }
 
-    internal override Task WriteConcatAsync(IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
-        // One part of a required field is written from its own buffer, with no copy at all.
-        parts.Count == 1 && !Field.IsNullable
+    internal override Task WriteAsync(ParquetRowGroupWriter writer, CancellationToken cancellationToken) =>
+        // A required field is written from the column's own buffer, with no copy at all.
+        !Field.IsNullable && _nulls is null
             ? writer.WriteAsync<ReadOnlyMemory<char>>(Field, _values.Memory, null, null, cancellationToken)
-            : ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, parts, Fill, writer, cancellationToken);
+            : ColumnChunkWriter.WriteAsync<ReadOnlyMemory<char>>(Field, Length, Fill, writer, cancellationToken);
 
-    private static int Fill(Column part, Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
+    private int Fill(Span<ReadOnlyMemory<char>> values, Span<int> levels, int present)
     {
-        var text = (TextColumn)part;
-        var source = text.Values;
-        if (text._nulls is null)
+        var source = Values;
+        if (_nulls is null)
         {
             source.CopyTo(values);
             levels.Fill(present);
             return source.Length;
         }
-        var nulls = text._nulls.Span;
+        var nulls = _nulls.Span;
         var count = 0;
         for (var i = 0; i < source.Length; i++)
         {
             if (!nulls[i])
                 values[count++] = source[i];
             else if (levels.IsEmpty)
-                throw MissingValue(part.Field);
+                throw MissingValue(Field);
             if (!levels.IsEmpty)
                 levels[i] = nulls[i] ? present - 1 : present;
         }

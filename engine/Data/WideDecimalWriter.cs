@@ -25,10 +25,10 @@ internal static class WideDecimalWriter
 
     private const int MaxCached = 4_096;
 
-    /// <summary>Writes <paramref name="parts"/> (decimal columns, required or optional) as one column chunk of <paramref name="field"/>.</summary>
-    public static async Task WriteAsync(BigDecimalDataField field, IReadOnlyList<Column> parts, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
+    /// <summary>Writes a decimal column (required or optional) as the column chunk of <paramref name="field"/>.</summary>
+    public static async Task WriteAsync(BigDecimalDataField field, Column column, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
     {
-        var rows = parts.Sum(p => p.Length);
+        var rows = column.Length;
         var values = ArrayPool<BigDecimal>.Shared.Rent(rows);
         var levels = field.IsNullable ? ArrayPool<int>.Shared.Rent(rows) : null;
         // Rates repeat (one per currency and day); an amount column's values mostly do not, so
@@ -45,35 +45,29 @@ internal static class WideDecimalWriter
         }
         try
         {
-            int count = 0, row = 0;
-            foreach (var part in parts)
+            var count = 0;
+            switch (column)
             {
-                switch (part)
-                {
-                    case RequiredColumn<decimal> required:
-                        foreach (var value in required.Values)
-                        {
-                            values[count++] = Convert(value);
-                            if (levels is not null)
-                                levels[row] = field.MaxDefinitionLevel;
-                            row++;
-                        }
-                        break;
-                    case OptionalColumn<decimal> optional:
-                        foreach (var value in optional.Values)
-                        {
-                            if (value is { } present)
-                                values[count++] = Convert(present);
-                            else if (levels is null)
-                                throw new InvalidOperationException($"column '{field.Name}' is not nullable but holds a missing value");
-                            if (levels is not null)
-                                levels[row] = value.HasValue ? field.MaxDefinitionLevel : field.MaxDefinitionLevel - 1;
-                            row++;
-                        }
-                        break;
-                    default:
-                        throw new InvalidOperationException($"column '{field.Name}' holds {part.GetType().Name}, not decimals");
-                }
+                case RequiredColumn<decimal> required:
+                    foreach (var value in required.Values)
+                        values[count++] = Convert(value);
+                    levels?.AsSpan(0, rows).Fill(field.MaxDefinitionLevel);
+                    break;
+                case OptionalColumn<decimal> optional:
+                    var row = 0;
+                    foreach (var value in optional.Values)
+                    {
+                        if (value is { } present)
+                            values[count++] = Convert(present);
+                        else if (levels is null)
+                            throw new InvalidOperationException($"column '{field.Name}' is not nullable but holds a missing value");
+                        if (levels is not null)
+                            levels[row] = value.HasValue ? field.MaxDefinitionLevel : field.MaxDefinitionLevel - 1;
+                        row++;
+                    }
+                    break;
+                default:
+                    throw new InvalidOperationException($"column '{field.Name}' holds {column.GetType().Name}, not decimals");
             }
             if (levels is null)
                 await writer.WriteAsync<BigDecimal>(field, values.AsMemory(0, count), null, null, cancellationToken).ConfigureAwait(false);

@@ -258,7 +258,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 if (readers.Any(reader => !reader.End))
                     throw new InvalidDataException($"{spool.Name}: a spilled column holds more bytes than its values");
                 if (_schema.DataFields[c] is BigDecimalDataField wide)
-                    await WideDecimalWriter.WriteAsync(wide, [column], rowGroup, cancellationToken).ConfigureAwait(false);
+                    await WideDecimalWriter.WriteAsync(wide, column, rowGroup, cancellationToken).ConfigureAwait(false);
                 else
                     await column.WriteAsync(rowGroup, cancellationToken).ConfigureAwait(false);
             }
