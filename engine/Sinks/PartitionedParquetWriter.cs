@@ -99,6 +99,15 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public int Start(int batch, int column) => column == 0 ? 0 : _ends[batch * _columns + column - 1];
 
         public int Length(int batch, int column) => _ends[batch * _columns + column] - Start(batch, column);
+
+        /// <summary>Bytes of column <paramref name="column"/> in all the batches.</summary>
+        public long TotalLength(int column)
+        {
+            long total = 0;
+            for (var batch = 0; batch < _ends.Length / _columns; batch++)
+                total += Length(batch, column);
+            return total;
+        }
     }
 
     private IEnumerable<Partition> All => _undated is null ? _partitions.Values : _partitions.Values.Append(_undated);
@@ -240,7 +249,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         private async Task WriteColumnAsync(IReadOnlyList<WaitingBatch> batches, int[] rows, ColumnLayout layout, int c, RowSpool spool, ParquetRowGroupWriter rowGroup,
             CancellationToken cancellationToken)
         {
-            var total = Enumerable.Range(0, batches.Count).Sum(i => (long)layout.Length(i, c));
+            var total = layout.TotalLength(c);
             if (total > Array.MaxLength)
                 throw new FxException($"{Key}: column '{Fields[c].Name}' of a row group takes {total:N0} bytes, too many to encode; use fewer rows per row group");
             var bytes = ArrayPool<byte>.Shared.Rent((int)total);
