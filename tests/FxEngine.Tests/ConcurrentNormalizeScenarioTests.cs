@@ -21,9 +21,16 @@ public class ConcurrentNormalizeScenarioTests
         var options = Options(dir, wait: null);
         var reference = await ReferenceAsync(dir);
 
-        var first = Task.Run(() => NormalizeJob.RunAsync(options));
+        // Whichever run gets to read holds there until the other has ended: a run of this input
+        // takes a quarter of a second, so without the hold the later one could start after the
+        // earlier one had committed, and find it up to date instead of meeting it.
+        var other = new TaskCompletionSource();
+        var hold = new HoldUntil(other.Task);
+        var first = Task.Run(() => NormalizeJob.RunAsync(options, hold));
         await Task.Delay(gapMs);
-        var second = Task.Run(() => NormalizeJob.RunAsync(options));
+        var second = Task.Run(() => NormalizeJob.RunAsync(options, hold));
+        await Task.WhenAny(first, second, Task.Delay(TimeSpan.FromMinutes(1)));
+        other.SetResult();
         var outcomes = await Outcomes(first, second);
 
         var refused = Assert.Single(outcomes, o => o.Error is not null).Error!;
@@ -57,6 +64,12 @@ public class ConcurrentNormalizeScenarioTests
         await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 500_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-20"), RowGroupRows = 50_000 });
         WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-20"));
         return dir;
+    }
+
+    /// <summary>Progress that blocks its reporter until <paramref name="until"/> completes (a test-only hold inside a run).</summary>
+    private sealed class HoldUntil(Task until) : IProgress<NormalizeProgress>
+    {
+        public void Report(NormalizeProgress value) => until.Wait();
     }
 
     private static NormalizeOptions Options(TempDir dir, TimeSpan? wait) =>
