@@ -26,9 +26,14 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-10"));
         var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"{lake}/out", Rejects = $"{lake}/rejects", Workers = 2 };
 
-        var first = Task.Run(() => NormalizeJob.RunAsync(options));
+        // Whichever run gets to read holds there until the other has ended, so the two always meet.
+        var other = new TaskCompletionSource();
+        var hold = new HoldUntil(other.Task);
+        var first = Task.Run(() => NormalizeJob.RunAsync(options, hold));
         await Task.Delay(gapMs);
-        var second = Task.Run(() => NormalizeJob.RunAsync(options));
+        var second = Task.Run(() => NormalizeJob.RunAsync(options, hold));
+        await Task.WhenAny(first, second, Task.Delay(TimeSpan.FromMinutes(1)));
+        other.SetResult();
         var outcomes = new List<object>();
         foreach (var run in new[] { first, second })
         {

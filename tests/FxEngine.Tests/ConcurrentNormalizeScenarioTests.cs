@@ -66,12 +66,6 @@ public class ConcurrentNormalizeScenarioTests
         return dir;
     }
 
-    /// <summary>Progress that blocks its reporter until <paramref name="until"/> completes (a test-only hold inside a run).</summary>
-    private sealed class HoldUntil(Task until) : IProgress<NormalizeProgress>
-    {
-        public void Report(NormalizeProgress value) => until.Wait();
-    }
-
     private static NormalizeOptions Options(TempDir dir, TimeSpan? wait) =>
         new() { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("out"), Rejects = dir.Sub("rejects"), Workers = 2, Wait = wait };
 

@@ -24,6 +24,12 @@ public sealed class TempDir : IDisposable
     }
 }
 
+/// <summary>Progress that blocks a run's reporting worker until <paramref name="until"/> completes: holds the run inside its read, lock taken.</summary>
+internal sealed class HoldUntil(Task until) : IProgress<FxEngine.Jobs.NormalizeProgress>
+{
+    public void Report(FxEngine.Jobs.NormalizeProgress value) => until.Wait();
+}
+
 internal static class TestData
 {
     /// <summary>Every key under <paramref name="prefix"/> of a store (a lake on s3rver, a local folder).</summary>
