@@ -128,23 +128,22 @@ internal sealed class LocalObjectStore : IObjectStore
     /// <summary>Writes to a hidden temporary file; the commit renames it into place, a dispose without one deletes it.</summary>
     private sealed class RenameOnCommit(string finalPath, string tempPath) : IObjectUpload
     {
+        private readonly UploadFile _file = new(tempPath, finalPath);
         private bool _committed;
 
-        public Stream Stream { get; } = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+        public Stream Stream => _file;
 
         public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
-            await Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await Stream.DisposeAsync().ConfigureAwait(false);
+            await _file.DisposeAsync().ConfigureAwait(false);
             File.Move(tempPath, finalPath, overwrite: true);
             _committed = true;
         }
 
         public async ValueTask DisposeAsync()
         {
-            await Stream.DisposeAsync().ConfigureAwait(false);
             if (!_committed)
-                File.Delete(tempPath);
+                await _file.DiscardAsync().ConfigureAwait(false);
         }
     }
 }

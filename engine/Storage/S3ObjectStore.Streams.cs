@@ -59,19 +59,16 @@ internal sealed partial class S3ObjectStore
     /// <summary>A local file that the commit uploads; a dispose without a commit uploads nothing.</summary>
     private sealed class UploadOnCommit(S3ObjectStore store, string key, string path) : IObjectUpload
     {
-        public Stream Stream { get; } = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+        private readonly UploadFile _file = new(path, store.Describe(key));
+
+        public Stream Stream => _file;
 
         public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
-            await Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await Stream.DisposeAsync().ConfigureAwait(false);
+            await _file.DisposeAsync().ConfigureAwait(false);
             await store.UploadAsync(key, path, cancellationToken).ConfigureAwait(false);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await Stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(path);
-        }
+        public ValueTask DisposeAsync() => _file.DiscardAsync();
     }
 }

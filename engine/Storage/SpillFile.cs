@@ -18,10 +18,17 @@ internal sealed class SpillFile : IDisposable
 
     public SpillFile(string? directory = null)
     {
-        if (directory is not null)
-            Directory.CreateDirectory(directory);
         Path = LocalSpool.NewPath(Kind, ".tmp", directory);
-        _handle = File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+        try
+        {
+            if (directory is not null)
+                Directory.CreateDirectory(directory);
+            _handle = File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            throw Refused(ex);
+        }
     }
 
     public string Path { get; }
@@ -35,7 +42,14 @@ internal sealed class SpillFile : IDisposable
         lock (_append)
         {
             var at = _length;
-            RandomAccess.Write(_handle, bytes, at);
+            try
+            {
+                RandomAccess.Write(_handle, bytes, at);
+            }
+            catch (Exception ex) when (LocalWriteFailure.Is(ex))
+            {
+                throw Refused(ex);
+            }
             Volatile.Write(ref _length, at + bytes.Length);
             return at;
         }
@@ -52,6 +66,11 @@ internal sealed class SpillFile : IDisposable
             done += read;
         }
     }
+
+    /// <summary>A spill the machine refused, with what the operator can do about it.</summary>
+    private FxException Refused(Exception ex) =>
+        new($"spilling rows to local disk failed: {LocalWriteFailure.Reason(ex, Path)}. Free space there, point TMPDIR at a disk with room, " +
+            "or give the run a larger --memory-budget so that fewer rows wait on disk", ex);
 
     public void Dispose()
     {

@@ -31,6 +31,15 @@ internal static class Cli
     public static Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         ExecAsync(CliCommand[0], [.. CliCommand[1..], .. args], workingDirectory, environment);
 
+    /// <summary>
+    /// Runs the CLI under a file size limit (<c>ulimit -f</c>, in KiB) with SIGXFSZ ignored, so that a
+    /// write past it fails (EFBIG) as a write to a full disk does, rather than killing the process.
+    /// The JIT's double-mapped code memory is a file the limit would cap too, so it is turned off.
+    /// </summary>
+    public static Task<Result> RunWithFileSizeLimitAsync(string workingDirectory, int kib, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        ExecAsync("bash", ["-c", "trap '' XFSZ && ulimit -f \"$0\" && exec \"$@\"", kib.ToString(System.Globalization.CultureInfo.InvariantCulture), .. CliCommand, .. args],
+            workingDirectory, new Dictionary<string, string?>(environment) { ["DOTNET_EnableWriteXorExecute"] = "0" });
+
     /// <summary>Runs a program to its end (killed after <paramref name="minutes"/>) with stdout and stderr captured.</summary>
     public static async Task<Result> ExecAsync(string program, IEnumerable<string> args, string workingDirectory,
         IReadOnlyDictionary<string, string?>? environment = null, int minutes = 3)
