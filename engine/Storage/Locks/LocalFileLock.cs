@@ -26,8 +26,15 @@ internal sealed class LocalFileLock : ILocationLock
     public static LockAttempt TryAcquire(string root, LockHolder holder)
     {
         var folder = Path.Combine(root, "_fxengine");
-        Directory.CreateDirectory(folder);
         var holderPath = Path.Combine(folder, "lock.json");
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            throw Refused(folder, ex);
+        }
         FileStream handle;
         try
         {
@@ -49,13 +56,19 @@ internal sealed class LocalFileLock : ILocationLock
         {
             File.WriteAllBytes(holderPath, holder.ToJson());
         }
-        catch
+        catch (Exception ex)
         {
             handle.Dispose();
+            if (LocalWriteFailure.Is(ex))
+                throw Refused(holderPath, ex);
             throw;
         }
         return LockAttempt.Taken(new LocalFileLock(handle, holderPath, holder));
     }
+
+    /// <summary>A lock the machine would not let this run write (a full disk, a refused permission).</summary>
+    private static FxException Refused(string path, Exception ex) =>
+        new($"{path}: writing the run lock failed: {LocalWriteFailure.Reason(ex, path)}", ex);
 
     public Task EnsureHeldAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
