@@ -77,4 +77,37 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         var result = await NormalizeJob.RunAsync(options);
         Assert.Equal(1_000, result.Stats.RowsIn);
     }
+
+    [Fact]
+    public async Task Normalize_UnexpiredLeaseOfEndedProcessOnThisMachine_TakenOver_OthersRefused()
+    {
+        // What a run killed a moment ago leaves: a lease with most of its minute to go, naming a
+        // process of this machine that has ended. Only a process that can be told to have ended
+        // gives its lease up early.
+        var lake = $"concurrent-{Guid.NewGuid():N}";
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        var scope = string.Join('/', ProcessIdentity.OfThisProcess!.Split('/')[..2]);
+        var killed = new LockHolder("killed-run", Environment.MachineName, exited.Id, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(10));
+        var store = ObjectStore.Open($"s3://{S3rverFixture.Bucket}/{lake}/out");
+        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
+
+        // Refused: a process that runs (this one); and where it cannot be told, no process
+        // identity (an older lease), or one of another machine or pid namespace.
+        foreach (var notEnded in new[] { ProcessIdentity.OfThisProcess, null, $"another-boot/pid:[1]/{exited.Id}/1", $"{scope.Split('/')[0]}/pid:[1]/{exited.Id}/1" })
+        {
+            await store.WriteAllAsync("_fxengine/lock.json", (killed with { Process = notEnded }).ToJson());
+            var refused = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
+            Assert.Contains("is being written by run killed-run", refused.Message);
+        }
+
+        await store.WriteAllAsync("_fxengine/lock.json", (killed with { Process = $"{scope}/{exited.Id}/1" }).ToJson());
+        var result = await NormalizeJob.RunAsync(options);
+
+        Assert.Equal(1_000, result.Stats.RowsIn);
+        Assert.False(await store.ExistsAsync("_fxengine/lock.json"), "the run that took the lease over releases it");
+    }
 }

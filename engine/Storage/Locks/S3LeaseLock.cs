@@ -3,7 +3,8 @@ namespace FxEngine.Storage.Locks;
 /// <summary>
 /// The run lock of an S3 location: a lease object, <c>_fxengine/lock.json</c>, naming the holder
 /// and its expiry. The holder renews it every third of <see cref="Lease"/>; a killed run's lease
-/// simply expires and the next run takes it over. Where the server honours conditional writes
+/// expires and the next run takes it over, at once when the killed run's process was on the
+/// same machine (<see cref="LockHolder.Ended"/>). Where the server honours conditional writes
 /// (S3 since 2024: <c>If-None-Match: *</c> to create, <c>If-Match</c> to renew or take over)
 /// every step is one atomic request. Where it ignores them (s3rver), acquisition falls back to
 /// write, wait <see cref="Settle"/>, read back: the last writer wins, which is exclusive as long
@@ -49,8 +50,9 @@ internal sealed class S3LeaseLock : ILocationLock
         var conditional = await store.HonoursConditionalWritesAsync(cancellationToken).ConfigureAwait(false);
         var started = DateTimeOffset.UtcNow;
         var current = await store.ReadLockAsync(cancellationToken).ConfigureAwait(false);
-        // A lease of this very run is one an earlier, too slow attempt of it left: take it over.
-        if (current?.Holder is { } other && other.RunId != holder.RunId && !other.Expired(DateTimeOffset.UtcNow))
+        // A lease of this very run is one an earlier, too slow attempt of it left, and one of a
+        // killed run on this machine has no one to renew it: take them over.
+        if (current?.Holder is { } other && other.RunId != holder.RunId && !other.Expired(DateTimeOffset.UtcNow) && !other.Ended)
             return LockAttempt.Refused(other);
 
         var mine = holder with { ExpiresAt = DateTimeOffset.UtcNow + Lease };
