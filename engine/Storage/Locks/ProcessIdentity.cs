@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FxEngine.Storage.Locks;
 
 /// <summary>
@@ -19,9 +21,20 @@ internal static class ProcessIdentity
     {
         // Neither a boot id nor a namespace's name ("pid:[4026531836]") holds a '/'.
         var parts = identity?.Split('/');
-        return parts is { Length: 4 } && Scope == $"{parts[0]}/{parts[1]}" && int.TryParse(parts[2], out var pid)
-            && Of(pid) != identity; // null: no such process now; another: the pid was reused
+        if (parts is not { Length: 4 } || Scope != $"{parts[0]}/{parts[1]}" || !int.TryParse(parts[2], out var pid) || pid <= 0)
+            return false;
+        // Another process under the pid: it was reused. None visible may also be one /proc hides
+        // (mounted hidepid=2, another user's), which the kernel still knows: ask it.
+        return Of(pid) is { } now ? now != identity : !Exists(pid);
     }
+
+    /// <summary>Whether a process <paramref name="pid"/> exists, visible or not: kill(pid, 0) fails with ESRCH only for none.</summary>
+    private static bool Exists(int pid) => Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != NoSuchProcess;
+
+    private const int NoSuchProcess = 3; // ESRCH
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static string? Of(int pid)
     {
