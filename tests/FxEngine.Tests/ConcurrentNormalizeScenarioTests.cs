@@ -58,6 +58,23 @@ public class ConcurrentNormalizeScenarioTests
         Assert.All(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories), f => Assert.Contains(committed.RunId, f));
     }
 
+    [Fact]
+    public async Task Normalize_LockFileCannotBeOpened_SaysSoRatherThanBlameAnotherRun()
+    {
+        // Only flock's "held" is another run: a lock file the system will not open (here a
+        // symlink to itself, ELOOP; a read-only file system alike) is the machine's problem.
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-01-01"), To = D("2024-01-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-02"));
+        Directory.CreateDirectory(dir.Sub("out/_fxengine"));
+        File.CreateSymbolicLink(dir.Sub("out/_fxengine/lock"), dir.Sub("out/_fxengine/lock"));
+
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(Options(dir, wait: null)));
+
+        Assert.StartsWith($"{dir.Sub("out/_fxengine/lock")}: taking the run lock failed: ", error.Message);
+        Assert.False(Directory.Exists(dir.Sub("rejects/_fxengine")), "no other lock is taken once one fails");
+    }
+
     private static async Task<TempDir> InputAsync()
     {
         var dir = new TempDir();

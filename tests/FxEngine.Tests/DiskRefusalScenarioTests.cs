@@ -55,7 +55,7 @@ public class DiskRefusalScenarioTests
 
         var line = await RefusedAsync(dir, limitKib: 0);
 
-        Assert.Contains($"error: {dir.Sub("out")}/_fxengine/lock.json: writing the run lock failed: ", line);
+        Assert.Contains($"error: {dir.Sub("out")}/_fxengine/lock.json: taking the run lock failed: ", line);
         await NextRunWritesAllAsync(dir);
     }
 

@@ -26,7 +26,7 @@ internal sealed class LocalFileLock : ILocationLock
     public static LockAttempt TryAcquire(string root, LockHolder holder)
     {
         var folder = Path.Combine(root, "_fxengine");
-        var holderPath = Path.Combine(folder, "lock.json");
+        var (lockPath, holderPath) = (Path.Combine(folder, "lock"), Path.Combine(folder, "lock.json"));
         try
         {
             Directory.CreateDirectory(folder);
@@ -39,9 +39,9 @@ internal sealed class LocalFileLock : ILocationLock
         try
         {
             // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None: a second opener fails at once.
-            handle = new FileStream(Path.Combine(folder, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException ex) when (HeldElsewhere(ex))
         {
             // The holder writes its details just after taking the lock: give it a moment.
             var holderNow = ReadHolder(holderPath);
@@ -51,6 +51,10 @@ internal sealed class LocalFileLock : ILocationLock
                 holderNow = ReadHolder(holderPath);
             }
             return LockAttempt.Refused(holderNow);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            throw Refused(lockPath, ex); // a read-only file system, say: not another run's lock
         }
         try
         {
@@ -66,9 +70,16 @@ internal sealed class LocalFileLock : ILocationLock
         return LockAttempt.Taken(new LocalFileLock(handle, holderPath, holder));
     }
 
+    /// <summary>
+    /// Whether opening the lock failed because another process holds it: flock's EWOULDBLOCK,
+    /// which .NET reports as its errno (11 on Linux, 35 on macOS), or a sharing violation on Windows.
+    /// </summary>
+    private static bool HeldElsewhere(IOException ex) =>
+        OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) == 32 : ex.HResult == (OperatingSystem.IsMacOS() ? 35 : 11);
+
     /// <summary>A lock the machine would not let this run write (a full disk, a refused permission).</summary>
     private static FxException Refused(string path, Exception ex) =>
-        new($"{path}: writing the run lock failed: {LocalWriteFailure.Reason(ex, path)}", ex);
+        new($"{path}: taking the run lock failed: {LocalWriteFailure.Reason(ex, path)}", ex);
 
     public Task EnsureHeldAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
