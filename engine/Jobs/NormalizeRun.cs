@@ -44,6 +44,9 @@ internal sealed class NormalizeRun : IAsyncDisposable
     /// <summary>The partitions this run recomputes; set by <see cref="PlanAsync"/>.</summary>
     public ChangePlan Plan { get; private set; } = null!;
 
+    /// <summary>Where the plan's input files are.</summary>
+    private IObjectStore _input = null!;
+
     /// <summary>The run's data file name, the same in every partition folder.</summary>
     public string FileName => $"part-{Id}.parquet";
 
@@ -95,6 +98,7 @@ internal sealed class NormalizeRun : IAsyncDisposable
             $"{Rates.Target}|{Rates.MaxStaleDays}|{Options.Columns.Date}|{Options.Columns.Currency}|{Options.Columns.Amount}|{(int)Options.CsvDelimiter}|{Options.RejectsLocation}");
         Plan = await ChangePlan.BuildAsync(previous, interrupted, input, files, Rates, settings, full || Options.Full, Options.Columns.Date, Options.CsvDelimiter, cancellationToken)
             .ConfigureAwait(false);
+        _input = input;
         return Plan;
     }
 
@@ -127,6 +131,7 @@ internal sealed class NormalizeRun : IAsyncDisposable
     /// </summary>
     public async Task<NormalizeResult> CommitAsync(NormalizeStats stats, int files, PartitionCounts counts)
     {
+        await EnsureInputUnchangedAsync(_running.Token).ConfigureAwait(false);
         var processed = _clock.Elapsed;
         var partitions = new SortedDictionary<string, PartitionState>(StringComparer.Ordinal);
         if (!Plan.Full)
@@ -146,6 +151,26 @@ internal sealed class NormalizeRun : IAsyncDisposable
         var intent = new PendingCommit { RunId = Id, Partitions = Plan.Full ? null : Plan.Reasons.Keys.ToList() };
         await Outputs.CommitAsync(summary, Plan.Folders, state.ToJson(), intent.ToJson()).ConfigureAwait(false);
         return new NormalizeResult(Id, Rates.Target, stats, files, _clock.Elapsed, System.Text.Encoding.UTF8.GetString(summary)) { Changes = changes };
+    }
+
+    /// <summary>
+    /// Fails unless every input file read is still the version the plan listed. One rewritten
+    /// meanwhile may have been read part old, part new (a reader opened later reads the new
+    /// file), and the table state would describe a version the output does not hold.
+    /// </summary>
+    private async Task EnsureInputUnchangedAsync(CancellationToken cancellationToken)
+    {
+        var now = new Dictionary<string, ObjectInfo>(StringComparer.Ordinal);
+        await foreach (var info in _input.ListAsync("", cancellationToken).ConfigureAwait(false))
+            now[info.Key] = info;
+        foreach (var read in Plan.FilesToRead)
+        {
+            var change = !now.TryGetValue(read.Key, out var current) ? "was deleted"
+                : current.Size != read.Size ? $"changed size, from {read.Size:N0} to {current.Size:N0} bytes"
+                : current.Version != read.Version ? "was rewritten" : null;
+            if (change is not null)
+                throw new FxException($"{_input.Describe(read.Key)}: the input file {change} while this run read it; nothing was committed, run again");
+        }
     }
 
     public async ValueTask DisposeAsync()
