@@ -29,7 +29,17 @@ internal static class ProcessIdentity
     }
 
     /// <summary>Whether a process <paramref name="pid"/> exists, visible or not: kill(pid, 0) fails with ESRCH only for none.</summary>
-    private static bool Exists(int pid) => Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != NoSuchProcess;
+    private static bool Exists(int pid)
+    {
+        try
+        {
+            return Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != NoSuchProcess;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return true; // cannot ask: not known to have ended
+        }
+    }
 
     private const int NoSuchProcess = 3; // ESRCH
 
