@@ -102,7 +102,14 @@ internal sealed class UploadFile(string path, string target) : Stream
         {
             // What was buffered is being thrown away: failing to write it does not matter.
         }
-        File.Delete(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            // Left for the next run's sweep: a staged .fxtmp, or a temp file named after this process.
+        }
     }
 
     private static FileStream Open(string path, string target)
