@@ -55,8 +55,8 @@ internal static partial class Commands
     public static Command Normalize()
     {
         var rates = new Option<string>("--rates") { Description = "Location of the rate snapshots (exchange_rates/ or Kafka Connect output)", Required = true };
-        var input = new Option<string>("--input") { Description = "Raw transactions: a folder of Parquet/CSV files, or one file", Required = true };
-        var output = new Option<string>("--output") { Description = "Output folder, partitioned by txn_date=YYYY-MM-DD/ (replaced by each run)", Required = true };
+        var input = new Option<string>("--input") { Description = "Raw transactions: a folder (or s3://bucket/prefix) of Parquet/CSV files, or one file", Required = true };
+        var output = new Option<string>("--output") { Description = "Output folder (or s3://bucket/prefix), partitioned by txn_date=YYYY-MM-DD/; a run replaces the partitions it recomputes", Required = true };
         var rejects = new Option<string?>("--rejects") { Description = "Rejected rows folder (default: <output>_rejects next to the output)" };
         var columns = KeyColumnOptions.For("column");
         var csvDelimiter = new Option<char>("--csv-delimiter")
