@@ -77,6 +77,9 @@ public static class ProduceJob
         return new ProduceResult(1, 0);
     }
 
+    /// <summary>Snapshots of a backfill awaiting their delivery at once (a year is a few MiB).</summary>
+    private const int PublishWindow = 64;
+
     private static async Task<ProduceResult> BackfillAsync(ProduceOptions options, IRatesSource source, Lazy<KafkaRatesPublisher> publisher, Action<string> log,
         Action<string> planLog, IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
@@ -105,13 +108,25 @@ public static class ProduceJob
             (day, token) => new ValueTask<RatesMessage>(day == today ? source.FetchLatestAsync(token) : source.FetchAsync(day, token)));
         pipeline.Sink<RatesMessage>("publish", fetched, 1, async (_, messages, token) =>
         {
-            await foreach (var message in messages.ConfigureAwait(false))
+            // Every delivery is confirmed, in order, but a window of them is in flight at once:
+            // awaiting each before producing the next cost a broker round trip per day.
+            var inFlight = new Queue<(RatesMessage Message, Task<Confluent.Kafka.TopicPartitionOffset> Delivery)>();
+            async Task ConfirmOldestAsync()
             {
-                var at = await publisher.Value.PublishAsync(message, token).ConfigureAwait(false);
+                var (message, delivery) = inFlight.Dequeue();
+                var at = await delivery.ConfigureAwait(false);
                 published++;
                 log($"published {message.Key} from {source.Name} to {at}");
                 progress?.Report(new PhaseProgress("fetching rates", published, days.Count, "days"));
             }
+            await foreach (var message in messages.ConfigureAwait(false))
+            {
+                inFlight.Enqueue((message, publisher.Value.PublishAsync(message, token)));
+                if (inFlight.Count >= PublishWindow)
+                    await ConfirmOldestAsync().ConfigureAwait(false);
+            }
+            while (inFlight.Count > 0)
+                await ConfirmOldestAsync().ConfigureAwait(false);
         });
         await pipeline.RunAsync().ConfigureAwait(false);
         return new ProduceResult(published, plan.Skipped.Count);
