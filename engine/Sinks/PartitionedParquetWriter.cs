@@ -48,8 +48,13 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     {
         private readonly RowSpool _spool;
 
-        internal RowGroup(Partition target, IReadOnlyList<WaitingBatch> batches, RowSpool spool, bool last) =>
-            (Target, Batches, _spool, Last) = (target, batches, spool, last);
+        /// <summary>The partition's row group taken before this one.</summary>
+        private readonly Task _after;
+
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal RowGroup(Partition target, IReadOnlyList<WaitingBatch> batches, RowSpool spool, bool last, Task after) =>
+            (Target, Batches, _spool, Last, _after) = (target, batches, spool, last, after);
 
         internal Partition Target { get; }
 
@@ -60,7 +65,26 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         /// <summary>Whether it is its file's last (handed out by <see cref="Flush"/>): writing it also completes the file.</summary>
         public bool Last { get; }
 
-        public Task WriteAsync(CancellationToken cancellationToken) => Target.WriteAsync(Batches, _spool, Last, cancellationToken);
+        /// <summary>Ends once this row group is written, or has failed.</summary>
+        internal Task Done => _done.Task;
+
+        /// <summary>
+        /// Writes it after the partition's earlier row groups, whichever callers hold them: the
+        /// last completes the file, and a row group written after that would start the file anew
+        /// and replace it, rows and all.
+        /// </summary>
+        public async Task WriteAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _after.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Target.WriteAsync(Batches, _spool, Last, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _done.TrySetResult(); // a failure fails the run; whoever waits on it is cancelled with it
+            }
+        }
     }
 
     /// <summary>
@@ -180,7 +204,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
 
     private RowGroup Take(Partition partition, bool last)
     {
-        var group = new RowGroup(partition, partition.Waiting.ToList(), _spool, last);
+        var group = new RowGroup(partition, partition.Waiting.ToList(), _spool, last, partition.LastTaken);
+        partition.LastTaken = group.Done;
         partition.Waiting.Clear();
         partition.WaitingRows = 0;
         return group;
@@ -207,6 +232,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         public IReadOnlyList<Column> Shapes { get; } = shapes;
         public List<WaitingBatch> Waiting { get; } = [];
         public int WaitingRows { get; set; }
+
+        /// <summary>The latest row group taken from it, written (or failed) when this ends.</summary>
+        public Task LastTaken { get; set; } = Task.CompletedTask;
         public bool Written { get; private set; }
 
         /// <summary>

@@ -77,6 +77,40 @@ public class PartitionedParquetWriterTests
         Assert.False(Directory.Exists(dir.Sub("out")) && Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories).Length > 0);
     }
 
+    [Fact]
+    public async Task WriteAsync_FilesLastRowGroupPickedUpFirst_WaitsForTheEarlierOneAndKeepsEveryRow()
+    {
+        // Two workers can pick up a partition's row groups in either order: a full one taken while
+        // reading, then its last at the flush. Written the other way round, the last used to
+        // complete the file and the earlier one to start it anew, replacing it.
+        using var dir = new TempDir();
+        var ids = new List<string>();
+        await using (var writer = new PartitionedParquetWriter(ObjectStore.Open(dir.Sub("out")), "", "part-test.parquet", RowGroupRows, BufferBytes, dir.Sub("spill")))
+        {
+            var groups = new List<PartitionedParquetWriter.RowGroup>();
+            for (var batch = 0; groups.Count == 0 || batch < 12; batch++)
+            {
+                var batchIds = Enumerable.Range(ids.Count, 50).Select(i => $"row{i:D5}").ToArray();
+                ids.AddRange(batchIds);
+                groups.AddRange(writer.Add(D("2024-01-01"), new ColumnBatch("test", [Strings("id", batchIds)])));
+            }
+            var full = Assert.Single(groups);
+            var last = Assert.Single(writer.Flush());
+            Assert.False(full.Last);
+
+            var lastWritten = last.WriteAsync(default);
+            await Task.Delay(200);
+            Assert.False(lastWritten.IsCompleted, "the file's last row group must wait for the one taken before it");
+            await full.WriteAsync(default);
+            await lastWritten;
+            await writer.CompleteAsync(default);
+        }
+
+        var file = Assert.Single(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories));
+        Assert.Equal(2, RowGroups(dir.Sub("out")).Single().Value.Count);
+        Assert.Equal(ids, Query($"SELECT id FROM read_parquet('{file}')").Select(r => (string)r["id"]!));
+    }
+
     /// <summary>
     /// Adds random batches of 1-60 rows to random days of January, each row an id, an amount and a
     /// note of random length (some null); returns the rows added, and records each in <paramref name="added"/>.
