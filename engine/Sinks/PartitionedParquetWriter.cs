@@ -222,6 +222,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IObjectUpload? _upload;
         private ParquetWriter? _writer;
+        private bool _completed;
 
         public string Key { get; } = key;
         public IReadOnlyList<DataField> Fields { get; } = fields;
@@ -248,6 +249,9 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                // Starting the file again would replace the completed one, rows and all.
+                if (_completed)
+                    throw new InvalidOperationException($"{Key}: a row group arrived after its file was completed");
                 if (_writer is null)
                 {
                     _upload = await store.CreateAsync(Key, cancellationToken).ConfigureAwait(false);
@@ -326,6 +330,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 return;
             await _writer.DisposeAsync().ConfigureAwait(false); // the footer
             _writer = null;
+            _completed = true;
             await _upload.CommitAsync(cancellationToken).ConfigureAwait(false);
             await _upload.DisposeAsync().ConfigureAwait(false);
             _upload = null;
