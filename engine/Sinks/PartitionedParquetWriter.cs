@@ -16,7 +16,7 @@ namespace FxEngine.Sinks;
 /// file's last holds at least that many. Rows wait serialized in a <see cref="RowSpool"/>: memory
 /// stays within <c>bufferBytes</c> whatever the input size, the oldest waiting bytes moving to a
 /// local spill file past it, to be read back when their row group is written. Row groups are encoded by any number of callers of
-/// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time.
+/// <see cref="RowGroup.WriteAsync"/>: different partitions in parallel, one partition's one at a time in the order they were handed out.
 /// A file is published (under <c>prefix</c>, the caller's staging) when its last row group, one
 /// <see cref="Flush"/> handed out, is written, and <see cref="CompleteAsync"/> publishes the rest;
 /// disposing publishes nothing more, and the caller's staging goes with the run. Either way the
