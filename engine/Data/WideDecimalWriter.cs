@@ -1,4 +1,3 @@
-using System.Buffers;
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;
@@ -26,11 +25,8 @@ internal static class WideDecimalWriter
     private const int MaxCached = 4_096;
 
     /// <summary>Writes a decimal column (required or optional) as the column chunk of <paramref name="field"/>.</summary>
-    public static async Task WriteAsync(BigDecimalDataField field, Column column, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
+    public static Task WriteAsync(BigDecimalDataField field, Column column, ParquetRowGroupWriter writer, CancellationToken cancellationToken)
     {
-        var rows = column.Length;
-        var values = ArrayPool<BigDecimal>.Shared.Rent(rows);
-        var levels = field.IsNullable ? ArrayPool<int>.Shared.Rent(rows) : null;
         // Rates repeat (one per currency and day); an amount column's values mostly do not, so
         // the cache stops growing at a size that pays for rates and costs little for amounts.
         var seen = new Dictionary<decimal, BigDecimal>();
@@ -43,7 +39,7 @@ internal static class WideDecimalWriter
                 seen[value] = big;
             return big;
         }
-        try
+        int Fill(Span<BigDecimal> values, Span<int> levels, int present)
         {
             var count = 0;
             switch (column)
@@ -51,34 +47,26 @@ internal static class WideDecimalWriter
                 case RequiredColumn<decimal> required:
                     foreach (var value in required.Values)
                         values[count++] = Convert(value);
-                    levels?.AsSpan(0, rows).Fill(field.MaxDefinitionLevel);
+                    levels.Fill(present);
                     break;
                 case OptionalColumn<decimal> optional:
                     var row = 0;
                     foreach (var value in optional.Values)
                     {
-                        if (value is { } present)
-                            values[count++] = Convert(present);
-                        else if (levels is null)
+                        if (value is { } given)
+                            values[count++] = Convert(given);
+                        else if (levels.IsEmpty)
                             throw new InvalidOperationException($"column '{field.Name}' is not nullable but holds a missing value");
-                        if (levels is not null)
-                            levels[row] = value.HasValue ? field.MaxDefinitionLevel : field.MaxDefinitionLevel - 1;
+                        if (!levels.IsEmpty)
+                            levels[row] = value.HasValue ? present : present - 1;
                         row++;
                     }
                     break;
                 default:
                     throw new InvalidOperationException($"column '{field.Name}' holds {column.GetType().Name}, not decimals");
             }
-            if (levels is null)
-                await writer.WriteAsync<BigDecimal>(field, values.AsMemory(0, count), null, null, cancellationToken).ConfigureAwait(false);
-            else
-                await writer.WriteAllPartsAsync<BigDecimal>(field, values.AsMemory(0, count), levels.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+            return count;
         }
-        finally
-        {
-            ArrayPool<BigDecimal>.Shared.Return(values, clearArray: true);
-            if (levels is not null)
-                ArrayPool<int>.Shared.Return(levels);
-        }
+        return ColumnChunkWriter.WriteAsync<BigDecimal>(field, column.Length, Fill, writer, cancellationToken);
     }
 }
