@@ -222,7 +222,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IObjectUpload? _upload;
         private ParquetWriter? _writer;
-        private bool _completed;
 
         public string Key { get; } = key;
         public IReadOnlyList<DataField> Fields { get; } = fields;
@@ -249,8 +248,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                // Starting the file again would replace the completed one, rows and all.
-                if (_completed)
+                // Started and closed: completed. Starting it again would replace it, rows and all.
+                if (Written && _writer is null)
                     throw new InvalidOperationException($"{Key}: a row group arrived after its file was completed");
                 if (_writer is null)
                 {
@@ -330,7 +329,6 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                 return;
             await _writer.DisposeAsync().ConfigureAwait(false); // the footer
             _writer = null;
-            _completed = true;
             await _upload.CommitAsync(cancellationToken).ConfigureAwait(false);
             await _upload.DisposeAsync().ConfigureAwait(false);
             _upload = null;
