@@ -61,14 +61,12 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         // then every checked read of it fails. The lease is what its body says.
         var lake = $"concurrent-{Guid.NewGuid():N}";
         using var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
-        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var options = await SmallLakeAsync(dir, lake);
         var live = LockHolder.ForThisProcess("lease-body-run") with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) };
         var other = LockHolder.ForThisProcess("lease-etag-run") with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) };
         await ObjectStore.Open($"s3://{S3rverFixture.Bucket}/{lake}/out").WriteAllAsync("_fxengine/lock.json", other.ToJson());
         await File.WriteAllBytesAsync(s3.ObjectFile($"{lake}/out/_fxengine/lock.json"), live.ToJson());
 
-        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
         var refused = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(options));
         Assert.Contains("is being written by run lease-body-run", refused.Message);
 
@@ -86,14 +84,12 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
         // gives its lease up early.
         var lake = $"concurrent-{Guid.NewGuid():N}";
         using var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
-        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var options = await SmallLakeAsync(dir, lake);
         using var exited = System.Diagnostics.Process.Start("true")!;
         await exited.WaitForExitAsync();
         var scope = string.Join('/', ProcessIdentity.OfThisProcess!.Split('/')[..2]);
         var killed = new LockHolder("killed-run", Environment.MachineName, exited.Id, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(10));
         var store = ObjectStore.Open($"s3://{S3rverFixture.Bucket}/{lake}/out");
-        var options = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
 
         // Refused: a process that runs (this one); and where it cannot be told, no process
         // identity (an older lease), or one of another machine or pid namespace.
@@ -109,5 +105,13 @@ public class ConcurrentNormalizeS3ScenarioTests(S3rverFixture s3)
 
         Assert.Equal(1_000, result.Stats.RowsIn);
         Assert.False(await store.ExistsAsync("_fxengine/lock.json"), "the run that took the lease over releases it");
+    }
+
+    /// <summary>1,000 rows over two days and their rates, locally; the options of a run that writes them to <paramref name="lake"/> on s3rver.</summary>
+    private static async Task<NormalizeOptions> SmallLakeAsync(TempDir dir, string lake)
+    {
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 1_000, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        return new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = $"s3://{S3rverFixture.Bucket}/{lake}/out", Rejects = $"s3://{S3rverFixture.Bucket}/{lake}/rejects" };
     }
 }
