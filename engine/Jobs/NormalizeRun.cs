@@ -160,8 +160,12 @@ internal sealed class NormalizeRun : IAsyncDisposable
     /// </summary>
     private async Task EnsureInputUnchangedAsync(CancellationToken cancellationToken)
     {
+        if (Plan.FilesToRead.Count == 0)
+            return;
+        // Only where the files read lie: one file of a large folder lists that file alone.
+        var prefix = Plan.FilesToRead.Select(f => f.Key).Aggregate((a, b) => a[..a.AsSpan().CommonPrefixLength(b)]);
         var now = new Dictionary<string, ObjectInfo>(StringComparer.Ordinal);
-        await foreach (var info in _input.ListAsync("", cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _input.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
             now[info.Key] = info;
         foreach (var read in Plan.FilesToRead)
         {
