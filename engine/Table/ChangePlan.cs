@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
+using FxEngine.Pipeline;
 using FxEngine.Storage;
 using FxEngine.Transforms;
 
@@ -72,20 +72,11 @@ internal sealed class ChangePlan
 
         bool Unchanged(ObjectInfo file) => known.GetValueOrDefault(file.Key) is { } same && same.Size == file.Size && same.Version == file.Version;
         // Files are scanned side by side: on a first or --full run every file is, before any row is
-        // converted. A file that cannot be scanned fails the run in listing order, as one at a time would.
-        var scans = new System.Collections.Concurrent.ConcurrentDictionary<string, (InputFileState? State, ExceptionDispatchInfo? Error)>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(inputs.Where(file => !Unchanged(file)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (file, token) =>
-            {
-                try
-                {
-                    scans[file.Key] = (await InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, token).ConfigureAwait(false), null);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    scans[file.Key] = (null, ExceptionDispatchInfo.Capture(ex));
-                }
-            }).ConfigureAwait(false);
+        // converted. A file that cannot be scanned fails the run as a scan in listing order would.
+        var toScan = inputs.Where(file => !Unchanged(file)).ToList();
+        var scanned = await OrderedParallel.RunAsync(toScan, Environment.ProcessorCount,
+            (file, token) => InputScan.ScanAsync(input, file, dateColumn, csvDelimiter, token), cancellationToken).ConfigureAwait(false);
+        var scans = toScan.Zip(scanned).ToDictionary(pair => pair.First.Key, pair => pair.Second, StringComparer.Ordinal);
         foreach (var file in inputs)
         {
             if (Unchanged(file))
@@ -93,11 +84,9 @@ internal sealed class ChangePlan
                 files[file.Key] = known[file.Key];
                 continue;
             }
-            var (state, error) = scans[file.Key];
-            error?.Throw();
-            var scanned = files[file.Key] = state!;
+            var state = files[file.Key] = scans[file.Key];
             var old = previous?.Files.GetValueOrDefault(file.Key);
-            Dirty(scanned.Partitions.Concat(old?.Partitions ?? []), old is null ? $"new input {file.Key}" : $"changed input {file.Key}");
+            Dirty(state.Partitions.Concat(old?.Partitions ?? []), old is null ? $"new input {file.Key}" : $"changed input {file.Key}");
         }
         foreach (var (key, gone) in previous?.Files ?? [])
             if (!files.ContainsKey(key))
