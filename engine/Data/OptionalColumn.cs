@@ -21,6 +21,7 @@ internal sealed class OptionalColumn<T> : Column where T : struct
         try
         {
             await reader.ReadAsync<T>(field, values.Writable, null, cancellationToken).ConfigureAwait(false);
+            WallClockTimestamps.RetagOptional(field, values.Writable.Span);
             return new OptionalColumn<T>(field, values);
         }
         catch

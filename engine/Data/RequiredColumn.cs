@@ -21,6 +21,7 @@ internal sealed class RequiredColumn<T> : Column where T : struct
         try
         {
             await reader.ReadAsync<T>(field, values.Writable, null, cancellationToken).ConfigureAwait(false);
+            WallClockTimestamps.Retag(field, values.Writable.Span);
             return new RequiredColumn<T>(field, values);
         }
         catch
