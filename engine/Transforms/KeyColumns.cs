@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using FxEngine.Data;
 
 namespace FxEngine.Transforms;
@@ -73,10 +74,10 @@ internal static class KeyColumns
             case OptionalColumn<long> c: Map(c.Values, v => (decimal?)v, into); break;
             case RequiredColumn<short> c: Map(c.Values, v => (decimal?)v, into); break;
             case OptionalColumn<short> c: Map(c.Values, v => (decimal?)v, into); break;
-            case RequiredColumn<double> c: Map(c.Values, FromDouble, into); break;
-            case OptionalColumn<double> c: Map(c.Values, v => v is { } d ? FromDouble(d) : null, into); break;
-            case RequiredColumn<float> c: Map(c.Values, v => FromDouble(v), into); break;
-            case OptionalColumn<float> c: Map(c.Values, v => v is { } f ? FromDouble(f) : null, into); break;
+            case RequiredColumn<double> c: Map(c.Values, FromBinary, into); break;
+            case OptionalColumn<double> c: Map(c.Values, v => v is { } d ? FromBinary(d) : null, into); break;
+            case RequiredColumn<float> c: Map(c.Values, FromBinary, into); break;
+            case OptionalColumn<float> c: Map(c.Values, v => v is { } f ? FromBinary(f) : null, into); break;
             default: MapText(column, ParseAmount, null, into); break;
         }
     }
@@ -111,28 +112,64 @@ internal static class KeyColumns
     private static int UtcDay(DateTime value) =>
         DateOnly.FromDateTime(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).DayNumber;
 
+    /// <summary>
+    /// ISO 8601 timestamps only: the date, 'T' or a space, the time to the minute or second with
+    /// an optional fraction, then Z, an offset or nothing (UTC). A culture's forms (03/04/2024
+    /// 10:00, May 1 2024) are rejected rather than guessed at: read month first, a European
+    /// writer's 3 April would quietly become 4 March.
+    /// </summary>
+    private static readonly string[] TimestampFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd' 'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd' 'HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzz", "yyyy-MM-dd' 'HH:mm:ss.FFFFFFFzz",
+    ];
+
+    /// <summary>Places of a fraction of a second .NET parses: nanoseconds (Go, Java) are cut to them, which never moves the day.</summary>
+    private const int FractionPlaces = 7;
+
     internal static int ParseDay(ReadOnlySpan<char> text)
     {
         var trimmed = text.Trim();
         if (DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             return date.DayNumber;
         // A timestamp with a time and optional offset stands for its UTC date.
-        return trimmed.Length > 10 && DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+        Span<char> cut = stackalloc char[Math.Min(trimmed.Length, 64)];
+        return trimmed.Length is > 10 and <= 64
+            && DateTimeOffset.TryParseExact(WithinFractionPlaces(trimmed, cut), TimestampFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? DateOnly.FromDateTime(time.UtcDateTime).DayNumber
             : NoDay;
+    }
+
+    /// <summary><paramref name="text"/> with a fraction of a second beyond <see cref="FractionPlaces"/> digits cut, in <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<char> WithinFractionPlaces(ReadOnlySpan<char> text, Span<char> buffer)
+    {
+        var point = text.IndexOf('.');
+        if (point < 0)
+            return text;
+        var digits = point + 1;
+        while (digits < text.Length && char.IsAsciiDigit(text[digits]))
+            digits++;
+        var excess = digits - point - 1 - FractionPlaces;
+        if (excess <= 0)
+            return text;
+        var kept = point + 1 + FractionPlaces;
+        text[..kept].CopyTo(buffer);
+        text[digits..].CopyTo(buffer[kept..]);
+        return buffer[..(text.Length - excess)];
     }
 
     private static decimal? ParseAmount(ReadOnlySpan<char> text) =>
         decimal.TryParse(text, AmountStyle, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
-    /// A double becomes the decimal of its shortest round-trip text (0.1 stays 0.1), which is
-    /// what the writer of the value meant; NaN and infinities have no amount.
+    /// A binary float becomes the decimal of its own shortest round-trip text (0.1 stays 0.1, and
+    /// a float's 0.01f stays 0.01 rather than becoming its double's 0.009999999776482582), which
+    /// is what the writer of the value meant; NaN and infinities have no amount.
     /// </summary>
-    private static decimal? FromDouble(double value)
+    private static decimal? FromBinary<T>(T value) where T : IFloatingPointIeee754<T>
     {
-        if (!double.IsFinite(value))
+        if (!T.IsFinite(value))
             return null;
         Span<char> text = stackalloc char[32];
         return value.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture)
