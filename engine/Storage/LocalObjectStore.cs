@@ -24,13 +24,13 @@ internal sealed class LocalObjectStore : IObjectStore
         if (!Directory.Exists(_root))
             yield break;
 
-        // Walk only the folder the prefix names, not the whole tree.
+        // Walk only what the prefix names: its folder's entries that start with its last segment
+        // (a single input file's prefix is its own name, so its siblings are never walked).
         var slash = prefix.LastIndexOf('/');
         var folder = slash < 0 ? _root : PathOf(prefix[..slash]);
         if (!Directory.Exists(folder))
             yield break;
-
-        var keys = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        var keys = Walk(folder, prefix[(slash + 1)..])
             .Where(path => !path.EndsWith(TempSuffix, StringComparison.Ordinal))
             .Select(path => (Key: Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'), Path: path))
             .Where(entry => entry.Key.StartsWith(prefix, StringComparison.Ordinal))
@@ -44,6 +44,28 @@ internal sealed class LocalObjectStore : IObjectStore
                 LastModified = new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
             };
         }
+    }
+
+    /// <summary>The files under <paramref name="folder"/> whose first level below it starts with <paramref name="name"/>.</summary>
+    private static List<string> Walk(string folder, string name)
+    {
+        var paths = new List<string>();
+        try
+        {
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+                if (entry.Name.StartsWith(name, StringComparison.Ordinal))
+                {
+                    if (entry is DirectoryInfo inner)
+                        paths.AddRange(Directory.EnumerateFiles(inner.FullName, "*", SearchOption.AllDirectories));
+                    else
+                        paths.Add(entry.FullName);
+                }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FxException($"{folder}: listing it failed: {ex.Message}", ex);
+        }
+        return paths;
     }
 
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>

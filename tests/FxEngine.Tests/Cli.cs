@@ -32,6 +32,15 @@ internal static class Cli
         ExecAsync(CliCommand[0], [.. CliCommand[1..], .. args], workingDirectory, environment);
 
     /// <summary>
+    /// Runs the CLI where file permissions apply: as root, without the capabilities that let root
+    /// read any folder (a folder of mode 000 then refuses it, as it refuses any other user).
+    /// </summary>
+    public static Task<Result> RunWithoutOverridingPermissionsAsync(string workingDirectory, params string[] args) =>
+        Environment.IsPrivilegedProcess
+            ? ExecAsync("setpriv", ["--bounding-set=-dac_override,-dac_read_search", .. CliCommand, .. args], workingDirectory)
+            : RunAsync(workingDirectory, args);
+
+    /// <summary>
     /// Runs the CLI under a file size limit (<c>ulimit -f</c>, in KiB) with SIGXFSZ ignored, so that a
     /// write past it fails (EFBIG) as a write to a full disk does, rather than killing the process.
     /// The JIT's double-mapped code memory is a file the limit would cap too, so it is turned off.

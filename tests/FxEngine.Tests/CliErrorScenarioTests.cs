@@ -31,6 +31,51 @@ public class CliErrorScenarioTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Normalize_OneFileBesideAFolderItMayNotRead_ReadsTheFileAlone()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
+        Directory.CreateDirectory(dir.Sub("in/private"));
+        File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.None);
+        try
+        {
+            var run = await Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in/t.csv", "--output", "out");
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(13m, Assert.Single(Query($"SELECT amount_sgd FROM read_parquet('{Glob(dir.Sub("out"))}')"))["amount_sgd"]);
+        }
+        finally
+        {
+            File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Normalize_InputFolderHoldsAFolderItMayNotRead_NamesIt()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        Directory.CreateDirectory(dir.Sub("in/private"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
+        File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.None);
+        try
+        {
+            var run = await Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
+            Assert.Equal(1, run.ExitCode);
+            var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: {dir.Sub("in")}: listing it failed: ", line);
+            Assert.Contains("private", line);
+        }
+        finally
+        {
+            File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
     public async Task Normalize_MissingColumn_NamesFileColumnAndOption()
     {
         using var dir = new TempDir();
