@@ -63,17 +63,41 @@ internal sealed class OutputTopic(IProducer<byte[]?, byte[]?> producer, string t
     public void Publish(List<Message<byte[]?, byte[]?>> messages, CancellationToken cancellationToken)
     {
         Error? failed = null;
+        void Delivered(DeliveryReport<byte[]?, byte[]?> report)
+        {
+            if (report.Error.IsError)
+                failed ??= report.Error;
+        }
         foreach (var message in messages)
-            producer.Produce(topic, message, report =>
+        {
+            // A flush may hold more rows than the producer's queue (queue.buffering.max.messages):
+            // when it is full, wait for deliveries to make room rather than fail.
+            while (true)
             {
-                if (report.Error.IsError)
-                    failed ??= report.Error;
-            });
+                try
+                {
+                    producer.Produce(topic, message, Delivered);
+                    break;
+                }
+                catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Flush(TimeSpan.FromMilliseconds(100));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                catch (ProduceException<byte[]?, byte[]?> ex)
+                {
+                    throw Failed(ex.Error);
+                }
+            }
+        }
         while (producer.Flush(TimeSpan.FromSeconds(1)) > 0)
             cancellationToken.ThrowIfCancellationRequested();
         if (failed is not null)
-            throw new FxException($"{topic}: producing converted rows failed ({failed.Reason}); they are in the lake, and a restart publishes them again");
+            throw Failed(failed);
     }
+
+    private FxException Failed(Error error) =>
+        new($"{topic}: producing converted rows failed ({error.Reason}); they are in the lake, and a restart publishes them again");
 
     /// <summary>
     /// Publishes again the rows at <paramref name="unpublished"/> (offset ranges by partition):

@@ -7,6 +7,8 @@ using FxEngine.Table;
 using FxEngine.Transforms;
 using Parquet.Schema;
 
+using Ranges = System.Collections.Generic.SortedDictionary<int, System.Collections.Generic.List<long[]>>;
+
 namespace FxEngine.Streaming;
 
 /// <summary>
@@ -44,6 +46,14 @@ internal sealed class StreamRunner : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private RateFingerprint? _fingerprints;
     private StreamState? _state;
+
+    /// <summary>With an output topic: rows the last stop left unconfirmed there, until they are published again.</summary>
+    private Ranges? _toRepublish;
+
+    /// <summary>With an output topic: rows this run committed whose delivery is not confirmed (a publish a stop interrupted).</summary>
+    private Ranges _unconfirmed = [];
+
+    private bool _toldRepublishWaits;
     private long _rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _rateMark;
     private int _flushes;
     private TimeSpan _lastFlush, _lastProgress;
@@ -96,6 +106,7 @@ internal sealed class StreamRunner : IDisposable
         // A batch run refuses to start without rates; so does a --once stream, which has nothing to wait for them with.
         if (_options.Once && _rates.Table is null)
             throw new FxException($"{_options.RatesTopic}: no rate snapshots on the rates topic, so no transaction can be converted; publish rates first (fxengine produce)");
+        _toRepublish = _state?.Unpublished is { Count: > 0 } unpublished ? unpublished : null;
         await RepublishAsync(cancellationToken).ConfigureAwait(false);
         await RestateAsync(NoPartitions, cancellationToken).ConfigureAwait(false);
         _transactions.RefreshAssignment();
@@ -128,8 +139,9 @@ internal sealed class StreamRunner : IDisposable
         {
             Report(force: true);
         }
-        if (_state?.Unpublished.Count > 0 && _output is not null)
-            _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, CancellationToken.None).ConfigureAwait(false)).Stream; // delivered: a restart need not publish them again
+        // What was delivered need not be published again on the next start; what was not stays named.
+        if (_output is not null && _state is { } last && Count(last.Unpublished) != Count(Unconfirmed()))
+            _state = (await _table.UpdateAsync(s => s with { Unpublished = Unconfirmed() }, CancellationToken.None).ConfigureAwait(false)).Stream;
         return new StreamResult(_rowsIn, _rowsOut, _rowsRejected, _deadLettered, _skipped, _flushes);
     }
 
@@ -138,6 +150,7 @@ internal sealed class StreamRunner : IDisposable
     {
         // While paused nothing else blocks, so the turn waits on the rates topic instead of spinning.
         var arrived = _ratesFeed.Poll(_rates, _transactions.Paused ? TimeSpan.FromMilliseconds(200) : TimeSpan.Zero);
+        await RepublishAsync(cancellationToken).ConfigureAwait(false);
         foreach (var day in arrived)
             _ready.AddRange(_waiting.Release(day.DayNumber));
         if (arrived.Count > 0)
@@ -263,8 +276,11 @@ internal sealed class StreamRunner : IDisposable
         var written = _ready.Select(r => (r.Partition, r.Offset)).ToList();
         var offsets = _ledger.After(written);
         var invalidBatch = invalid.Count == 0 ? null : _batches.Invalid(invalid);
+        var earlier = _unconfirmed;
         _state = (await _table.CommitAsync(flush, token => _table.StageAsync(flush, normalized, invalidBatch, token),
             current => Next(current?.Stream ?? _state, offsets, counts, flush, rates, written), cancellationToken).ConfigureAwait(false)).Stream;
+        if (_output is not null)
+            _unconfirmed = Combine(earlier, RangesOf(written));
         _ledger.Committed(offsets, written);
         _committed?.Invoke(new StreamCommit(flush, DateTimeOffset.UtcNow, written));
         _flushes++;
@@ -274,7 +290,10 @@ internal sealed class StreamRunner : IDisposable
         _transactions.CommitGroupOffsets();
         // After the commit: a row on the output topic is always in the lake (a stop before delivery publishes it again on restart).
         if (messages is not null)
+        {
             _output!.Publish(messages, cancellationToken);
+            _unconfirmed = earlier;
+        }
         return counts.All.Keys.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -317,37 +336,49 @@ internal sealed class StreamRunner : IDisposable
         {
             Topic = _options.Topic, Columns = _columns.Names.ToList(), Offsets = offsets, Partitions = partitions,
             LastFlush = flush, LastCommitAt = DateTimeOffset.UtcNow,
-            // The previous flush's rows were delivered before this flush began (or the stream stopped).
-            Unpublished = _output is null ? [] : Ranges(written),
+            // This flush's rows, and any not confirmed yet: the last stop's not yet published again, and a publish a stop interrupted.
+            Unpublished = _output is null ? [] : Combine(Unconfirmed(), RangesOf(written)),
         };
     }
 
-    private static SortedDictionary<int, List<long[]>> Ranges(IEnumerable<(int Partition, long Offset)> offsets) =>
+    /// <summary>Rows in the lake whose delivery to the output topic is not confirmed.</summary>
+    private Ranges Unconfirmed() => Combine(_toRepublish ?? [], _unconfirmed);
+
+    private static Ranges RangesOf(IEnumerable<(int Partition, long Offset)> offsets) =>
         new(offsets.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => OffsetLedger.Merge(g.Select(o => new[] { o.Offset, o.Offset + 1 }))));
+
+    private static Ranges Combine(Ranges a, Ranges b) =>
+        new(a.Keys.Union(b.Keys).ToDictionary(p => p, p => OffsetLedger.Merge(a.GetValueOrDefault(p, []).Concat(b.GetValueOrDefault(p, [])))));
+
+    private static long Count(Ranges ranges) => ranges.Values.Sum(r => r.Sum(x => x[1] - x[0]));
 
     /// <summary>
     /// With an output topic, publishes again the rows of the last flush whose delivery was not
     /// confirmed before the previous stop, converted with today's rates (the lake already holds
-    /// them; they are not written again).
+    /// them; they are not written again). Until the whole rates topic is read it waits, and is
+    /// tried again on every turn of the loop.
     /// </summary>
     private async Task RepublishAsync(CancellationToken cancellationToken)
     {
-        if (_state is not { Unpublished.Count: > 0 } state)
+        if (_toRepublish is not { } toRepublish)
             return;
-        var count = state.Unpublished.Values.Sum(r => r.Sum(x => x[1] - x[0]));
+        var count = Count(toRepublish);
         if (_output is not null && (_rates.Table is null || !_ratesFeed.CaughtUp))
         {
-            _log($"{_options.Topic}: {count:N0} row(s) of the last flush wait to be published again until the whole rates topic is read (next start)");
+            if (!_toldRepublishWaits)
+                _log($"{_options.Topic}: {count:N0} row(s) of the last flush wait to be published again until the whole rates topic is read");
+            _toldRepublishWaits = true;
             return;
         }
         if (_output is null)
             _log($"{_options.Topic}: {count:N0} row(s) of the last flush were not confirmed on the output topic before the last stop; no --output-topic now, so they are not published");
         else
         {
-            var published = _output.Republish(state.Unpublished, _kafka, _decoder, _batches, _rates.Table!, _options.Columns, cancellationToken);
+            var published = _output.Republish(toRepublish, _kafka, _decoder, _batches, _rates.Table!, _options.Columns, cancellationToken);
             _log($"{_output.Topic}: published again {published:N0} row(s) of the last flush, not confirmed before the last stop");
         }
-        _state = (await _table.UpdateAsync(s => s with { Unpublished = [] }, cancellationToken).ConfigureAwait(false)).Stream;
+        _toRepublish = null;
+        _state = (await _table.UpdateAsync(s => s with { Unpublished = Unconfirmed() }, cancellationToken).ConfigureAwait(false)).Stream;
     }
 
     private void Report(bool force)

@@ -157,6 +157,61 @@ public class StreamOutputTopicScenarioTests
         Assert.Equal(published.Count + again, KafkaTest.ReadAll(broker, "transactions-sgd", published.Count + again).Count);
         Assert.Equal(rows.Count, StreamTest.LakeRows(lake).Count); // the lake is not written again
     }
+
+    [Fact]
+    public async Task OutputTopic_FlushLargerThanTheProducersQueue_EveryRowPublished()
+    {
+        using var scenario = new StreamScenario();
+        var (broker, _, lake, producer, kafka) = scenario;
+        var day = D("2024-10-07");
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var rows = StreamTest.Transactions(3_000, day, 1, seed: 9);
+        StreamTest.Produce(producer, "transactions", rows);
+        var small = kafka with { Client = new Dictionary<string, string> { ["queue.buffering.max.messages"] = "1000", ["linger.ms"] = "200" } };
+
+        var result = await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" }, small, _ => { }, null, default);
+
+        Assert.True(result.RowsOut > 1_000);
+        Assert.Equal(result.RowsOut, KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut).Count);
+        Assert.Empty(JsonNode.Parse(File.ReadAllText($"{lake}/processed_data/_fxengine/state.json"))!["stream"]!["unpublished"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task OutputTopic_UnconfirmedRowsWhileTheRatesTopicIsUnread_KeptForTheNextStart()
+    {
+        using var scenario = new StreamScenario();
+        var (broker, _, lake, producer, kafka) = scenario;
+        var day = D("2024-10-07");
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var rows = StreamTest.Transactions(500, day, 1, seed: 9);
+        StreamTest.Produce(producer, "transactions", rows);
+        var options = new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
+        var result = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+        var published = KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut).Count;
+        // As a stop between the commit and the delivery leaves it: partition 0's rows unconfirmed.
+        var statePath = $"{lake}/processed_data/_fxengine/state.json";
+        var state = JsonNode.Parse(File.ReadAllText(statePath))!;
+        var next = (long)state["stream"]!["offsets"]!["0"]!["next"]!;
+        state["stream"]!["unpublished"] = new JsonObject { ["0"] = new JsonArray(new JsonArray(0, next)) };
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        // A start that cannot read its rates topic cannot convert them again: it keeps them named.
+        var log = KafkaTest.Log();
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4)))
+            await StreamJob.RunAsync(options with { Once = false, RatesTopic = "rates-not-there-yet" }, kafka, log.Enqueue, null, stop.Token);
+        Assert.Contains(log, l => l.Contains("wait to be published again until the whole rates topic is read", StringComparison.Ordinal));
+        Assert.Equal($"[[0,{next}]]", JsonNode.Parse(File.ReadAllText(statePath))!["stream"]!["unpublished"]!["0"]!.ToJsonString());
+
+        var rerun = await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+
+        Assert.Equal(0, rerun.RowsIn);
+        var converted = Query($"SELECT txn_id FROM read_parquet('{Glob($"{lake}/processed_data")}')").Select(r => (string)r["txn_id"]!).ToHashSet();
+        var again = KafkaTest.ReadAll(broker, "transactions", rows.Count).Count(m => m.Partition.Value == 0 && converted.Contains(m.Message.Key!));
+        Assert.True(again > 0);
+        Assert.Contains(log, l => l.Contains($"published again {again:N0} row(s)", StringComparison.Ordinal));
+        Assert.Equal(published + again, KafkaTest.ReadAll(broker, "transactions-sgd", published + again).Count);
+        Assert.Empty(JsonNode.Parse(File.ReadAllText(statePath))!["stream"]!["unpublished"]!.AsObject());
+    }
 }
 
 /// <summary>What the stream must refuse or leave alone rather than lose rows: a topic that no longer fits the state, a rates topic missing old snapshots, a commit that fails halfway.</summary>
