@@ -196,7 +196,15 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
         catch
         {
-            await _s3.AbortMultipartUploadAsync(_bucket, _prefix + key, upload.UploadId, CancellationToken.None).ConfigureAwait(false);
+            // The upload's own error is the one to report. An abort that fails too leaves parts only
+            // the bucket's lifecycle rule removes (deploy/s3/lifecycle.json): S3 lists no unfinished upload.
+            try
+            {
+                await _s3.AbortMultipartUploadAsync(_bucket, _prefix + key, upload.UploadId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception abort) when (abort is AmazonServiceException or AmazonClientException or HttpRequestException)
+            {
+            }
             throw;
         }
     }
