@@ -92,7 +92,9 @@ internal sealed class ChangePlan
             if (!files.ContainsKey(key))
                 Dirty(gone.Partitions, $"deleted input {key}");
 
-        var settings = Fingerprint($"{TableState.CurrentVersion}|{settingsText}|{string.Join("|", files.Values.Select(f => f.Schema).Distinct().Order(StringComparer.Ordinal))}");
+        // The input schemas in listing order, as they merge (a column's place is its first appearance):
+        // a file that moves another schema first reorders the output's columns, so every partition is recomputed.
+        var settings = Fingerprint($"{TableState.CurrentVersion}|{settingsText}|{string.Join("|", files.Values.Select(f => f.Schema).Distinct())}");
         var wholeTable = full ? "--full"
             : interrupted is { Partitions: null } ? $"run {interrupted.RunId} was stopped while replacing the whole table"
             : previous is null ? "no table state yet (first run, or an output written before incremental runs)"
