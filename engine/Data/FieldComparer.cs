@@ -3,8 +3,8 @@ using Parquet.Schema;
 namespace FxEngine.Data;
 
 /// <summary>
-/// Fields equal as a Parquet file stores them: name, .NET type, nullability, list-ness and a
-/// decimal's precision and scale. Parquet.Net's own equality looks at less (a DECIMAL(18,4) and a
+/// Fields equal as a Parquet file stores them: name, .NET type, nullability, list-ness, a
+/// decimal's precision and scale, and a timestamp's format, unit and UTC adjustment. Parquet.Net's own equality looks at less (a DECIMAL(18,4) and a
 /// DECIMAL(38,9) of one name compare equal), which is not enough to put two batches in one file.
 /// </summary>
 internal sealed class FieldComparer : IEqualityComparer<DataField>
@@ -18,6 +18,8 @@ internal sealed class FieldComparer : IEqualityComparer<DataField>
             {
                 (DecimalDataField a, DecimalDataField b) => a.Precision == b.Precision && a.Scale == b.Scale,
                 (DecimalDataField, _) or (_, DecimalDataField) => false,
+                (DateTimeDataField a, DateTimeDataField b) => a.DateTimeFormat == b.DateTimeFormat && a.IsAdjustedToUTC == b.IsAdjustedToUTC && a.Unit == b.Unit,
+                (DateTimeDataField, _) or (_, DateTimeDataField) => false,
                 _ => true,
             });
 

@@ -142,6 +142,60 @@ public class OutputContractScenarioTests
     }
 
     [Fact]
+    public async Task Normalize_FilesWithTimestampUnitsAndColumnsOfOtherTypesMissing_OneMergedSchemaNoValueLost()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        DateTimeDataField Created(DateTimeTimeUnit unit) => new("created", DateTimeFormat.Timestamp, isAdjustedToUTC: false, unit, isNullable: false);
+        await WriteParquetAsync(dir.Sub("in/a.parquet"),
+        [
+            Strings("txn_id", "a"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Amounts("amount", 9m),
+            new RequiredColumn<DateTime>(Created(DateTimeTimeUnit.Millis), [new DateTime(2024, 5, 1, 10, 0, 0, 123)]),
+            new RequiredColumn<bool>(new DataField<bool>("is_refund", nullable: false), [true]),
+            new RequiredColumn<float>(new DataField<float>("fee", nullable: false), [0.25f]),
+            new RequiredColumn<Guid>(new DataField<Guid>("trace", nullable: false), [Guid.Parse("6f1c2a52-7d0e-4d4f-9a51-0f7f1b4a2c11")]),
+        ]);
+        await WriteParquetAsync(dir.Sub("in/b.parquet"),
+        [
+            Strings("txn_id", "b"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Amounts("amount", 18m),
+            new RequiredColumn<DateTime>(Created(DateTimeTimeUnit.Micros), [new DateTime(2024, 5, 1, 11, 0, 0, 123).AddTicks(4560)]),
+        ]);
+
+        var result = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") });
+
+        Assert.Equal(2, result.Stats.RowsOut);
+        var rows = Query($"SELECT txn_id, CAST(created AS VARCHAR) AS created, typeof(created) AS type, is_refund, fee, CAST(trace AS VARCHAR) AS trace FROM {Table(dir.Sub("out"))} ORDER BY txn_id")
+            .Select(r => ((string)r["txn_id"]!, (string)r["created"]!, (string)r["type"]!, r["is_refund"], r["fee"], r["trace"]));
+        Assert.Equal(
+        [
+            ("a", "2024-05-01 10:00:00.123", "TIMESTAMP", (object?)true, (object?)0.25f, (object?)"6f1c2a52-7d0e-4d4f-9a51-0f7f1b4a2c11"),
+            ("b", "2024-05-01 11:00:00.123456", "TIMESTAMP", null, null, null),
+        ], rows);
+        Assert.Single(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories)); // one file: both rows under one schema
+    }
+
+    [Fact]
+    public async Task Normalize_TimestampAdjustedToUtcInOneFileOnly_ErrorSaysSo()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        foreach (var (name, utc) in new[] { ("a", true), ("b", false) })
+            await WriteParquetAsync(dir.Sub($"in/{name}.parquet"),
+            [
+                Strings("txn_id", name), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Amounts("amount", 1m),
+                new RequiredColumn<DateTime>(new DateTimeDataField("created", DateTimeFormat.Timestamp, isAdjustedToUTC: utc, DateTimeTimeUnit.Micros, isNullable: false),
+                    [new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc)]),
+            ]);
+
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") }));
+
+        Assert.Contains("column 'created'", error.Message);
+        Assert.Contains("a.parquet", error.Message);
+        Assert.Contains("b.parquet", error.Message);
+        Assert.Contains("one is adjusted to UTC and the other is not", error.Message);
+    }
+
+    [Fact]
     public async Task Normalize_FilesWithIncompatibleTypes_ErrorNamesBothFilesAndColumn()
     {
         using var dir = new TempDir();

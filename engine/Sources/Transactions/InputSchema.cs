@@ -68,7 +68,11 @@ internal static class InputSchema
         }
         if (first.ClrType != next.ClrType || first.IsArray != next.IsArray || first.GetType() != next.GetType()
             || (first is DateTimeDataField x && next is DateTimeDataField y && (x.DateTimeFormat != y.DateTimeFormat || x.IsAdjustedToUTC != y.IsAdjustedToUTC)))
-            throw Incompatible(first, firstFile, next, nextFile, "files read together must agree on each column's type (only a wider decimal or an added column may differ)");
+            throw Incompatible(first, firstFile, next, nextFile, "files read together must agree on each column's type (only a wider decimal, a finer timestamp unit or an added column may differ)"
+                + (first is DateTimeDataField u && next is DateTimeDataField v && u.IsAdjustedToUTC != v.IsAdjustedToUTC ? "; one is adjusted to UTC and the other is not" : ""));
+        // Milliseconds and microseconds of one timestamp: the finer unit holds both exactly.
+        if (first is DateTimeDataField t && next is DateTimeDataField n && t.Unit != n.Unit)
+            return new DateTimeDataField(first.Name, t.DateTimeFormat, t.IsAdjustedToUTC, (DateTimeTimeUnit)Math.Max((int)t.Unit, (int)n.Unit), isNullable: t.IsNullable || n.IsNullable);
         return next.IsNullable ? Nullable(first) : first;
     }
 
@@ -82,54 +86,68 @@ internal static class InputSchema
         _ => new DataField(field.Name, field.ClrType, isNullable: true, isArray: field.IsArray),
     };
 
-    private static bool Same(DataField read, DataField merged) =>
-        read.IsNullable == merged.IsNullable
-        && (read is not DecimalDataField a || merged is not DecimalDataField b || (a.Precision == b.Precision && a.Scale == b.Scale));
+    private static bool Same(DataField read, DataField merged) => FieldComparer.Instance.Equals(read, merged);
 
-    /// <summary>A column of only nulls, of the merged field's type.</summary>
-    private static Column Nulls(DataField field, int rows) => field.ClrType switch
-    {
-        var t when Column.IsText(t) => TextColumn.AllNull(field, rows),
-        var t when t == typeof(decimal) => new OptionalColumn<decimal>(field, new decimal?[rows]),
-        var t when t == typeof(DateOnly) => new OptionalColumn<DateOnly>(field, new DateOnly?[rows]),
-        var t when t == typeof(DateTime) => new OptionalColumn<DateTime>(field, new DateTime?[rows]),
-        var t when t == typeof(int) => new OptionalColumn<int>(field, new int?[rows]),
-        var t when t == typeof(long) => new OptionalColumn<long>(field, new long?[rows]),
-        var t when t == typeof(short) => new OptionalColumn<short>(field, new short?[rows]),
-        var t when t == typeof(double) => new OptionalColumn<double>(field, new double?[rows]),
-        var t when t == typeof(float) => new OptionalColumn<float>(field, new float?[rows]),
-        var t when t == typeof(bool) => new OptionalColumn<bool>(field, new bool?[rows]),
-        _ => throw new FxException($"column '{field.Name}' ({Column.SqlType(field)}) is missing from some input files, and that type cannot be filled with nulls"),
-    };
+    /// <summary>A column of only nulls, of the merged field's type (any type the engine reads).</summary>
+    private static Column Nulls(DataField field, int rows) => Column.IsText(field.ClrType)
+        ? TextColumn.AllNull(field, rows)
+        : Primitive(field.ClrType, new NullsOf(field, rows));
 
-    /// <summary>The same values under the merged field: a decimal's wider type, or nullable where the file's column was required.</summary>
+    /// <summary>The same values under the merged field: a decimal's wider type, a timestamp's finer unit, or nullable where the file's column was required.</summary>
     private static Column Retyped(Column column, DataField field) => column switch
     {
         StringColumn c => new StringColumn(field, c.Values.ToArray()),
         TextColumn c => c.CopyAs(field),
-        RequiredColumn<decimal> c => Retyped(c, field),
-        OptionalColumn<decimal> c => new OptionalColumn<decimal>(field, c.Values.ToArray()),
-        RequiredColumn<DateOnly> c => Retyped(c, field),
-        OptionalColumn<DateOnly> c => new OptionalColumn<DateOnly>(field, c.Values.ToArray()),
-        RequiredColumn<DateTime> c => Retyped(c, field),
-        OptionalColumn<DateTime> c => new OptionalColumn<DateTime>(field, c.Values.ToArray()),
-        RequiredColumn<int> c => Retyped(c, field),
-        OptionalColumn<int> c => new OptionalColumn<int>(field, c.Values.ToArray()),
-        RequiredColumn<long> c => Retyped(c, field),
-        OptionalColumn<long> c => new OptionalColumn<long>(field, c.Values.ToArray()),
-        RequiredColumn<double> c => Retyped(c, field),
-        OptionalColumn<double> c => new OptionalColumn<double>(field, c.Values.ToArray()),
-        _ => throw new InvalidOperationException($"column '{column.Field.Name}' cannot take the type {Column.SqlType(field)}"),
+        _ => Primitive(column.Field.ClrType, new Copy(column, field)),
     };
 
-    /// <summary>Copies of exactly Length values: the read column's pooled buffer goes back with it.</summary>
-    private static Column Retyped<T>(RequiredColumn<T> column, DataField field) where T : struct
+    /// <summary>Runs <paramref name="make"/> with the primitive type <paramref name="type"/>, from the closed set <see cref="ColumnReader"/> reads.</summary>
+    private static Column Primitive<TMake>(Type type, TMake make) where TMake : IMakeColumn => type switch
     {
-        if (!field.IsNullable)
-            return new RequiredColumn<T>(field, column.Values.ToArray());
-        var values = new T?[column.Length];
-        for (var i = 0; i < values.Length; i++)
-            values[i] = column.Values[i];
-        return new OptionalColumn<T>(field, values);
+        _ when type == typeof(bool) => make.Make<bool>(),
+        _ when type == typeof(sbyte) => make.Make<sbyte>(),
+        _ when type == typeof(byte) => make.Make<byte>(),
+        _ when type == typeof(short) => make.Make<short>(),
+        _ when type == typeof(ushort) => make.Make<ushort>(),
+        _ when type == typeof(int) => make.Make<int>(),
+        _ when type == typeof(uint) => make.Make<uint>(),
+        _ when type == typeof(long) => make.Make<long>(),
+        _ when type == typeof(ulong) => make.Make<ulong>(),
+        _ when type == typeof(float) => make.Make<float>(),
+        _ when type == typeof(double) => make.Make<double>(),
+        _ when type == typeof(decimal) => make.Make<decimal>(),
+        _ when type == typeof(DateOnly) => make.Make<DateOnly>(),
+        _ when type == typeof(DateTime) => make.Make<DateTime>(),
+        _ when type == typeof(TimeOnly) => make.Make<TimeOnly>(),
+        _ when type == typeof(TimeSpan) => make.Make<TimeSpan>(),
+        _ when type == typeof(Guid) => make.Make<Guid>(),
+        _ => throw new InvalidOperationException($"a column of {type} is not one the engine reads"),
+    };
+
+    private interface IMakeColumn
+    {
+        Column Make<T>() where T : struct;
+    }
+
+    private readonly record struct NullsOf(DataField Field, int Rows) : IMakeColumn
+    {
+        public Column Make<T>() where T : struct => new OptionalColumn<T>(Field, new T?[Rows]);
+    }
+
+    /// <summary>Copies of exactly Length values: the read column's pooled buffer goes back with it.</summary>
+    private readonly record struct Copy(Column Column, DataField Field) : IMakeColumn
+    {
+        public Column Make<T>() where T : struct
+        {
+            if (Column is OptionalColumn<T> optional)
+                return new OptionalColumn<T>(Field, optional.Values.ToArray());
+            var required = (RequiredColumn<T>)Column;
+            if (!Field.IsNullable)
+                return new RequiredColumn<T>(Field, required.Values.ToArray());
+            var values = new T?[required.Length];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = required.Values[i];
+            return new OptionalColumn<T>(Field, values);
+        }
     }
 }
