@@ -106,6 +106,22 @@ public class NormalizeCsvScenarioTests
     }
 
     [Fact]
+    public async Task Normalize_CsvWithBlankLines_SkipsThemButNotAQuotedEmptyField()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "\r\ntxn_id,txn_date,currency,amount\r\n1,2024-05-01,EUR,9\r\n\r\n2,2024-05-01,EUR,18\r\n\r\n");
+        var result = await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") });
+        Assert.Equal(2, result.Stats.RowsOut);
+        Assert.Equal(0, result.Stats.RowsRejected);
+
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_id,txn_date,currency,amount\n1,2024-05-01,EUR,9\n\"\"\n");
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") }));
+        Assert.EndsWith("t.csv line 3: 1 fields where the header has 4", error.Message);
+    }
+
+    [Fact]
     public async Task Normalize_CsvOneDataLineMissingColumn_SaysLineNotRange()
     {
         using var dir = new TempDir();

@@ -16,12 +16,27 @@ internal sealed class CsvRecordReader(TextReader reader, char delimiter = ',')
     /// <summary>The line the last record returned started on.</summary>
     public long RecordLine { get; private set; }
 
-    /// <summary>The next record's fields, or null at the end of the input.</summary>
+    /// <summary>
+    /// The next record's fields, or null at the end of the input. A blank line (nothing on it, not
+    /// even a quoted empty field) holds no record and is skipped, as DuckDB and Spark skip it: a
+    /// file's trailing empty line is common, and no transactions file has a single column.
+    /// </summary>
     public List<string>? Read()
+    {
+        while (ReadLine() is { } fields)
+            if (fields is not [""] || _quotedOnLine)
+                return fields;
+        return null;
+    }
+
+    private bool _quotedOnLine;
+
+    private List<string>? ReadLine()
     {
         var next = reader.Read();
         if (next < 0)
             return null;
+        _quotedOnLine = false;
 
         RecordLine = _line;
         var fields = new List<string>();
@@ -53,7 +68,7 @@ internal sealed class CsvRecordReader(TextReader reader, char delimiter = ',')
             }
             else if (ch == '"' && _field.Length == 0 && !wasQuoted)
             {
-                quoted = wasQuoted = true;
+                quoted = wasQuoted = _quotedOnLine = true;
             }
             else if (ch == delimiter)
             {
