@@ -14,7 +14,7 @@ namespace FxEngine.Streaming;
 /// its provisional one): each of its stream files, output and rejects, is read back, its input
 /// columns taken as the text they came in as (the date from the folder), converted again with
 /// the current rates, and written as a new file that replaces the old one in one commit. One
-/// file at a time, so memory stays within one flush's rows. Batch runs restate their own files
+/// row group at a time, so memory stays within a row group's rows however large the day. Batch runs restate their own files
 /// the same way from their inputs; between them, every row of a day follows its latest rates.
 /// </summary>
 internal sealed class StreamRestatement(StreamTable table, StreamColumns columns, ColumnMapping mapping, int compactAfterFiles, Action<string> log)
@@ -106,43 +106,50 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             foreach (var key in await StreamTable.FilesAsync(store, folder, cancellationToken).ConfigureAwait(false))
             {
                 replaced.Add(key);
-                NormalizedBatch normalized;
-                using (var batch = await ReadAsTextAsync(store, key, day, amountColumn, cancellationToken).ConfigureAwait(false))
-                    normalized = normalizer.Normalize(batch);
-                stats.Merge(normalized.Stats);
-                foreach (var (date, rows) in normalized.Partitions)
-                    counts.Converted(date, rows);
-                foreach (var (_, rows) in normalized.Rejects)
-                    counts.Rejected(partition, rows.RowCount);
-                // The writers own the batches from here, and give their buffers back once encoded.
-                await staging.AddAsync(normalized, null, cancellationToken).ConfigureAwait(false);
+                // A row group at a time: a compacted day is one file, and its rows need not all be held at once.
+                await foreach (var batch in ReadAsTextAsync(store, key, day, amountColumn, cancellationToken).ConfigureAwait(false))
+                {
+                    NormalizedBatch normalized;
+                    using (batch)
+                        normalized = normalizer.Normalize(batch);
+                    stats.Merge(normalized.Stats);
+                    foreach (var (date, rows) in normalized.Partitions)
+                        counts.Converted(date, rows);
+                    foreach (var (_, rows) in normalized.Rejects)
+                        counts.Rejected(partition, rows.RowCount);
+                    // The writers own the batches from here, and give their buffers back once encoded.
+                    await staging.AddAsync(normalized, null, cancellationToken).ConfigureAwait(false);
+                }
             }
         var files = await staging.CompleteAsync(cancellationToken).ConfigureAwait(false) with { RemoveOutput = removeOutput, RemoveRejects = removeRejects };
         return (files, new NormalizedStats(counts, stats));
     }
 
-    /// <summary>A stream file's rows as the untyped text batch they were first converted from.</summary>
-    private async Task<ColumnBatch> ReadAsTextAsync(IObjectStore store, string key, DateOnly day, string amountColumn, CancellationToken cancellationToken)
+    /// <summary>A stream file's rows, a row group at a time, as the untyped text batches they were first converted from.</summary>
+    private async IAsyncEnumerable<ColumnBatch> ReadAsTextAsync(IObjectStore store, string key, DateOnly day, string amountColumn,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var origin = store.Describe(key);
         await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         await using var reader = await ParquetReader.CreateAsync(stream, InputDiscovery.ReadOptions, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
         var fields = reader.Schema.GetDataFields().Where(f => !Added.Contains(f.Name) && f.Name != amountColumn).ToList();
-        var text = columns.Names.ToDictionary(name => name, _ => new List<string?>(), StringComparer.Ordinal);
         var dayText = TableState.PartitionOf(day); // the folder's date stands for the dropped date column
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var rowGroup = reader.OpenRowGroupReader(g);
-            using var batch = await ColumnBatch.ReadAsync(rowGroup, fields, $"{origin} row group {g}", cancellationToken).ConfigureAwait(false);
-            foreach (var name in columns.Names)
-            {
-                var values = text[name];
-                var column = batch.Find(name);
-                for (var row = 0; row < batch.RowCount; row++)
-                    values.Add(name == OutputSchema.PartitionColumn ? dayText : column is null ? null : RawText.Of(column, row));
-            }
+            var rowGroupOrigin = $"{origin} row group {g}";
+            var text = new List<Column>(columns.Names.Count);
+            using (var rowGroup = reader.OpenRowGroupReader(g))
+            using (var batch = await ColumnBatch.ReadAsync(rowGroup, fields, rowGroupOrigin, cancellationToken).ConfigureAwait(false))
+                foreach (var name in columns.Names)
+                {
+                    var column = batch.Find(name);
+                    var values = new string?[batch.RowCount];
+                    for (var row = 0; row < values.Length; row++)
+                        values[row] = name == OutputSchema.PartitionColumn ? dayText : column is null ? null : RawText.Of(column, row);
+                    text.Add(new StringColumn(new DataField<string>(name, nullable: true), values));
+                }
+            yield return new ColumnBatch(rowGroupOrigin, text, untyped: true);
         }
-        return new ColumnBatch(origin, columns.Names.Select(name => (Column)new StringColumn(new DataField<string>(name, nullable: true), text[name].ToArray())).ToList(), untyped: true);
     }
 }
 

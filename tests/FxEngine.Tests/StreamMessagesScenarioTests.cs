@@ -103,6 +103,37 @@ public class StreamMessagesScenarioTests
         Assert.Equal(100, StreamTest.Committed(lake));
     }
 
+    [Fact]
+    public async Task LateSnapshots_DayCompactedIntoSeveralRowGroups_RestatedRowGroupByRowGroup()
+    {
+        using var scenario = new StreamScenario();
+        var (_, _, lake, producer, kafka) = scenario;
+        var (twoBefore, before, day) = (D("2024-06-30"), D("2024-07-01"), D("2024-07-02"));
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [twoBefore]);
+        StreamTest.Produce(producer, "transactions", StreamTest.Transactions(150_000, day, 1, seed: 3));
+        // Flushes of 70,000 rows: three files for the day.
+        var options = new StreamOptions { Lake = lake, Once = true, Grace = TimeSpan.Zero, MaxBufferedRows = 70_000 };
+        var first = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+        Assert.Equal(3, Directory.GetFiles($"{lake}/processed_data/txn_date=2024-07-02").Length);
+
+        // A nearer snapshot restates the day into one file: its row groups hold two files' rows (over 131,072), then the third's.
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [before]);
+        await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+        var file = Assert.Single(Directory.GetFiles($"{lake}/processed_data/txn_date=2024-07-02"));
+        Assert.Equal(2L, Query($"SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('{file}')")[0]["n"]);
+        Assert.Equal([("t", "stale", "2024-07-01")], Statuses(lake));
+
+        // The day's own snapshot restates it again, reading that file a row group at a time.
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var log = KafkaTest.Log();
+        await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+
+        Assert.Contains(log, l => l.StartsWith($"2024-07-02: restated 150,000 streamed row(s) with the rates that arrived since (0 stale, {first.RowsRejected:N0} rejected now)", StringComparison.Ordinal));
+        Assert.Equal([("t", "exact", "2024-07-02")], Statuses(lake));
+        Assert.Equal(first.RowsOut, (long)Query($"SELECT count(*) AS n FROM read_parquet('{Glob($"{lake}/processed_data")}')")[0]["n"]!);
+        Assert.Equal(150_000, StreamTest.Committed(lake));
+    }
+
     private static List<(string, string, string)> Statuses(string lake) =>
         Query($"SELECT substr(txn_id, 1, 1) AS k, fx_status AS s, CAST(fx_rate_date AS VARCHAR) AS r, count(*) AS n " +
               $"FROM read_parquet('{Glob($"{lake}/processed_data")}') GROUP BY ALL ORDER BY 1")
