@@ -28,9 +28,12 @@ internal static class RateSnapshotParser
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
             Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, origin, "the body is not a JSON object");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                var name = reader.GetString()!;
+                // Which of two copies of a field counts is the reader's guess: one rate table could silently lose currencies.
+                Expect(name is not ("timestamp" or "base" or "rates") || seen.Add(name), origin, $"'{name}' appears twice");
                 reader.Read();
                 switch (name)
                 {
