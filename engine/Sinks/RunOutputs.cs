@@ -40,6 +40,7 @@ internal sealed class RunOutputs : IAsyncDisposable
         {
             await outputs.SweepAsync(cancellationToken).ConfigureAwait(false);
             await rejected.SweepAsync(cancellationToken).ConfigureAwait(false);
+            await Table.TableIdentity.ClaimAsync(outputs.Store, rejected.Store, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

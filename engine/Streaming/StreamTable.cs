@@ -35,6 +35,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
     public async Task<TableState?> RecoverAsync(CancellationToken cancellationToken)
     {
         await using var tableLock = await RunLock.AcquireAsync([output, rejects], $"stream-recovery-{Guid.NewGuid():N}", LockWait, log, cancellationToken).ConfigureAwait(false);
+        await TableIdentity.ClaimAsync(output, rejects, cancellationToken).ConfigureAwait(false);
         var state = await TableState.LoadAsync(output, cancellationToken).ConfigureAwait(false);
         if (state?.Stream?.Publishing is { } publishing)
         {
