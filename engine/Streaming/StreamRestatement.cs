@@ -47,7 +47,9 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             NormalizedStats? result = null;
             state = (await table.CommitAsync(id, async token =>
             {
-                (files, result) = await StageAsync(partition, rates, id, token).ConfigureAwait(false);
+                (files, result) = partition == TableState.Undated
+                    ? await StageUndatedAsync(id, token).ConfigureAwait(false)
+                    : await StageAsync(partition, rates, id, token).ConfigureAwait(false);
                 return files;
             }, current =>
             {
@@ -57,7 +59,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
                 {
                     [partition] = new PartitionState
                     {
-                        Rates = fingerprints.Of(partition), RateWindow = RateWindow.Of(rates, partition), RunId = id,
+                        Rates = fingerprints.Of(partition), RateWindow = partition == TableState.Undated ? null : RateWindow.Of(rates, partition), RunId = id,
                         RowsOut = converted, StaleRows = stale, RowsRejected = rejected, Files = 1,
                     },
                 };
@@ -74,9 +76,10 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
     private List<(string Partition, bool Restate)> Due(StreamState state, RateTable rates, RateFingerprint fingerprints, IReadOnlySet<string> touched)
     {
         var due = new List<(string Partition, bool Restate)>();
-        foreach (var (partition, recorded) in state.Partitions.Where(p => p.Key != TableState.Undated))
+        foreach (var (partition, recorded) in state.Partitions)
         {
-            if (recorded.Rates == fingerprints.Of(partition))
+            // Undated rows (invalid dates and messages) depend on no rates: they are only compacted.
+            if (partition == TableState.Undated || recorded.Rates == fingerprints.Of(partition))
             {
                 if (recorded.Files > compactAfterFiles && !touched.Contains(partition))
                     due.Add((partition, false));
@@ -107,7 +110,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             {
                 replaced.Add(key);
                 // A row group at a time: a compacted day is one file, and its rows need not all be held at once.
-                await foreach (var batch in ReadAsTextAsync(store, key, day, amountColumn, cancellationToken).ConfigureAwait(false))
+                await foreach (var batch in ReadAsTextAsync(store, key, columns.Names, TableState.PartitionOf(day), [.. Added, amountColumn], cancellationToken).ConfigureAwait(false))
                 {
                     NormalizedBatch normalized;
                     using (batch)
@@ -125,28 +128,55 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
         return (files, new NormalizedStats(counts, stats));
     }
 
-    /// <summary>A stream file's rows, a row group at a time, as the untyped text batches they were first converted from.</summary>
-    private async IAsyncEnumerable<ColumnBatch> ReadAsTextAsync(IObjectStore store, string key, DateOnly day, string amountColumn,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The undated rejects' files as one: their rows as they are (reason and detail included),
+    /// in today's column layout (a column a file predates is null in its rows).
+    /// </summary>
+    private async Task<(StreamFlushFiles Files, NormalizedStats Stats)> StageUndatedAsync(string flush, CancellationToken cancellationToken)
+    {
+        var layout = columns.Names.Where(n => n != OutputSchema.PartitionColumn).Append(OutputSchema.ReasonColumn).Append(OutputSchema.DetailColumn).ToList();
+        var counts = new PartitionCounts();
+        var removeRejects = new List<string>();
+        var none = new NormalizedBatch([], [], new NormalizeStats());
+        await using var staging = table.Stage(flush);
+        foreach (var key in await StreamTable.FilesAsync(table.Rejects, OutputSchema.PartitionFolder(null), cancellationToken).ConfigureAwait(false))
+        {
+            removeRejects.Add(key);
+            await foreach (var batch in ReadAsTextAsync(table.Rejects, key, layout, null, [], cancellationToken).ConfigureAwait(false))
+            {
+                counts.Rejected(TableState.Undated, batch.RowCount);
+                await staging.AddAsync(none, batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var files = await staging.CompleteAsync(cancellationToken).ConfigureAwait(false) with { RemoveOutput = [], RemoveRejects = removeRejects };
+        return (files, new NormalizedStats(counts, new NormalizeStats()));
+    }
+
+    /// <summary>
+    /// A stream file's rows, a row group at a time, as untyped text batches of the columns
+    /// <paramref name="names"/>: the date column is <paramref name="dayText"/> when given (the
+    /// folder's date stands for it), a column in <paramref name="skip"/> or not in the file is null.
+    /// </summary>
+    private static async IAsyncEnumerable<ColumnBatch> ReadAsTextAsync(IObjectStore store, string key, IReadOnlyList<string> names, string? dayText,
+        IReadOnlyCollection<string> skip, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var origin = store.Describe(key);
         await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         await using var reader = await ParquetReader.CreateAsync(stream, InputDiscovery.ReadOptions, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
-        var fields = reader.Schema.GetDataFields().Where(f => !Added.Contains(f.Name) && f.Name != amountColumn).ToList();
-        var dayText = TableState.PartitionOf(day); // the folder's date stands for the dropped date column
+        var fields = reader.Schema.GetDataFields().Where(f => !skip.Contains(f.Name) && names.Contains(f.Name)).ToList();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             var rowGroupOrigin = $"{origin} row group {g}";
-            var text = new List<Column>(columns.Names.Count);
+            var text = new List<Column>(names.Count);
             using (var rowGroup = reader.OpenRowGroupReader(g))
             using (var batch = await ColumnBatch.ReadAsync(rowGroup, fields, rowGroupOrigin, cancellationToken).ConfigureAwait(false))
-                foreach (var name in columns.Names)
+                foreach (var name in names)
                 {
                     var column = batch.Find(name);
                     var values = new string?[batch.RowCount];
                     for (var row = 0; row < values.Length; row++)
-                        values[row] = name == OutputSchema.PartitionColumn ? dayText : column is null ? null : RawText.Of(column, row);
-                    text.Add(new StringColumn(new DataField<string>(name, nullable: true), values));
+                        values[row] = dayText is not null && name == OutputSchema.PartitionColumn ? dayText : column is null ? null : RawText.Of(column, row);
+                    text.Add(new StringColumn(new DataField<string>(name, nullable: name != OutputSchema.ReasonColumn), values));
                 }
             yield return new ColumnBatch(rowGroupOrigin, text, untyped: true);
         }

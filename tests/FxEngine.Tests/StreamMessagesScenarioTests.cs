@@ -71,6 +71,42 @@ public class StreamMessagesScenarioTests
     }
 
     [Fact]
+    public async Task UndatedRejectsOfManyFlushes_CompactedIntoOneFile_EveryRowKeptAsItWas()
+    {
+        using var scenario = new StreamScenario();
+        var (_, _, lake, producer, kafka) = scenario;
+        var day = D("2024-06-03");
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var options = new StreamOptions { Lake = lake, Once = true, CompactAfterFiles = 3 };
+        // Four flushes, each with a message that is no transaction and a row without a valid date;
+        // the third adds a column, so the undated files differ in schema.
+        for (var flush = 0; flush < 4; flush++)
+        {
+            StreamTest.ProduceRaw(producer, "transactions", $"bad{flush}", Encoding.UTF8.GetBytes($"not json {flush}"));
+            var extra = flush >= 2 ? ",\"channel\":\"web\"" : "";
+            StreamTest.ProduceRaw(producer, "transactions", $"d{flush}", Encoding.UTF8.GetBytes($"{{\"txn_id\":\"d{flush}\",\"txn_date\":\"2024-99-0{flush}\",\"currency\":\"EUR\",\"amount\":1{extra}}}"));
+            await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+        }
+        var undated = $"{lake}/rejected_data/txn_date=__HIVE_DEFAULT_PARTITION__";
+        Assert.Equal(4, Directory.GetFiles(undated).Length);
+        var before = Rows(undated);
+
+        // The next start compacts the partition the last flush left with more than three files.
+        var log = KafkaTest.Log();
+        await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+
+        Assert.Contains(log, l => l.StartsWith("__HIVE_DEFAULT_PARTITION__: compacted 4 streamed file(s)", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(undated));
+        Assert.Equal(before, Rows(undated));
+        Assert.Equal(8, StreamTest.Committed(lake));
+        Assert.Contains(("d3", "invalid_date", "web"), Rows(undated).Select(r => (r.Id, r.Reason, r.Channel)));
+
+        static List<(string Id, string Reason, string? Detail, string? Channel)> Rows(string folder) =>
+            Query($"SELECT coalesce(txn_id, '') AS id, reject_reason AS r, reject_detail AS d, channel FROM read_parquet('{folder}/*.parquet', union_by_name = true) ORDER BY id, d")
+                .Select(r => ((string)r["id"]!, (string)r["r"]!, r["d"] as string, r["channel"] as string)).ToList();
+    }
+
+    [Fact]
     public async Task LateSnapshot_WithinGraceConvertsExactly_BeyondGraceTakesTheAsOfRuleAndIsRestated()
     {
         using var scenario = new StreamScenario();
