@@ -17,6 +17,14 @@ internal static class SqlRenderer
     /// <summary>Where the classified rows live once materialized.</summary>
     public const string Classified = "fx_classified";
 
+    /// <summary>
+    /// The columns the SQL works with beside the input's while it classifies rows. An input column
+    /// of one of these names, in any case (DuckDB and Spark match names ignoring it), would be read
+    /// in its place: <see cref="PlanBuilder"/> refuses such input.
+    /// </summary>
+    public static readonly IReadOnlySet<string> WorkingColumns = new HashSet<string>(
+        ["fx_text", "fx_day", "fx_code", "fx_units", "fx_n", "fx_d", "fx_q0", "fx_q", "fx_minor", "fx_rate_", "fx_rate_date_"], StringComparer.OrdinalIgnoreCase);
+
     private sealed record Dialect(
         Func<string, string> Quote,
         Func<string, string> Literal,

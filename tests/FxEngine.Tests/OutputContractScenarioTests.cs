@@ -174,6 +174,29 @@ public class OutputContractScenarioTests
         Assert.Single(Directory.GetFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories)); // one file: both rows under one schema
     }
 
+    [Theory]
+    [InlineData("fx_units", "fx_units")]
+    [InlineData("FX_Code", "fx_code")]
+    [InlineData("FX_Rate", "fx_rate")]
+    public async Task NormalizeDuckDb_InputColumnNamedLikeASqlColumn_RefusedRatherThanReadInItsPlace(string column, string clash)
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-05-01"), ("SGD", "1.35"), ("EUR", "0.9"));
+        await WriteParquetAsync(dir.Sub("in/t.parquet"),
+        [
+            Strings("txn_id", "a"), Dates("txn_date", D("2024-05-01")), Strings("currency", "EUR"), Amounts("amount", 9m),
+            new RequiredColumn<int>(new DataField<int>(column, nullable: false), [5]),
+        ]);
+
+        var error = await Assert.ThrowsAsync<FxException>(() => DuckDbNormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("out") }));
+
+        Assert.Contains($"t.parquet: column '{column}' has the name of a column the SQL executors add or work with ('{clash}'", error.Message);
+        Assert.False(Directory.Exists(dir.Sub("out")) && Directory.EnumerateFiles(dir.Sub("out"), "*.parquet", SearchOption.AllDirectories).Any());
+        // The engine executor reads such a column as any other.
+        if (column == "fx_units")
+            Assert.Equal(1, (await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("in"), Output = dir.Sub("engine") })).Stats.RowsOut);
+    }
+
     [Fact]
     public async Task Normalize_TimestampAdjustedToUtcInOneFileOnly_ErrorSaysSo()
     {
