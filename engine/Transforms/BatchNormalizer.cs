@@ -74,9 +74,10 @@ internal sealed class BatchNormalizer
                 ?? throw new FxException($"{origin}: {role} column '{name}' not found (columns: {string.Join(", ", fields.Select(f => f.Name))}); name it with {option}");
             KeyColumns.Validate(field, role, origin);
         }
+        // Ignoring case: Spark, Athena and DuckDB read names so, and would find two columns of one name.
         foreach (var added in AddedColumns.Append(ReasonColumn).Append(OutputSchema.DetailColumn))
-            if (fields.Any(f => f.Name == added))
-                throw new FxException($"{origin}: the input already has a column '{added}', which the normalizer adds; rename it first");
+            if (fields.FirstOrDefault(f => string.Equals(f.Name, added, StringComparison.OrdinalIgnoreCase)) is { } clash)
+                throw new FxException($"{origin}: the input already has a column '{clash.Name}', which the normalizer adds{(clash.Name == added ? "" : $" as '{added}' (readers match names ignoring case)")}; rename it first");
         ValidatePartitionColumn(fields.Select(f => f.Name), _columns.Date, origin);
     }
 

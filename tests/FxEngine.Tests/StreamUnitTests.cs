@@ -38,6 +38,18 @@ public class StreamUnitTests
     public void PlainNumber_MovesThePointExactly(string json, string plain) =>
         Assert.Equal(plain, TransactionDecoder.PlainNumber(json));
 
+    [Theory]
+    [InlineData("fx_rate")]
+    [InlineData("FX_Status")]
+    [InlineData("Amount_SGD")]
+    public void Decode_FieldNamedLikeAnAddedColumnInAnyCase_InvalidMessage(string field)
+    {
+        var decoder = new TransactionDecoder(new StreamColumns([]), new ColumnMapping(), "SGD");
+        var json = $"{{\"txn_id\":\"t1\",\"txn_date\":\"2024-06-03\",\"currency\":\"EUR\",\"amount\":1,\"{field}\":\"x\"}}";
+        var row = decoder.Decode(0, 7, null, System.Text.Encoding.UTF8.GetBytes(json), 0);
+        Assert.Equal($"field '{field}' is a column the normalizer adds; rename it", row.Problem);
+    }
+
     [Fact]
     public void RateWindow_CoversOnlyWithEverySnapshotAtLeastAsRecent()
     {
