@@ -41,8 +41,11 @@ public static class EmrPlanJob
             [SparkSqlName] = SqlRenderer.SparkScript(plan, options.TablePrefix),
             [DuckDbSqlName] = DuckDbScript(plan),
             [DotnetStepsName] = Steps("FxEngine normalize (.NET for Apache Spark)", DotnetArgs(options, staging)),
+            // The script's location is an argument ($1), never part of the command text: a path
+            // holding a space, a quote or $(...) is then only a path. A temp file of its own, so
+            // steps running side by side on one node do not take each other's script.
             [SparkSqlStepsName] = Steps("FxEngine normalize (spark-sql)",
-                ["bash", "-c", $"aws s3 cp {staging.Describe(SparkSqlName)} /tmp/fxengine-normalize.sql && spark-sql -f /tmp/fxengine-normalize.sql"]),
+                ["bash", "-c", "script=$(mktemp) && aws s3 cp \"$1\" \"$script\" && spark-sql -f \"$script\"", "fxengine-normalize", staging.Describe(SparkSqlName)]),
             [BootstrapName] = Bootstrap,
         };
         foreach (var (key, text) in files)

@@ -59,4 +59,35 @@ public class EmrPlanOddPathsScenarioTests
         Assert.Equal(engine.Stats.RowsOut, Count("fx_output"));
         Assert.Equal(engine.Stats.RowsRejected, Count("fx_rejects"));
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task EmrPlan_StagingPathWithShellSyntax_SparkSqlStepTakesItAsAPathOnly()
+    {
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var staging = dir.Sub("jobs $(touch pwned) 'x'; \"y\" `touch pwned2`");
+        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"),
+            "--output", "s3://fx-lake/processed_data/", "--staging", staging);
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+
+        // The step's command, run with stand-ins for aws and spark-sql that record their arguments.
+        Directory.CreateDirectory(dir.Sub("bin"));
+        foreach (var tool in new[] { "aws", "spark-sql" })
+        {
+            File.WriteAllText(dir.Sub($"bin/{tool}"), $"#!/bin/sh\nprintf '%s\\n' \"$@\" > '{dir.Sub(tool + ".args")}'\n");
+            File.SetUnixFileMode(dir.Sub($"bin/{tool}"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        using var steps = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(staging, "steps-spark-sql.json")));
+        var args = steps.RootElement[0].GetProperty("Args").EnumerateArray().Select(a => a.GetString()!).ToList();
+        Assert.Equal("bash", args[0]);
+        var run = await Cli.ExecAsync("bash", args[1..], dir.Path, new Dictionary<string, string?> { ["PATH"] = $"{dir.Sub("bin")}:{Environment.GetEnvironmentVariable("PATH")}" });
+        Assert.True(run.ExitCode == 0, run.Stderr);
+
+        Assert.False(File.Exists(dir.Sub("pwned")) || File.Exists(dir.Sub("pwned2")), "the staging path ran as shell syntax");
+        var aws = File.ReadAllLines(dir.Sub("aws.args"));
+        Assert.Equal(["s3", "cp", Path.Combine(staging, "normalize.sql")], aws[..3]);
+        Assert.Equal(["-f", aws[3]], File.ReadAllLines(dir.Sub("spark-sql.args")));
+    }
 }
