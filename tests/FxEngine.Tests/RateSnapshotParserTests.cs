@@ -45,12 +45,25 @@ public class RateSnapshotParserTests
     [InlineData("[1,2]", "not a JSON object")]
     [InlineData("{\"timestamp\":1709251200000000,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", "is not a Unix time in seconds")]
     [InlineData("{\"timestamp\":-5,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", "is not a Unix time in seconds")]
+    [InlineData("{\"timestamp\":253402300799,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", "its date 9999-12-31 is after tomorrow (UTC)")]
     [InlineData("{\"timestamp\":1,\"base\":\"USD\",\"rates\":{\"SGD\":1.3", "malformed JSON")]
     public void Parse_InvalidSnapshot_FailsNamingOriginAndProblem(string json, string problem)
     {
         var error = Assert.Throws<FxException>(() => RateSnapshotParser.Parse(Utf8(json), "exchange_rates/2024-01-01.json"));
         Assert.StartsWith("exchange_rates/2024-01-01.json: ", error.Message);
         Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void Parse_FileDatedAfterTomorrowOrBefore1970_Invalid()
+    {
+        var body = Utf8(SnapshotJson(D("2024-03-01"), ("SGD", "1.34")));
+        Assert.Contains("its date 5000-01-01 is after tomorrow (UTC)",
+            Assert.Throws<FxException>(() => RateSnapshotParser.Parse(body, "exchange_rates/5000-01-01.json", D("5000-01-01"))).Message);
+        Assert.Contains("its date 0001-01-01 is before 1970",
+            Assert.Throws<FxException>(() => RateSnapshotParser.Parse(body, "exchange_rates/0001-01-01.json", D("0001-01-01"))).Message);
+        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+        Assert.Equal(tomorrow, RateSnapshotParser.Parse(body, "test", tomorrow).Date);
     }
 
     [Fact]

@@ -72,7 +72,12 @@ internal static class RateSnapshotParser
         // Seconds since 1970, as Open Exchange Rates sends it; milliseconds or garbage would overflow.
         Expect(timestamp!.Value is >= 0 and <= 253_402_300_799, origin, $"'timestamp' {timestamp.Value} is not a Unix time in seconds");
         var time = DateTimeOffset.FromUnixTimeSeconds(timestamp.Value);
-        return new RateSnapshot(date ?? DateOnly.FromDateTime(time.UtcDateTime), @base!, time, rates);
+        var day = date ?? DateOnly.FromDateTime(time.UtcDateTime);
+        // A rate table spans its snapshots' days: one dated 9999-12-31 would make it too large to hold.
+        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+        Expect(day <= tomorrow, origin, $"its date {day:yyyy-MM-dd} is after tomorrow (UTC): no snapshot of that day can exist yet");
+        Expect(day.Year >= 1970, origin, $"its date {day:yyyy-MM-dd} is before 1970");
+        return new RateSnapshot(day, @base!, time, rates);
     }
 
     private static Dictionary<string, decimal> ReadRates(ref Utf8JsonReader reader, string origin)
