@@ -23,4 +23,7 @@ public static class FxErrorCode
 
     /// <summary>A rates message's key names another day than its body's timestamp.</summary>
     public const string DateMismatch = "date_mismatch";
+
+    /// <summary>A rates message holds another snapshot of its day than the lake's, with the same timestamp.</summary>
+    public const string SnapshotConflict = "snapshot_conflict";
 }

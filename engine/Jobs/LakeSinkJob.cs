@@ -56,6 +56,7 @@ public static class LakeSinkJob
 
         var written = 0;
         var deadLettered = 0;
+        var kept = 0;
         var partitions = once ? TopicPartitions.Of(consumer.Handle, kafka.Topic).Count : 0; // a topic that does not exist yet has nothing to drain
         var waitingSince = DateTime.UtcNow;
         try
@@ -103,9 +104,26 @@ public static class LakeSinkJob
                 }
                 if (message is not null)
                 {
-                    var key = sink.WriteAsync(message, cancellationToken).GetAwaiter().GetResult();
-                    written++;
-                    log($"{origin}: wrote {lake.Describe(key)}");
+                    try
+                    {
+                        var (key, outcome, landed) = sink.WriteAsync(message, origin, cancellationToken).GetAwaiter().GetResult();
+                        if (outcome == LakeRatesWriter.Outcome.Written)
+                            written++;
+                        else
+                            kept++;
+                        log(outcome switch
+                        {
+                            LakeRatesWriter.Outcome.Written => $"{origin}: wrote {lake.Describe(key)}",
+                            LakeRatesWriter.Outcome.AlreadyLanded => $"{origin}: {lake.Describe(key)} holds this snapshot already",
+                            _ => $"{origin}: kept {lake.Describe(key)}, a later snapshot of the day ({RateSnapshot.Stamp(landed!.Timestamp)}) than this one ({RateSnapshot.Stamp(message.Snapshot.Timestamp)})",
+                        });
+                    }
+                    catch (FxException ex) when (ex.Code == FxErrorCode.SnapshotConflict)
+                    {
+                        deadLetters.Send(result, ex.Code, ex.Detail, origin, cancellationToken);
+                        deadLettered++;
+                        log($"{origin}: sent to {kafka.DeadLetter}: {ex.Detail}");
+                    }
                 }
                 Commit(consumer, result, origin, log);
             }
@@ -119,7 +137,7 @@ public static class LakeSinkJob
             // Leaves the group at once, so the partitions move to another member without waiting for a session timeout.
             consumer.Close();
         }
-        return new LakeSinkResult(written, deadLettered);
+        return new LakeSinkResult(written, deadLettered, kept);
     }
 
     /// <summary>

@@ -93,7 +93,7 @@ public static class RunJob
             // The run's group reads the topic from its start, so it sees at least what was just
             // published; fewer means the broker lost acknowledged messages (the embedded broker
             // drops the oldest beyond 5 MiB per partition).
-            var seen = landed.Written + landed.DeadLettered;
+            var seen = landed.Written + landed.DeadLettered + landed.Kept;
             if (seen < produced.Published)
                 throw new FxException($"{kafka.Topic}: {produced.Published} snapshots were published but only {seen} came back from the topic" +
                     (broker is not null ? "; the embedded broker drops the oldest messages past 5 MiB per partition: use a Kafka cluster (KAFKA_BOOTSTRAP_SERVERS) or a shorter --from/--to range" : "; check the topic's retention"));

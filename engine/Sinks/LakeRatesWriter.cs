@@ -7,6 +7,9 @@ namespace FxEngine.Sinks;
 /// Lands rate messages in the lake as <c>exchange_rates/YYYY-MM-DD.json</c>, the message
 /// value byte for byte. The key comes from the validated snapshot date, never from raw
 /// message bytes; only valid snapshots arrive (a <see cref="RatesMessage"/> holds its parsed body).
+/// A day's copy is replaced only by a later one (by its timestamp: the closing snapshot after a
+/// provisional one), as the stream's rate table takes them: an older copy arriving late (a
+/// "latest" fetched just after midnight, a replayed topic) leaves the later one in place.
 /// </summary>
 internal sealed class LakeRatesWriter(IObjectStore lake)
 {
@@ -14,10 +17,55 @@ internal sealed class LakeRatesWriter(IObjectStore lake)
 
     public static string KeyOf(DateOnly date) => $"{Folder}{date:yyyy-MM-dd}.json";
 
-    public async Task<string> WriteAsync(RatesMessage message, CancellationToken cancellationToken)
+    /// <summary>What landing a message did.</summary>
+    public enum Outcome
+    {
+        /// <summary>The lake had no copy of the day, or an earlier one (or one that does not parse).</summary>
+        Written,
+
+        /// <summary>The lake has this very snapshot already (a redelivery): nothing was written.</summary>
+        AlreadyLanded,
+
+        /// <summary>The lake has a later copy of the day, which stays.</summary>
+        KeptLater,
+    }
+
+    /// <exception cref="FxException">
+    /// Code <see cref="FxErrorCode.SnapshotConflict"/>: the lake holds a different snapshot of the
+    /// day with the same timestamp; which one is right is not the sink's to guess.
+    /// </exception>
+    public async Task<(string Key, Outcome Outcome, RateSnapshot? Landed)> WriteAsync(RatesMessage message, string origin, CancellationToken cancellationToken)
     {
         var key = KeyOf(message.Date);
+        if (await LandedAsync(key, message.Date, cancellationToken).ConfigureAwait(false) is { } landed)
+        {
+            if (landed.DifferenceFrom(message.Snapshot) is not { } difference)
+                return (key, Outcome.AlreadyLanded, landed);
+            if (landed.Timestamp == message.Snapshot.Timestamp)
+                throw new FxException(FxErrorCode.SnapshotConflict, origin,
+                    $"{lake.Describe(key)} holds a different snapshot of {message.Date:yyyy-MM-dd} with the same timestamp ({difference}); remove the wrong one");
+            if (landed.Timestamp > message.Snapshot.Timestamp)
+                return (key, Outcome.KeptLater, landed);
+        }
         await lake.WriteAllAsync(key, message.Value, cancellationToken).ConfigureAwait(false);
-        return key;
+        return (key, Outcome.Written, null);
+    }
+
+    /// <summary>The day's copy in the lake; null when there is none, or it is not a snapshot (it is then replaced).</summary>
+    private async Task<RateSnapshot?> LandedAsync(string key, DateOnly date, CancellationToken cancellationToken)
+    {
+        if (!await lake.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            return null;
+        using var bytes = new MemoryStream();
+        await using (var stream = await lake.OpenReadAsync(key, cancellationToken).ConfigureAwait(false))
+            await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return RateSnapshotParser.Parse(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), lake.Describe(key), date);
+        }
+        catch (FxException)
+        {
+            return null;
+        }
     }
 }

@@ -68,7 +68,8 @@ internal static partial class Commands
             var kafka = Kafka(parse, bootstrap, topic) with { GroupId = parse.GetValue(group)! };
             var result = await LakeSinkJob.RunAsync(kafka, parse.GetValue(lake)!, parse.GetValue(once), Console.Error.WriteLine, token,
                 parse.GetValue(assignmentTimeout));
-            Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}");
+            Console.WriteLine($"landed {result.Written} snapshot(s), {result.DeadLettered} sent to {kafka.DeadLetter}" +
+                (result.Kept > 0 ? $", {result.Kept} kept out (the lake holds them or a later copy of their day)" : ""));
             token.ThrowIfCancellationRequested(); // stopped by a signal, after leaving the group: exit 130
             return 0;
         });

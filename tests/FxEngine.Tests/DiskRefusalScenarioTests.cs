@@ -101,6 +101,6 @@ public class DiskRefusalScenarioTests
         await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100_000, Output = dir.Sub("raw"), From = D("2024-02-01"), To = D("2024-02-04"), RowGroupRows = 10_000 });
         var sink = new LakeRatesWriter(ObjectStore.Open(dir.Sub("lake")));
         for (var day = D("2024-01-31"); day <= D("2024-02-04"); day = day.AddDays(1))
-            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), default);
+            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), "synthetic", default);
     }
 }

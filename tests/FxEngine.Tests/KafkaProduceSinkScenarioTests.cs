@@ -103,6 +103,32 @@ public class KafkaProduceSinkScenarioTests
     }
 
     [Fact]
+    public async Task Sink_OlderCopyOfADayArrivingLate_KeepsTheLaterOne_SameTimestampOtherRatesDeadLettered()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var kafka = KafkaTest.Settings(broker, "rates-order");
+        static byte[] Body(long timestamp, string sgd) => Encoding.UTF8.GetBytes($"{{\"timestamp\":{timestamp},\"base\":\"USD\",\"rates\":{{\"USD\":1,\"SGD\":{sgd}}}}}");
+        var closing = Body(1719874800, "1.35"); // 2024-07-01 23:00 UTC
+        using (var producer = new ProducerBuilder<string?, byte[]?>(kafka.Producer()).Build())
+            foreach (var body in new[] { closing, Body(1719842400, "1.31"), Body(1719874800, "1.36"), closing })
+                await producer.ProduceAsync("rates-order", new Message<string?, byte[]?> { Key = "2024-07-01", Value = body });
+        var log = KafkaTest.Log();
+
+        var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(dir.Path), true, log.Enqueue, default);
+
+        // The 14:00 provisional copy came after the closing one: the closing one stays.
+        Assert.Equal(new LakeSinkResult(1, 1, 2), result);
+        Assert.Equal(closing, File.ReadAllBytes(dir.Sub("exchange_rates/2024-07-01.json")));
+        Assert.Contains(log, l => l.EndsWith("a later snapshot of the day (2024-07-01T23:00:00Z) than this one (2024-07-01T14:00:00Z)", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.EndsWith("2024-07-01.json holds this snapshot already", StringComparison.Ordinal));
+        var conflict = Assert.Single(KafkaTest.ReadAll(broker, "rates-order.dlq", 1));
+        Assert.Equal("snapshot_conflict", RatesWire.Header(conflict.Message.Headers, RatesWire.DeadLetterReason));
+        Assert.Contains("holds a different snapshot of 2024-07-01 with the same timestamp (1 rate(s): SGD 1.35 vs 1.36)",
+            RatesWire.Header(conflict.Message.Headers, RatesWire.DeadLetterDetail));
+    }
+
+    [Fact]
     public async Task Sink_TwoConsumersInGroup_SharePartitionsAndLandEverything()
     {
         using var broker = new EmbeddedBroker();

@@ -29,7 +29,7 @@ public class NormalizeParquetScenarioTests
         var sink = new LakeRatesWriter(lake);
         for (var day = D("2023-12-28"); day <= D("2024-02-29"); day = day.AddDays(1))
             if (day.Day % 5 != 0)
-                await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), default);
+                await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), "synthetic", default);
 
         var result = await NormalizeJob.RunAsync(new NormalizeOptions
         {

@@ -27,7 +27,7 @@ public class NormalizeSpillScenarioTests
         var sink = new LakeRatesWriter(ObjectStore.Open(dir.Sub("lake")));
         for (var day = D("2023-12-30"); day <= D("2024-01-06"); day = day.AddDays(1))
             if (day.Day != 3) // a missing day: stale rows take part too
-                await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), default);
+                await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), "synthetic", default);
         NormalizeOptions Options(string name, long budget) => new()
         {
             Rates = dir.Sub("lake/exchange_rates"), Input = dir.Sub("raw"), Output = dir.Sub(name), Rejects = dir.Sub($"{name}_rejects"),
@@ -70,7 +70,7 @@ public class NormalizeSpillScenarioTests
         await File.WriteAllTextAsync(dir.Sub("raw/transactions.csv"), csv.ToString());
         var sink = new LakeRatesWriter(ObjectStore.Open(dir.Sub("lake")));
         for (var day = D("2023-12-30"); day <= D("2024-01-06"); day = day.AddDays(1))
-            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), default);
+            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), "synthetic", default);
         NormalizeOptions Options(string name, long budget) => new()
         {
             Rates = dir.Sub("lake/exchange_rates"), Input = dir.Sub("raw"), Output = dir.Sub(name), Rejects = dir.Sub($"{name}_rejects"),

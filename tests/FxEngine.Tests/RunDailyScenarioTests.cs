@@ -32,6 +32,9 @@ public class RunDailyScenarioTests
         foreach (var (offset, writtenAt) in new[] { (-6, Time(-5, 1)), (-5, Time(-5, 12)), (-4, Time(-3, 1)) })
         {
             WriteSnapshot(dir.Sub("lake/exchange_rates"), Day(offset), ("SGD", "1.25"), ("EUR", "0.95"));
+            if (offset == -5) // the provider's latest at noon holds the rates of 11:00
+                File.WriteAllText(RatesFile(offset), File.ReadAllText(RatesFile(offset)).Replace(
+                    $"\"timestamp\":{new DateTimeOffset(Time(offset, 23)).ToUnixTimeSeconds()}", $"\"timestamp\":{new DateTimeOffset(Time(offset, 11)).ToUnixTimeSeconds()}"));
             File.SetLastWriteTimeUtc(RatesFile(offset), writtenAt);
             kept[offset] = File.ReadAllText(RatesFile(offset));
         }

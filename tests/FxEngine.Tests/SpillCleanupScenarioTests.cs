@@ -83,7 +83,7 @@ public class SpillCleanupScenarioTests
         await File.WriteAllTextAsync(dir.Sub("raw/transactions.csv"), csv.ToString());
         var sink = new LakeRatesWriter(ObjectStore.Open(dir.Sub("lake")));
         for (var day = D("2024-01-01"); day <= D("2024-01-05"); day = day.AddDays(1))
-            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), default);
+            await sink.WriteAsync(await new SyntheticRatesSource().FetchAsync(day, default), "synthetic", default);
     }
 
     /// <summary>

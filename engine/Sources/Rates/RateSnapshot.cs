@@ -50,6 +50,6 @@ public sealed class RateSnapshot
         return differences.Count == 0 ? null : string.Join("; ", differences);
     }
 
-    private static string Stamp(DateTimeOffset time) =>
+    internal static string Stamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }
