@@ -82,7 +82,7 @@ internal sealed class LocalObjectStore : IObjectStore
     public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        CreateFolderOf(path);
         return Task.FromResult<IObjectUpload>(new RenameOnCommit(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}"));
     }
 
@@ -96,7 +96,7 @@ internal sealed class LocalObjectStore : IObjectStore
     public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default)
     {
         var target = PathOf(toKey);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        CreateFolderOf(target);
         var source = PathOf(fromKey);
         File.Move(source, target, overwrite: true);
         RemoveEmptyFolders(Path.GetDirectoryName(source)!);
@@ -127,6 +127,20 @@ internal sealed class LocalObjectStore : IObjectStore
             if (!Directory.EnumerateFileSystemEntries(folder).Any())
                 Directory.Delete(folder);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The folder a file goes in; one the machine refuses (a file in its place, no permission) is the operator's to fix.</summary>
+    private static void CreateFolderOf(string path)
+    {
+        var folder = Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            throw new FxException($"{path}: writing it failed: its folder {folder} cannot be created ({ex.Message})", ex);
+        }
     }
 
     private string PathOf(string key)

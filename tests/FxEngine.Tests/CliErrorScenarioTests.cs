@@ -161,6 +161,21 @@ public class CliErrorScenarioTests
     }
 
     [Fact]
+    public async Task GenerateAndEmrPlan_FolderThatIsAFile_NamesItInsteadOfCrashing()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("taken"), "a file, not a folder");
+        var generate = await FailsWith(dir, "generate", "--rows", "10", "--out", "taken/raw", "--from", "2024-01-01", "--to", "2024-01-02");
+        Assert.Contains($"its folder {dir.Sub("taken/raw")} cannot be created", generate);
+
+        var rates = await Cli.RunAsync(dir.Path, "generate", "--rows", "30", "--out", "raw", "--from", "2024-01-01", "--to", "2024-01-02");
+        Assert.Equal(0, rates.ExitCode);
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-01-01"), D("2024-01-02"));
+        var plan = await FailsWith(dir, "emr", "plan", "--rates", "rates", "--input", "raw", "--output", "s3://fx-lake/processed_data/", "--staging", "taken/jobs");
+        Assert.Contains($"its folder {dir.Sub("taken/jobs")} cannot be created", plan);
+    }
+
+    [Fact]
     public async Task Normalize_S3WithNoRegionOrEndpoint_SaysHowToSetThem()
     {
         using var dir = new TempDir();
