@@ -38,18 +38,11 @@ public class CliErrorScenarioTests
         WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
         Directory.CreateDirectory(dir.Sub("in"));
         File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
-        Directory.CreateDirectory(dir.Sub("in/private"));
-        File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.None);
-        try
-        {
-            var run = await Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in/t.csv", "--output", "out");
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.Equal(13m, Assert.Single(Query($"SELECT amount_sgd FROM read_parquet('{Glob(dir.Sub("out"))}')"))["amount_sgd"]);
-        }
-        finally
-        {
-            File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        var run = await WithFolderNoOneMayReadAsync(dir.Sub("in/private"),
+            () => Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in/t.csv", "--output", "out"));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(13m, Assert.Single(Query($"SELECT amount_sgd FROM read_parquet('{Glob(dir.Sub("out"))}')"))["amount_sgd"]);
     }
 
     [Fact]
@@ -58,20 +51,30 @@ public class CliErrorScenarioTests
     {
         using var dir = new TempDir();
         WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
-        Directory.CreateDirectory(dir.Sub("in/private"));
+        Directory.CreateDirectory(dir.Sub("in"));
         File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
-        File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.None);
+        var run = await WithFolderNoOneMayReadAsync(dir.Sub("in/private"),
+            () => Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out"));
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {dir.Sub("in")}: listing it failed: ", line);
+        Assert.Contains("private", line);
+    }
+
+    /// <summary>Runs <paramref name="run"/> while <paramref name="folder"/> exists with mode 000, then gives it back its owner's permissions (so it can be deleted).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<Cli.Result> WithFolderNoOneMayReadAsync(string folder, Func<Task<Cli.Result>> run)
+    {
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, UnixFileMode.None);
         try
         {
-            var run = await Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out");
-            Assert.Equal(1, run.ExitCode);
-            var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"error: {dir.Sub("in")}: listing it failed: ", line);
-            Assert.Contains("private", line);
+            return await run();
         }
         finally
         {
-            File.SetUnixFileMode(dir.Sub("in/private"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Text.Json.Nodes;
 using FxEngine.Jobs;
 using FxEngine.Kafka;
@@ -118,14 +119,10 @@ public class StreamOutputTopicScenarioTests
     public async Task OutputTopic_CarriesEachConvertedRow_AndRepublishesUnconfirmedOnesAfterAStop()
     {
         using var scenario = new StreamScenario();
-        var (broker, dir, lake, producer, kafka) = scenario;
-        var day = D("2024-10-07");
-        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
-        var rows = StreamTest.Transactions(3_000, day, 1, seed: 9);
-        StreamTest.Produce(producer, "transactions", rows);
-        var options = new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
+        var (broker, _, lake, producer, kafka) = scenario;
+        var rows = ProduceOneDay(producer, 3_000);
 
-        var result = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
+        var result = await StreamJob.RunAsync(Options(lake), kafka, _ => { }, null, default);
 
         var published = KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut);
         Assert.Equal(result.RowsOut, published.Count);
@@ -139,17 +136,12 @@ public class StreamOutputTopicScenarioTests
             Assert.Equal(lakeAmounts[id], json.RootElement.GetProperty("amount_sgd").GetRawText());
             Assert.Equal("exact", json.RootElement.GetProperty("fx_status").GetString());
         }
-        Assert.Empty(JsonNode.Parse(File.ReadAllText($"{lake}/processed_data/_fxengine/state.json"))!["stream"]!["unpublished"]!.AsObject());
+        Assert.Empty(Unpublished(lake).AsObject());
 
-        // As a stop between the commit and the delivery leaves it: partition 0's rows unconfirmed.
-        var statePath = $"{lake}/processed_data/_fxengine/state.json";
-        var state = JsonNode.Parse(File.ReadAllText(statePath))!;
-        var next = (long)state["stream"]!["offsets"]!["0"]!["next"]!;
-        state["stream"]!["unpublished"] = new JsonObject { ["0"] = new JsonArray(new JsonArray(0, next)) };
-        File.WriteAllText(statePath, state.ToJsonString());
+        LeavePartitionZeroUnconfirmed(lake);
         var log = KafkaTest.Log();
 
-        var rerun = await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
+        var rerun = await StreamJob.RunAsync(Options(lake), kafka, log.Enqueue, null, default);
 
         Assert.Equal(0, rerun.RowsIn);
         var again = KafkaTest.ReadAll(broker, "transactions", rows.Count).Count(m => m.Partition.Value == 0 && lakeAmounts.ContainsKey(m.Message.Key!));
@@ -163,17 +155,14 @@ public class StreamOutputTopicScenarioTests
     {
         using var scenario = new StreamScenario();
         var (broker, _, lake, producer, kafka) = scenario;
-        var day = D("2024-10-07");
-        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
-        var rows = StreamTest.Transactions(3_000, day, 1, seed: 9);
-        StreamTest.Produce(producer, "transactions", rows);
+        ProduceOneDay(producer, 3_000);
         var small = kafka with { Client = new Dictionary<string, string> { ["queue.buffering.max.messages"] = "1000", ["linger.ms"] = "200" } };
 
-        var result = await StreamJob.RunAsync(new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" }, small, _ => { }, null, default);
+        var result = await StreamJob.RunAsync(Options(lake), small, _ => { }, null, default);
 
         Assert.True(result.RowsOut > 1_000);
         Assert.Equal(result.RowsOut, KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut).Count);
-        Assert.Empty(JsonNode.Parse(File.ReadAllText($"{lake}/processed_data/_fxengine/state.json"))!["stream"]!["unpublished"]!.AsObject());
+        Assert.Empty(Unpublished(lake).AsObject());
     }
 
     [Fact]
@@ -181,26 +170,18 @@ public class StreamOutputTopicScenarioTests
     {
         using var scenario = new StreamScenario();
         var (broker, _, lake, producer, kafka) = scenario;
-        var day = D("2024-10-07");
-        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
-        var rows = StreamTest.Transactions(500, day, 1, seed: 9);
-        StreamTest.Produce(producer, "transactions", rows);
-        var options = new StreamOptions { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
+        var rows = ProduceOneDay(producer, 500);
+        var options = Options(lake);
         var result = await StreamJob.RunAsync(options, kafka, _ => { }, null, default);
         var published = KafkaTest.ReadAll(broker, "transactions-sgd", (int)result.RowsOut).Count;
-        // As a stop between the commit and the delivery leaves it: partition 0's rows unconfirmed.
-        var statePath = $"{lake}/processed_data/_fxengine/state.json";
-        var state = JsonNode.Parse(File.ReadAllText(statePath))!;
-        var next = (long)state["stream"]!["offsets"]!["0"]!["next"]!;
-        state["stream"]!["unpublished"] = new JsonObject { ["0"] = new JsonArray(new JsonArray(0, next)) };
-        File.WriteAllText(statePath, state.ToJsonString());
+        var next = LeavePartitionZeroUnconfirmed(lake);
 
         // A start that cannot read its rates topic cannot convert them again: it keeps them named.
         var log = KafkaTest.Log();
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4)))
             await StreamJob.RunAsync(options with { Once = false, RatesTopic = "rates-not-there-yet" }, kafka, log.Enqueue, null, stop.Token);
         Assert.Contains(log, l => l.Contains("wait to be published again until the whole rates topic is read", StringComparison.Ordinal));
-        Assert.Equal($"[[0,{next}]]", JsonNode.Parse(File.ReadAllText(statePath))!["stream"]!["unpublished"]!["0"]!.ToJsonString());
+        Assert.Equal($"[[0,{next}]]", Unpublished(lake)["0"]!.ToJsonString());
 
         var rerun = await StreamJob.RunAsync(options, kafka, log.Enqueue, null, default);
 
@@ -210,7 +191,33 @@ public class StreamOutputTopicScenarioTests
         Assert.True(again > 0);
         Assert.Contains(log, l => l.Contains($"published again {again:N0} row(s)", StringComparison.Ordinal));
         Assert.Equal(published + again, KafkaTest.ReadAll(broker, "transactions-sgd", published + again).Count);
-        Assert.Empty(JsonNode.Parse(File.ReadAllText(statePath))!["stream"]!["unpublished"]!.AsObject());
+        Assert.Empty(Unpublished(lake).AsObject());
+    }
+
+    private static StreamOptions Options(string lake) => new() { Lake = lake, Once = true, OutputTopic = "transactions-sgd" };
+
+    /// <summary>One day's snapshot and <paramref name="count"/> transactions of that day on their topics.</summary>
+    private static List<StreamTransaction> ProduceOneDay(IProducer<byte[]?, byte[]?> producer, int count)
+    {
+        var day = D("2024-10-07");
+        StreamTest.ProduceRates(producer, "exchange-rates-topic", [day]);
+        var rows = StreamTest.Transactions(count, day, 1, seed: 9);
+        StreamTest.Produce(producer, "transactions", rows);
+        return rows;
+    }
+
+    private static string StatePath(string lake) => $"{lake}/processed_data/_fxengine/state.json";
+
+    private static JsonNode Unpublished(string lake) => JsonNode.Parse(File.ReadAllText(StatePath(lake)))!["stream"]!["unpublished"]!;
+
+    /// <summary>As a stop between a commit and the delivery leaves it: partition 0's rows (up to the returned offset) unconfirmed.</summary>
+    private static long LeavePartitionZeroUnconfirmed(string lake)
+    {
+        var state = JsonNode.Parse(File.ReadAllText(StatePath(lake)))!;
+        var next = (long)state["stream"]!["offsets"]!["0"]!["next"]!;
+        state["stream"]!["unpublished"] = new JsonObject { ["0"] = new JsonArray(new JsonArray(0, next)) };
+        File.WriteAllText(StatePath(lake), state.ToJsonString());
+        return next;
     }
 }
 
