@@ -10,7 +10,8 @@ namespace FxEngine.Kafka;
 /// origin and reason, so its partition can move on. A dead letter always fits the default 1 MB
 /// message limit of producers and brokers: a key or body larger than
 /// <see cref="MaxBodyBytes"/> is cut to that size, and the headers say so (original size and
-/// SHA-256 of the whole), so one huge message can never stop the consumer. Delivery is retried
+/// SHA-256 of the whole); the original headers are kept up to <see cref="MaxHeaderBytes"/>. So
+/// one huge message can never stop the consumer. Delivery is retried
 /// with backoff; the caller commits past the message only after it returns.
 /// </summary>
 internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string topic, Action<string> log)
@@ -21,6 +22,9 @@ internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string t
 
     /// <summary>The largest key or body kept whole: 256 KiB.</summary>
     public const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>The most bytes of the original headers (names and values) kept: 64 KiB; the rest are dropped, and a header says so.</summary>
+    public const int MaxHeaderBytes = 64 * 1024;
 
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
 
@@ -54,8 +58,22 @@ internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string t
     internal static Message<byte[]?, byte[]?> Build(ConsumeResult<byte[]?, byte[]?> result, string reason, string detail)
     {
         var headers = new Headers();
+        var (kept, total) = (0, 0);
         foreach (var header in result.Message.Headers ?? [])
-            headers.Add(header.Key, header.GetValueBytes());
+        {
+            var value = header.GetValueBytes();
+            var size = Encoding.UTF8.GetByteCount(header.Key) + (value?.Length ?? 0);
+            total += size;
+            if (kept + size > MaxHeaderBytes)
+                continue;
+            headers.Add(header.Key, value);
+            kept += size;
+        }
+        if (total > kept)
+        {
+            headers.Add(TruncatedHeader, Encoding.UTF8.GetBytes("headers"));
+            headers.Add($"{OriginalSizeHeader}-headers", Text(total));
+        }
         headers.Add(RatesWire.DeadLetterReason, Encoding.UTF8.GetBytes(reason));
         headers.Add(RatesWire.DeadLetterDetail, Encoding.UTF8.GetBytes(detail));
         headers.Add(RatesWire.DeadLetterTopic, Encoding.UTF8.GetBytes(result.Topic));

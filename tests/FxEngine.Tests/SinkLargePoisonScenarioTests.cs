@@ -44,4 +44,33 @@ public class SinkLargePoisonScenarioTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(poison)), RatesWire.Header(dead.Headers, DeadLetters.Sha256Header + "-value"));
         Assert.NotNull(RatesWire.Header(dead.Headers, RatesWire.DeadLetterReason));
     }
+
+    [Fact]
+    public async Task Sink_PoisonWithLargeHeaders_DeadLetteredWithoutThemAndNextMessageLands()
+    {
+        using var broker = new EmbeddedBroker();
+        using var dir = new TempDir();
+        var kafka = KafkaTest.Settings(broker, "rates-header-poison");
+        var headers = new Headers();
+        for (var i = 0; i < 30; i++)
+            headers.Add($"h{i}", new byte[30_000]);
+        var producerConfig = kafka.Producer();
+        producerConfig.MessageMaxBytes = 4 << 20; // whoever wrote it allowed large messages
+        // 900 KB of headers and a 200 KB body: each under the dead letter's own cuts, together over 1 MB.
+        using (var producer = new ProducerBuilder<string?, byte[]?>(producerConfig).Build())
+        {
+            var partition = new TopicPartition("rates-header-poison", 0);
+            await producer.ProduceAsync(partition, new Message<string?, byte[]?> { Key = "not a date", Value = new byte[200_000], Headers = headers });
+            await producer.ProduceAsync(partition, new Message<string?, byte[]?> { Key = "2024-09-02", Value = SyntheticRatesSource.Render(D("2024-09-02")) });
+        }
+
+        var result = await LakeSinkJob.RunAsync(kafka, ObjectStore.Open(dir.Path), true, KafkaTest.Log().Enqueue, default);
+
+        Assert.Equal(new LakeSinkResult(1, 1), result);
+        var dead = Assert.Single(KafkaTest.ReadAll(broker, "rates-header-poison.dlq", 1)).Message;
+        Assert.Equal("invalid_key", RatesWire.Header(dead.Headers, RatesWire.DeadLetterReason));
+        Assert.Equal("headers", RatesWire.Header(dead.Headers, DeadLetters.TruncatedHeader));
+        Assert.Equal("900080", RatesWire.Header(dead.Headers, DeadLetters.OriginalSizeHeader + "-headers"));
+        Assert.Equal(2, dead.Headers.Count(h => h.Key.StartsWith('h')));
+    }
 }
