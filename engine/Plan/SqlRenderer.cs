@@ -69,6 +69,14 @@ internal static class SqlRenderer
         var fromMinor = Math.Max(amount.Scale - plan.TargetScale, 0);
         var known = string.Join(", ", plan.KnownCurrencies.Select(d.Literal));
         string Int(string expression) => $"CAST({expression} AS {d.Integer})";
+        // The amount's unscaled integer. DuckDB types amount * 10^scale as DECIMAL(38, scale), which
+        // overflows once the amount reaches 10^(38 - 2 scale) (150.25 in Spark's default
+        // DECIMAL(38,18)), so there the whole part and the fraction are scaled apart. Spark lowers
+        // the product's scale instead (to 6: exact, as the product is whole), while its difference
+        // amount - floor(amount) would lose the fraction's last places: there the product stays.
+        string Units(string value) => dialect == SqlDialect.DuckDb
+            ? $"{Int($"floor({value})")} * {Pow10(amount.Scale)} + {Int($"({value} - floor({value})) * {Pow10(amount.Scale)}")}"
+            : Int($"{value} * {Pow10(amount.Scale)}");
         string Pow10(int exponent) => Int($"'{BigPow10(exponent)}'");
 
         return $"""
@@ -79,7 +87,7 @@ internal static class SqlRenderer
               SELECT t.*,
                      CAST(t.{d.Quote(plan.Columns.Date)} AS DATE) AS fx_day,
                      CASE WHEN {d.IsCurrencyCode("t.fx_text")} THEN upper(t.fx_text) END AS fx_code,
-                     {Int($"t.{d.Quote(plan.Columns.Amount)} * {Pow10(amount.Scale)}")} AS fx_units
+                     {Units($"t.{d.Quote(plan.Columns.Amount)}")} AS fx_units
               FROM trimmed t
             ),
             joined AS (

@@ -113,6 +113,24 @@ public class DifferentialScenarioTests
         }, reasons);
     }
 
+    [Fact]
+    public async Task EngineAndDuckDb_AmountsOfSparksDefaultDecimal38Scale18_IdenticalRows()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.25"), ("EUR", "0.5"), ("JPY", "100"));
+        decimal?[] amounts = [150.25m, -150.25m, 0.000000000000000001m, -0.5m, 12_345_678.123456789012345678m, 999m, null];
+        await WriteParquetAsync(dir.Sub("raw/wide.parquet"),
+        [
+            Strings("txn_id", amounts.Select((_, i) => $"w{i}").ToArray()),
+            Dates("txn_date", amounts.Select(_ => D("2024-01-01")).ToArray()),
+            Strings("currency", amounts.Select((_, i) => i % 2 == 0 ? "EUR" : "JPY").ToArray()),
+            new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 38, 18, isNullable: true), amounts),
+        ]);
+
+        await AssertAgreeAsync(dir.Path, "SGD");
+        Assert.Equal("375.63", Query($"SELECT CAST(amount_sgd AS VARCHAR) AS a FROM read_parquet('{Glob(dir.Sub("duck"))}') WHERE txn_id = 'w0'")[0]["a"]);
+    }
+
     private static async Task AssertAgreeAsync(string root, string target)
     {
         string Sub(string name) => Path.Combine(root, name);
