@@ -54,14 +54,11 @@ internal sealed class LakeRatesWriter(IObjectStore lake)
     /// <summary>The day's copy in the lake; null when there is none, or it is not a snapshot (it is then replaced).</summary>
     private async Task<RateSnapshot?> LandedAsync(string key, DateOnly date, CancellationToken cancellationToken)
     {
-        if (!await lake.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        if (await lake.ReadAllIfAnyAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
-        using var bytes = new MemoryStream();
-        await using (var stream = await lake.OpenReadAsync(key, cancellationToken).ConfigureAwait(false))
-            await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
         try
         {
-            return RateSnapshotParser.Parse(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), lake.Describe(key), date);
+            return RateSnapshotParser.Parse(bytes, lake.Describe(key), date);
         }
         catch (FxException)
         {

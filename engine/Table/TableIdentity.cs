@@ -36,12 +36,11 @@ internal static class TableIdentity
 
     private static async Task<Claim?> ReadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(Key, cancellationToken).ConfigureAwait(false))
+        if (await store.ReadAllIfAnyAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
-        await using var stream = await store.OpenReadAsync(Key, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var json = JsonDocument.Parse(bytes);
             return new Claim(json.RootElement.GetProperty("table").GetString()!, json.RootElement.GetProperty("role").GetString()!);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)

@@ -25,9 +25,9 @@ internal static partial class LakeRatesReader
             var origin = store.Describe(info.Key);
             var stem = name[..^".json".Length];
             if (DateOnly.TryParseExact(stem, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-                snapshots.Add((RateSnapshotParser.Parse(await ReadAllAsync(store, info.Key, cancellationToken).ConfigureAwait(false), origin, date), origin));
+                snapshots.Add((RateSnapshotParser.Parse(await store.ReadAllAsync(info.Key, cancellationToken).ConfigureAwait(false), origin, date), origin));
             else if (ConnectName().IsMatch(stem))
-                snapshots.AddRange(ParseLines(await ReadAllAsync(store, info.Key, cancellationToken).ConfigureAwait(false), origin));
+                snapshots.AddRange(ParseLines(await store.ReadAllAsync(info.Key, cancellationToken).ConfigureAwait(false), origin));
             else
                 throw new FxException(DateShape().IsMatch(stem)
                     ? $"{origin}: '{stem}' in the file name is not a valid date; name a snapshot YYYY-MM-DD.json after its UTC date"
@@ -81,13 +81,5 @@ internal static partial class LakeRatesReader
             snapshots.Add((RateSnapshotParser.Parse(current, where), where));
         }
         return snapshots;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key, CancellationToken cancellationToken)
-    {
-        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
     }
 }
