@@ -23,13 +23,11 @@ internal static class PlanBuilder
         IReadOnlyList<DataField> fields;
         await using (var reader = await InputDiscovery.OpenParquetAsync(input, first.Key, cancellationToken).ConfigureAwait(false))
             fields = first.Schema ?? reader.Schema.GetDataFields();
-        var normalizer = new BatchNormalizer(rates, columns);
-        normalizer.Validate(fields, input.Describe(first.Key));
-        var sqlNames = SqlRenderer.WorkingColumns.Concat(normalizer.AddedColumns).Append(OutputSchema.ReasonColumn).Append(OutputSchema.DetailColumn).ToList();
-        foreach (var field in fields)
-            if (sqlNames.FirstOrDefault(name => string.Equals(name, field.Name, StringComparison.OrdinalIgnoreCase)) is { } clash)
-                throw new FxException($"{input.Describe(first.Key)}: column '{field.Name}' has the name of a column the SQL executors add or work with ('{clash}'; SQL matches " +
-                    "names ignoring case), which it would be taken for; rename it, or use the engine executor");
+        // The added columns' names, in any case, the normalizer refuses; the SQL's working columns are the executors' own.
+        new BatchNormalizer(rates, columns).Validate(fields, input.Describe(first.Key));
+        if (fields.FirstOrDefault(f => SqlRenderer.WorkingColumns.Contains(f.Name)) is { } clash)
+            throw new FxException($"{input.Describe(first.Key)}: column '{clash.Name}' has the name of a column the SQL executors work with (SQL matches " +
+                "names ignoring case), which it would be taken for; rename it, or use the engine executor");
 
         var described = fields.Select(Describe).ToList();
         Require(described, columns.Date, ["date", "timestamp"], "a DATE or TIMESTAMP", input.Describe(first.Key));

@@ -175,8 +175,8 @@ public class OutputContractScenarioTests
     }
 
     [Theory]
-    [InlineData("fx_units", "column 'fx_units' has the name of a column the SQL executors add or work with ('fx_units'")]
-    [InlineData("FX_Code", "column 'FX_Code' has the name of a column the SQL executors add or work with ('fx_code'")]
+    [InlineData("fx_units", "column 'fx_units' has the name of a column the SQL executors work with")]
+    [InlineData("FX_Code", "column 'FX_Code' has the name of a column the SQL executors work with")]
     [InlineData("FX_Rate", "the input already has a column 'FX_Rate', which the normalizer adds as 'fx_rate' (readers match names ignoring case)")]
     public async Task NormalizeDuckDb_InputColumnNamedLikeASqlColumn_RefusedRatherThanReadInItsPlace(string column, string why)
     {
