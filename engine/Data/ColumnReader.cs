@@ -14,33 +14,16 @@ internal static class ColumnReader
         if (field.IsArray)
             throw new NotSupportedException($"column '{field.Name}' is a list; nested columns are not supported");
         var rows = checked((int)reader.RowCount);
-        var type = field.ClrType;
-        return type switch
-        {
-            _ when type == typeof(ReadOnlyMemory<char>) => TextColumn.ReadAsync(reader, field, rows, cancellationToken),
-            _ when type == typeof(bool) => Primitive<bool>(reader, field, rows, cancellationToken),
-            _ when type == typeof(sbyte) => Primitive<sbyte>(reader, field, rows, cancellationToken),
-            _ when type == typeof(byte) => Primitive<byte>(reader, field, rows, cancellationToken),
-            _ when type == typeof(short) => Primitive<short>(reader, field, rows, cancellationToken),
-            _ when type == typeof(ushort) => Primitive<ushort>(reader, field, rows, cancellationToken),
-            _ when type == typeof(int) => Primitive<int>(reader, field, rows, cancellationToken),
-            _ when type == typeof(uint) => Primitive<uint>(reader, field, rows, cancellationToken),
-            _ when type == typeof(long) => Primitive<long>(reader, field, rows, cancellationToken),
-            _ when type == typeof(ulong) => Primitive<ulong>(reader, field, rows, cancellationToken),
-            _ when type == typeof(float) => Primitive<float>(reader, field, rows, cancellationToken),
-            _ when type == typeof(double) => Primitive<double>(reader, field, rows, cancellationToken),
-            _ when type == typeof(decimal) => Primitive<decimal>(reader, field, rows, cancellationToken),
-            _ when type == typeof(DateOnly) => Primitive<DateOnly>(reader, field, rows, cancellationToken),
-            _ when type == typeof(DateTime) => Primitive<DateTime>(reader, field, rows, cancellationToken),
-            _ when type == typeof(TimeOnly) => Primitive<TimeOnly>(reader, field, rows, cancellationToken),
-            _ when type == typeof(TimeSpan) => Primitive<TimeSpan>(reader, field, rows, cancellationToken),
-            _ when type == typeof(Guid) => Primitive<Guid>(reader, field, rows, cancellationToken),
-            _ => throw new NotSupportedException($"column '{field.Name}' has type {Column.SqlType(field)}, which the engine does not read"),
-        };
+        return field.ClrType == typeof(ReadOnlyMemory<char>)
+            ? TextColumn.ReadAsync(reader, field, rows, cancellationToken)
+            : PrimitiveTypes.With<Task<Column>, Primitive>(field.ClrType, new Primitive(reader, field, rows, cancellationToken),
+                () => throw new NotSupportedException($"column '{field.Name}' has type {Column.SqlType(field)}, which the engine does not read"));
     }
 
-    private static Task<Column> Primitive<T>(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken) where T : struct =>
-        field.IsNullable
-            ? OptionalColumn<T>.ReadAsync(reader, field, rows, cancellationToken)
-            : RequiredColumn<T>.ReadAsync(reader, field, rows, cancellationToken);
+    private readonly record struct Primitive(ParquetRowGroupReader Reader, DataField Field, int Rows, CancellationToken Token) : PrimitiveTypes.IWith<Task<Column>>
+    {
+        public Task<Column> Make<T>() where T : struct => Field.IsNullable
+            ? OptionalColumn<T>.ReadAsync(Reader, Field, Rows, Token)
+            : RequiredColumn<T>.ReadAsync(Reader, Field, Rows, Token);
+    }
 }

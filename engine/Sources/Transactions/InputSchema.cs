@@ -101,41 +101,17 @@ internal static class InputSchema
         _ => Primitive(column.Field.ClrType, new Copy(column, field)),
     };
 
-    /// <summary>Runs <paramref name="make"/> with the primitive type <paramref name="type"/>, from the closed set <see cref="ColumnReader"/> reads.</summary>
-    private static Column Primitive<TMake>(Type type, TMake make) where TMake : IMakeColumn => type switch
-    {
-        _ when type == typeof(bool) => make.Make<bool>(),
-        _ when type == typeof(sbyte) => make.Make<sbyte>(),
-        _ when type == typeof(byte) => make.Make<byte>(),
-        _ when type == typeof(short) => make.Make<short>(),
-        _ when type == typeof(ushort) => make.Make<ushort>(),
-        _ when type == typeof(int) => make.Make<int>(),
-        _ when type == typeof(uint) => make.Make<uint>(),
-        _ when type == typeof(long) => make.Make<long>(),
-        _ when type == typeof(ulong) => make.Make<ulong>(),
-        _ when type == typeof(float) => make.Make<float>(),
-        _ when type == typeof(double) => make.Make<double>(),
-        _ when type == typeof(decimal) => make.Make<decimal>(),
-        _ when type == typeof(DateOnly) => make.Make<DateOnly>(),
-        _ when type == typeof(DateTime) => make.Make<DateTime>(),
-        _ when type == typeof(TimeOnly) => make.Make<TimeOnly>(),
-        _ when type == typeof(TimeSpan) => make.Make<TimeSpan>(),
-        _ when type == typeof(Guid) => make.Make<Guid>(),
-        _ => throw new InvalidOperationException($"a column of {type} is not one the engine reads"),
-    };
+    /// <summary>Runs <paramref name="make"/> with the column's primitive type, from the closed set the engine reads.</summary>
+    private static Column Primitive<TMake>(Type type, TMake make) where TMake : PrimitiveTypes.IWith<Column> =>
+        PrimitiveTypes.With<Column, TMake>(type, make, () => throw new InvalidOperationException($"a column of {type} is not one the engine reads"));
 
-    private interface IMakeColumn
-    {
-        Column Make<T>() where T : struct;
-    }
-
-    private readonly record struct NullsOf(DataField Field, int Rows) : IMakeColumn
+    private readonly record struct NullsOf(DataField Field, int Rows) : PrimitiveTypes.IWith<Column>
     {
         public Column Make<T>() where T : struct => new OptionalColumn<T>(Field, new T?[Rows]);
     }
 
     /// <summary>Copies of exactly Length values: the read column's pooled buffer goes back with it.</summary>
-    private readonly record struct Copy(Column Column, DataField Field) : IMakeColumn
+    private readonly record struct Copy(Column Column, DataField Field) : PrimitiveTypes.IWith<Column>
     {
         public Column Make<T>() where T : struct
         {
