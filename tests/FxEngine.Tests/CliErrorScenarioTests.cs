@@ -34,10 +34,7 @@ public class CliErrorScenarioTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Normalize_OneFileBesideAFolderItMayNotRead_ReadsTheFileAlone()
     {
-        using var dir = new TempDir();
-        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
-        Directory.CreateDirectory(dir.Sub("in"));
-        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
+        using var dir = OneCsvRowBesideRates();
         var run = await WithFolderNoOneMayReadAsync(dir.Sub("in/private"),
             () => Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in/t.csv", "--output", "out"));
 
@@ -49,10 +46,7 @@ public class CliErrorScenarioTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Normalize_InputFolderHoldsAFolderItMayNotRead_NamesIt()
     {
-        using var dir = new TempDir();
-        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
-        Directory.CreateDirectory(dir.Sub("in"));
-        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
+        using var dir = OneCsvRowBesideRates();
         var run = await WithFolderNoOneMayReadAsync(dir.Sub("in/private"),
             () => Cli.RunWithoutOverridingPermissionsAsync(dir.Path, "normalize", "--rates", "rates", "--input", "in", "--output", "out"));
 
@@ -60,6 +54,16 @@ public class CliErrorScenarioTests
         var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"error: {dir.Sub("in")}: listing it failed: ", line);
         Assert.Contains("private", line);
+    }
+
+    /// <summary>A folder with a rate snapshot (rates/) and one 10 USD row for it (in/t.csv).</summary>
+    private static TempDir OneCsvRowBesideRates()
+    {
+        var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3"));
+        Directory.CreateDirectory(dir.Sub("in"));
+        File.WriteAllText(dir.Sub("in/t.csv"), "txn_date,currency,amount\n2024-01-01,USD,10\n");
+        return dir;
     }
 
     /// <summary>Runs <paramref name="run"/> while <paramref name="folder"/> exists with mode 000, then gives it back its owner's permissions (so it can be deleted).</summary>
