@@ -22,12 +22,6 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
     /// <summary>Partitions already reported as not restatable, so each is said once.</summary>
     private readonly HashSet<string> _notRestated = new(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> Added = new(StringComparer.Ordinal)
-    {
-        OutputSchema.CurrencyColumn, OutputSchema.RateColumn, OutputSchema.RateDateColumn, OutputSchema.StatusColumn,
-        OutputSchema.ReasonColumn, OutputSchema.DetailColumn,
-    };
-
     /// <summary>
     /// Restates every committed partition whose day now resolves to other rates than its rows
     /// were converted with, as long as the rates still hold every snapshot those rows used, and
@@ -99,7 +93,6 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
         var day = DateOnly.ParseExact(partition, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var folder = OutputSchema.PartitionFolder(day);
         var normalizer = new BatchNormalizer(rates, mapping);
-        var amountColumn = OutputSchema.AmountColumn(rates.Target);
         var counts = new PartitionCounts();
         var stats = new NormalizeStats();
         var (removeOutput, removeRejects) = (new List<string>(), new List<string>());
@@ -110,7 +103,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             {
                 replaced.Add(key);
                 // A row group at a time: a compacted day is one file, and its rows need not all be held at once.
-                await foreach (var batch in ReadAsTextAsync(store, key, columns.Names, TableState.PartitionOf(day), [.. Added, amountColumn], cancellationToken).ConfigureAwait(false))
+                await foreach (var batch in ReadAsTextAsync(store, key, columns.Names, TableState.PartitionOf(day), OutputSchema.AddedColumns(rates.Target), cancellationToken).ConfigureAwait(false))
                 {
                     NormalizedBatch normalized;
                     using (batch)

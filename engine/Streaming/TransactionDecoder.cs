@@ -82,12 +82,8 @@ internal sealed class TransactionDecoder(StreamColumns columns, ColumnMapping ma
     private readonly List<(string Name, string? Text)> _fields = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
-    /// <summary>The columns the normalizer adds, in any case: readers of the table match names ignoring it.</summary>
-    private readonly HashSet<string> _reserved = new(StringComparer.OrdinalIgnoreCase)
-    {
-        OutputSchema.CurrencyColumn, OutputSchema.AmountColumn(target), OutputSchema.RateColumn, OutputSchema.RateDateColumn,
-        OutputSchema.StatusColumn, OutputSchema.ReasonColumn, OutputSchema.DetailColumn, OutputTopic.RowColumn,
-    };
+    /// <summary>The columns the normalizer adds (in any case), and the output topic's row number.</summary>
+    private readonly HashSet<string> _reserved = new(OutputSchema.AddedColumns(target).Append(OutputTopic.RowColumn), StringComparer.OrdinalIgnoreCase);
 
     public StreamRow Decode(int partition, long offset, byte[]? key, byte[]? value, long producedAt)
     {

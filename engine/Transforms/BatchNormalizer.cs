@@ -63,7 +63,6 @@ internal sealed class BatchNormalizer
     /// <summary>The added amount column, named after the target (<c>amount_sgd</c>).</summary>
     public string AmountColumn { get; }
 
-    public IReadOnlyList<string> AddedColumns => [OutputSchema.CurrencyColumn, AmountColumn, RateColumn, RateDateColumn, StatusColumn];
 
     /// <summary>Fails with the origin and column when a batch cannot be normalized at all.</summary>
     public void Validate(IReadOnlyList<DataField> fields, string origin)
@@ -74,10 +73,12 @@ internal sealed class BatchNormalizer
                 ?? throw new FxException($"{origin}: {role} column '{name}' not found (columns: {string.Join(", ", fields.Select(f => f.Name))}); name it with {option}");
             KeyColumns.Validate(field, role, origin);
         }
-        // Ignoring case: Spark, Athena and DuckDB read names so, and would find two columns of one name.
-        foreach (var added in AddedColumns.Append(ReasonColumn).Append(OutputSchema.DetailColumn))
-            if (fields.FirstOrDefault(f => string.Equals(f.Name, added, StringComparison.OrdinalIgnoreCase)) is { } clash)
-                throw new FxException($"{origin}: the input already has a column '{clash.Name}', which the normalizer adds{(clash.Name == added ? "" : $" as '{added}' (readers match names ignoring case)")}; rename it first");
+        var added = OutputSchema.AddedColumns(_rates.Target);
+        if (fields.FirstOrDefault(f => added.Contains(f.Name)) is { } clash)
+        {
+            var name = added.First(a => string.Equals(a, clash.Name, StringComparison.OrdinalIgnoreCase));
+            throw new FxException($"{origin}: the input already has a column '{clash.Name}', which the normalizer adds{(clash.Name == name ? "" : $" as '{name}' (readers match names ignoring case)")}; rename it first");
+        }
         ValidatePartitionColumn(fields.Select(f => f.Name), _columns.Date, origin);
     }
 

@@ -56,4 +56,11 @@ internal static class OutputSchema
 
     /// <summary>The added amount column, named after the target (<c>amount_sgd</c>).</summary>
     public static string AmountColumn(string target) => $"amount_{target.ToLowerInvariant()}";
+
+    /// <summary>
+    /// Every column the normalizer adds, to converted rows or rejects, in any case: no input column
+    /// may take one of these names, as readers of the table (Spark, Athena, DuckDB) match names ignoring case.
+    /// </summary>
+    public static IReadOnlySet<string> AddedColumns(string target) => new HashSet<string>(
+        [CurrencyColumn, AmountColumn(target), RateColumn, RateDateColumn, StatusColumn, ReasonColumn, DetailColumn], StringComparer.OrdinalIgnoreCase);
 }
