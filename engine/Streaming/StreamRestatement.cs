@@ -93,6 +93,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
         var day = DateOnly.ParseExact(partition, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var folder = OutputSchema.PartitionFolder(day);
         var normalizer = new BatchNormalizer(rates, mapping);
+        var added = OutputSchema.AddedColumns(rates.Target); // read back as the normalizer makes them anew
         var counts = new PartitionCounts();
         var stats = new NormalizeStats();
         var (removeOutput, removeRejects) = (new List<string>(), new List<string>());
@@ -103,7 +104,7 @@ internal sealed class StreamRestatement(StreamTable table, StreamColumns columns
             {
                 replaced.Add(key);
                 // A row group at a time: a compacted day is one file, and its rows need not all be held at once.
-                await foreach (var batch in ReadAsTextAsync(store, key, columns.Names, TableState.PartitionOf(day), OutputSchema.AddedColumns(rates.Target), cancellationToken).ConfigureAwait(false))
+                await foreach (var batch in ReadAsTextAsync(store, key, columns.Names, TableState.PartitionOf(day), added, cancellationToken).ConfigureAwait(false))
                 {
                     NormalizedBatch normalized;
                     using (batch)
