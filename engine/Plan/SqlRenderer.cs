@@ -8,7 +8,7 @@ namespace FxEngine.Plan;
 /// Renders a <see cref="NormalizationPlan"/> as SQL over two views, <c>transactions</c> (the
 /// input) and <c>fx_rates</c> (the broadcast rate table). One SELECT classifies every row with
 /// the engine's rules, in the engine's order, and converts with the engine's exact integer
-/// arithmetic (amount in minor units × numerator ÷ denominator, remainder-corrected floor,
+/// arithmetic (amount in minor units × numerator ÷ denominator, floor and remainder,
 /// half away from zero), so both dialects give the engine's rows to the last digit. What
 /// differs between DuckDB and Spark is confined to <see cref="Dialect"/>.
 /// </summary>
@@ -23,13 +23,13 @@ internal static class SqlRenderer
     /// in its place: <see cref="PlanBuilder"/> refuses such input.
     /// </summary>
     public static readonly IReadOnlySet<string> WorkingColumns = new HashSet<string>(
-        ["fx_text", "fx_day", "fx_code", "fx_units", "fx_n", "fx_d", "fx_q0", "fx_q", "fx_minor", "fx_rate_", "fx_rate_date_"], StringComparer.OrdinalIgnoreCase);
+        ["fx_text", "fx_day", "fx_code", "fx_units", "fx_hi", "fx_lo", "fx_n", "fx_d", "fx_dd", "fx_a", "fx_p", "fx_q1", "fx_s", "fx_q", "fx_r", "fx_minor", "fx_rate_", "fx_rate_date_"], StringComparer.OrdinalIgnoreCase);
 
     private sealed record Dialect(
         Func<string, string> Quote,
         Func<string, string> Literal,
         string Integer,
-        Func<string, string, string> FloorDivide,
+        Func<string, string, string> Quotient,
         Func<string, string> IsCurrencyCode,
         Func<string, string> TrimCode)
     {
@@ -46,21 +46,30 @@ internal static class SqlRenderer
                 (n, d) => $"({n}) // ({d})",
                 code => $"regexp_full_match({code}, {DuckDbLiteral("[A-Za-z]{3}")})",
                 text => $"regexp_replace({text}, {DuckDbLiteral(Padding)}, '', 'g')"),
-            // Spark has no 128-bit integer: DECIMAL(38,0) holds the same values; its division
-            // is rounded, which the remainder correction below makes exact again. RLIKE is
-            // Java's find, whose $ also matches before a final line terminator ('USD\u2028'):
-            // the length, not $, ends the code.
+            // Spark has no 128-bit integer: DECIMAL(38,0) holds the same values. Its division is
+            // rounded (to 6 places), so the remainder is taken off first and the quotient is exact.
+            // RLIKE is Java's find, whose $ also matches before a final line terminator
+            // ('USD\u2028'): the length, not $, ends the code.
             _ => new Dialect(
                 name => $"`{name.Replace("`", "``", StringComparison.Ordinal)}`",
                 SparkLiteral,
                 "DECIMAL(38,0)",
-                (n, d) => $"CAST(FLOOR(({n}) / ({d})) AS DECIMAL(38,0))",
+                (n, d) => $"CAST((({n}) - ({n}) % ({d})) / ({d}) AS DECIMAL(38,0))",
                 code => $"(length({code}) = 3 AND {code} RLIKE {SparkLiteral("^[A-Za-z]{3}")})",
                 text => $"regexp_replace({text}, {SparkLiteral(Padding)}, '')"),
         };
     }
 
     /// <summary>Every input column, then the working columns and <c>reject_reason</c>.</summary>
+    /// <remarks>
+    /// The conversion is floor(|units| × n ÷ (d × 10^f)) with the remainder, where the rate table's
+    /// factor is n ÷ d (n scaled to the target's minor units) and f the places the amount has beyond
+    /// the target's. Its integers (128 bits in DuckDB, DECIMAL(38,0) in Spark) cannot hold |units| × n
+    /// for large amounts at Spark's default scale 18, so the amount is split before it is multiplied:
+    /// |units| = hi × 10^f + lo and hi = a × d + b give a × n + (b × n) ÷ d + lo × n ÷ (d × 10^f), whose
+    /// products are bounded by the factor's size and f, never by the amount's. a × n alone grows with
+    /// the amount, and is taken only when it is within the output's range.
+    /// </remarks>
     public static string Classify(NormalizationPlan plan, SqlDialect dialect)
     {
         var d = Dialect.Of(dialect);
@@ -78,6 +87,10 @@ internal static class SqlRenderer
             ? $"{Int($"floor({value})")} * {Pow10(amount.Scale)} + {Int($"({value} - floor({value})) * {Pow10(amount.Scale)}")}"
             : Int($"{value} * {Pow10(amount.Scale)}");
         string Pow10(int exponent) => Int($"'{BigPow10(exponent)}'");
+        // Without places beyond the target's, the split by 10^f is the identity: no division at all.
+        var (hi, lo) = fromMinor == 0
+            ? ("abs(k.fx_units)", Int("0"))
+            : (d.Quotient("abs(k.fx_units)", Pow10(fromMinor)), $"abs(k.fx_units) % {Pow10(fromMinor)}");
 
         return $"""
             WITH trimmed AS (
@@ -94,23 +107,31 @@ internal static class SqlRenderer
               SELECT /*+ BROADCAST(r) */ k.*,
                      r.rate_date AS fx_rate_date_,
                      r.fx_rate AS fx_rate_,
-                     abs(k.fx_units) * {Int("r.factor_num")} * {Pow10(toMinor)} AS fx_n,
-                     {Int("r.factor_den")} * {Pow10(fromMinor)} AS fx_d
+                     {hi} AS fx_hi,
+                     {lo} AS fx_lo,
+                     {Int("r.factor_num")} * {Pow10(toMinor)} AS fx_n,
+                     {Int("r.factor_den")} AS fx_d,
+                     {Int("r.factor_den")} * {Pow10(fromMinor)} AS fx_dd
               FROM keyed k
               LEFT JOIN fx_rates r ON r.day = k.fx_day AND r.currency = k.fx_code
             ),
-            divided AS (
-              SELECT j.*, {d.FloorDivide("fx_n", "fx_d")} AS fx_q0 FROM joined j
+            whole AS (
+              SELECT j.*, {d.Quotient("fx_hi", "fx_d")} AS fx_a, (fx_hi % fx_d) * fx_n AS fx_p FROM joined j
             ),
-            corrected AS (
-              SELECT v.*, fx_q0 + CASE WHEN fx_n - fx_q0 * fx_d < 0 THEN -1 WHEN fx_n - fx_q0 * fx_d >= fx_d THEN 1 ELSE 0 END AS fx_q
-              FROM divided v
+            carried AS (
+              SELECT w.*, {d.Quotient("fx_p", "fx_d")} AS fx_q1, (fx_p % fx_d) * {Pow10(fromMinor)} + fx_lo * fx_n AS fx_s FROM whole w
+            ),
+            summed AS (
+              SELECT c.*,
+                     CASE WHEN fx_a <= {d.Quotient(Pow10(OutputSchema.AmountPrecision), "fx_n")} THEN fx_a * fx_n + fx_q1 + {d.Quotient("fx_s", "fx_dd")} END AS fx_q,
+                     fx_s % fx_dd AS fx_r
+              FROM carried c
             ),
             rounded AS (
-              SELECT c.*,
+              SELECT s.*,
                      CASE WHEN fx_units < 0 THEN -1 ELSE 1 END
-                       * (fx_q + CASE WHEN 2 * (fx_n - fx_q * fx_d) >= fx_d THEN 1 ELSE 0 END) AS fx_minor
-              FROM corrected c
+                       * (fx_q + CASE WHEN 2 * fx_r >= fx_dd THEN 1 ELSE 0 END) AS fx_minor
+              FROM summed s
             )
             SELECT x.*,
                    CASE

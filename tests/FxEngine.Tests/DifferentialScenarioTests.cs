@@ -117,18 +117,45 @@ public class DifferentialScenarioTests
     public async Task EngineAndDuckDb_AmountsOfSparksDefaultDecimal38Scale18_IdenticalRows()
     {
         using var dir = new TempDir();
-        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.25"), ("EUR", "0.5"), ("JPY", "100"));
-        decimal?[] amounts = [150.25m, -150.25m, 0.000000000000000001m, -0.5m, 12_345_678.123456789012345678m, 999m, null];
+        // Rates of twelve and fifteen places make conversion factors of 13 and more digits: a
+        // product of the amount's unscaled integer and the factor passes 38 digits (the SQL's
+        // integers) for 130 BTC, where the converted amount is far inside the output's range.
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.345678901234"), ("EUR", "0.5"), ("JPY", "100"), ("BTC", "0.000015234567891234"));
+        decimal?[] amounts = [150.25m, -150.25m, 0.000000000000000001m, -0.5m, 12_345_678.123456789012345678m, 999m, null,
+                              130.123456789012345678m, -999_999.999999999999999999m, 0.000000000000000005m,
+                              99_999_999_999_999_999_999m, -99_999_999_999.5m]; // out of the output's range; in it
+        string[] currencies = ["EUR", "JPY", "EUR", "JPY", "EUR", "JPY", "EUR", "BTC", "BTC", "BTC", "BTC", "EUR"];
         await WriteParquetAsync(dir.Sub("raw/wide.parquet"),
         [
             Strings("txn_id", amounts.Select((_, i) => $"w{i}").ToArray()),
             Dates("txn_date", amounts.Select(_ => D("2024-01-01")).ToArray()),
-            Strings("currency", amounts.Select((_, i) => i % 2 == 0 ? "EUR" : "JPY").ToArray()),
+            Strings("currency", currencies),
             new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 38, 18, isNullable: true), amounts),
         ]);
 
         await AssertAgreeAsync(dir.Path, "SGD");
-        Assert.Equal("375.63", Query($"SELECT CAST(amount_sgd AS VARCHAR) AS a FROM read_parquet('{Glob(dir.Sub("duck"))}') WHERE txn_id = 'w0'")[0]["a"]);
+        Assert.Equal("404.38", Query($"SELECT CAST(amount_sgd AS VARCHAR) AS a FROM read_parquet('{Glob(dir.Sub("duck"))}') WHERE txn_id = 'w0'")[0]["a"]);
+        Assert.Equal("invalid_amount", Query($"SELECT reject_reason AS r FROM read_parquet('{Glob(dir.Sub("duck_rejects"))}') WHERE txn_id = 'w10'")[0]["r"]);
+    }
+
+    [Fact]
+    public async Task EngineAndDuckDb_WholeAmountsFarBeyondTheOutputsRange_RejectedAsTheEngineDoes()
+    {
+        // Whole amounts (scale 0) of a currency worth 10^9 dollars: amount × factor passes the SQL's
+        // 128-bit integers, and the row is an invalid_amount in the engine, not a failed run.
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.345678901234"), ("XAU", "0.000000001"));
+        decimal?[] amounts = [79_000_000_000_000_000_000_000_000_000m, -79_000_000_000_000_000_000_000_000_000m, 12m, 7_000_000m];
+        await WriteParquetAsync(dir.Sub("raw/whole.parquet"),
+        [
+            Strings("txn_id", amounts.Select((_, i) => $"x{i}").ToArray()),
+            Dates("txn_date", amounts.Select(_ => D("2024-01-01")).ToArray()),
+            Strings("currency", amounts.Select(_ => "XAU").ToArray()),
+            new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 38, 0, isNullable: true), amounts),
+        ]);
+
+        await AssertAgreeAsync(dir.Path, "SGD");
+        Assert.Equal(["invalid_amount", "invalid_amount"], Query($"SELECT reject_reason AS r FROM read_parquet('{Glob(dir.Sub("duck_rejects"))}') ORDER BY txn_id").Select(r => r["r"]));
     }
 
     private static async Task AssertAgreeAsync(string root, string target)
