@@ -41,17 +41,33 @@ public static class EmrPlanJob
             [SparkSqlName] = SqlRenderer.SparkScript(plan, options.TablePrefix),
             [DuckDbSqlName] = DuckDbScript(plan),
             [DotnetStepsName] = Steps("FxEngine normalize (.NET for Apache Spark)", DotnetArgs(options, staging)),
-            // The script's location is an argument ($1), never part of the command text: a path
-            // holding a space, a quote or $(...) is then only a path. A temp file of its own, so
-            // steps running side by side on one node do not take each other's script.
+            // The script's and the tables' locations are arguments ($1-$3), never part of the
+            // command text: a path holding a space, a quote or $(...) is then only a path. A temp
+            // file of its own, so steps running side by side on one node do not take each other's script.
             [SparkSqlStepsName] = Steps("FxEngine normalize (spark-sql)",
-                ["bash", "-c", "script=$(mktemp) && aws s3 cp \"$1\" \"$script\" && spark-sql -f \"$script\"", "fxengine-normalize", staging.Describe(SparkSqlName)]),
+                ["bash", "-c", SparkSqlStep, "fxengine-normalize", staging.Describe(SparkSqlName), plan.Output, plan.Rejects]),
             [BootstrapName] = Bootstrap,
         };
         foreach (var (key, text) in files)
             await staging.WriteAllAsync(key, Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
         return [staging.Describe(RateTableName), .. files.Keys.Select(staging.Describe)];
     }
+
+    /// <summary>
+    /// Runs <c>normalize.sql</c>, then deletes the partition folders its last query lists (see
+    /// <see cref="SqlRenderer.StalePartitions"/>), each only if it is a partition's name. A failed
+    /// run deletes nothing; a failed deletion fails the step, and the next run lists it again.
+    /// </summary>
+    private const string SparkSqlStep =
+        "set -o pipefail; script=$(mktemp) && aws s3 cp \"$1\" \"$script\" && spark-sql -S -f \"$script\" | tee \"$script.out\" && " +
+        "while read -r mark table partition; do " +
+        $"[ \"$mark\" = {SqlRenderer.StaleMark} ] || continue; " +
+        "case \"$table $partition\" in " +
+        "'output txn_date='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]) location=$2 ;; " +
+        "'rejects txn_date='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|'rejects txn_date=__HIVE_DEFAULT_PARTITION__') location=$3 ;; " +
+        "*) echo \"fxengine: unexpected stale partition: $table $partition\" >&2; exit 1 ;; esac; " +
+        "hadoop fs -rm -r -f -skipTrash \"${location%/}/$partition\" || exit 1; " +
+        "done < \"$script.out\"";
 
     private static string[] DotnetArgs(EmrPlanOptions options, IObjectStore staging) =>
     [

@@ -1,5 +1,6 @@
 using FxEngine.Plan;
 using FxEngine.Transforms;
+using Microsoft.Spark.Interop.Ipc;
 using Microsoft.Spark.Sql;
 
 // The .NET for Apache Spark driver of FxEngine. Submitted by the steps `fxengine emr plan`
@@ -41,6 +42,18 @@ foreach (var (query, location) in new[] { (SqlRenderer.Output(plan, SqlDialect.S
         .Write().Mode(SaveMode.Overwrite).Option("compression", "snappy").Option("partitionOverwriteMode", "dynamic")
         .PartitionBy(OutputSchema.PartitionColumn)
         .Parquet(location);
+
+// A day of this input with no rows for one of the tables keeps that table's folder from the
+// last run, which dynamic overwrite does not touch: deleted, now that both are written.
+var hadoop = spark.SparkContext.HadoopConfiguration();
+foreach (var stale in spark.Sql(SqlRenderer.StalePartitions()).Collect())
+{
+    var folder = $"{(stale.GetAs<string>(0) == "output" ? plan.Output : plan.Rejects).TrimEnd('/')}/{stale.GetAs<string>(1)}";
+    var path = hadoop.Reference.Jvm.CallConstructor("org.apache.hadoop.fs.Path", folder);
+    var files = (JvmObjectReference)path.Invoke("getFileSystem", hadoop);
+    files.Invoke("delete", path, true);
+    Console.WriteLine($"fxengine: removed {folder}, a partition left stale");
+}
 
 Console.WriteLine($"fxengine: normalized {plan.Input} into {plan.Output} (rejects: {plan.Rejects})");
 classified.Unpersist();

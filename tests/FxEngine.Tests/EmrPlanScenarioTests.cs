@@ -42,7 +42,7 @@ public class EmrPlanScenarioTests
         Assert.Contains(dir.Sub("jobs/run1/microsoft-spark-3-5_2.12-2.3.1.jar"), args);
         Assert.Equal(dir.Sub("jobs/run1/plan.json"), args[^1]);
         using var sparkSql = JsonDocument.Parse(File.ReadAllText(dir.Sub("jobs/run1/steps-spark-sql.json")));
-        Assert.Contains("spark-sql -f", sparkSql.RootElement[0].GetProperty("Args")[2].GetString());
+        Assert.Contains("spark-sql -S -f", sparkSql.RootElement[0].GetProperty("Args")[2].GetString());
 
         // Spark SQL: the broadcast hint, dynamic partition overwrite of output and rejects, both
         // partitioned by txn_date (the SELECTs' last column), the fixed fx_rate type, input merged by name.
