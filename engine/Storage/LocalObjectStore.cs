@@ -98,7 +98,15 @@ internal sealed class LocalObjectStore : IObjectStore
         var target = PathOf(toKey);
         CreateFolderOf(target);
         var source = PathOf(fromKey);
-        File.Move(source, target, overwrite: true);
+        try
+        {
+            File.Move(source, target, overwrite: true);
+            FolderSync.Flush(Path.GetDirectoryName(target)!);
+        }
+        catch (Exception ex) when (LocalWriteFailure.Is(ex))
+        {
+            throw new FxException($"{target}: moving {source} there failed: {ex.Message}", ex);
+        }
         RemoveEmptyFolders(Path.GetDirectoryName(source)!);
         return Task.CompletedTask;
     }
@@ -135,7 +143,7 @@ internal sealed class LocalObjectStore : IObjectStore
         var folder = Path.GetDirectoryName(path)!;
         try
         {
-            Directory.CreateDirectory(folder);
+            FolderSync.Create(folder);
         }
         catch (Exception ex) when (LocalWriteFailure.Is(ex))
         {
@@ -161,7 +169,11 @@ internal sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Writes to a hidden temporary file; the commit renames it into place, a dispose without one deletes it.</summary>
+    /// <summary>
+    /// Writes to a hidden temporary file; the commit flushes it to disk, renames it into place and
+    /// flushes the folder, so a committed object survives a power loss whole (never empty or
+    /// missing under its name). A dispose without a commit deletes it.
+    /// </summary>
     private sealed class RenameOnCommit(string finalPath, string tempPath) : IObjectUpload
     {
         private readonly UploadFile _file = new(tempPath, finalPath);
@@ -171,8 +183,17 @@ internal sealed class LocalObjectStore : IObjectStore
 
         public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
+            _file.FlushToDisk();
             await _file.DisposeAsync().ConfigureAwait(false);
-            File.Move(tempPath, finalPath, overwrite: true);
+            try
+            {
+                File.Move(tempPath, finalPath, overwrite: true);
+                FolderSync.Flush(Path.GetDirectoryName(finalPath)!);
+            }
+            catch (Exception ex) when (LocalWriteFailure.Is(ex))
+            {
+                throw new FxException($"{finalPath}: writing it failed: {ex.Message}", ex);
+            }
             _committed = true;
         }
 

@@ -52,6 +52,9 @@ internal sealed class UploadFile(string path, string target) : Stream
 
     public override void Flush() => Guard(_file.Flush);
 
+    /// <summary>Writes what is buffered and has the disk keep it (fsync) before the file is published.</summary>
+    public void FlushToDisk() => Guard(() => _file.Flush(flushToDisk: true));
+
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         try

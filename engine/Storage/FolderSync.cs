@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace FxEngine.Storage;
+
+/// <summary>
+/// Makes a folder's entries durable: a rename, or a file or folder created in it, survives a
+/// power loss only once the folder itself is flushed (fsync on the folder). Without it a
+/// committed file, or the table state naming it, can be missing after the machine restarts
+/// while the run had reported success. Linux and macOS; elsewhere nothing to do here.
+/// </summary>
+internal static class FolderSync
+{
+    public static void Flush(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var fd = Open(folder, 0 /* O_RDONLY: a folder opens read-only on every Unix */);
+        if (fd < 0)
+            throw Failed(folder);
+        try
+        {
+            if (Fsync(fd) != 0)
+                throw Failed(folder);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and its missing parents, each made durable in the folder above it.</summary>
+    public static void Create(string folder)
+    {
+        var missing = new Stack<string>();
+        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!)
+            missing.Push(f);
+        Directory.CreateDirectory(folder);
+        foreach (var created in missing)
+            Flush(Path.GetDirectoryName(created)!);
+    }
+
+    private static IOException Failed(string folder) =>
+        new($"'{folder}': flushing the folder to disk failed: {Marshal.GetLastPInvokeErrorMessage()}");
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+}
