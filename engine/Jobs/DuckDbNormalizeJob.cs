@@ -43,11 +43,15 @@ public static class DuckDbNormalizeJob
 
             using var connection = new DuckDBConnection("Data Source=:memory:");
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // A stop (SIGTERM, Ctrl-C) interrupts the statement running, which otherwise holds the
+            // run until it ends: minutes for a large input. The interrupt is the connection's.
+            using var interrupter = connection.CreateCommand();
+            using var interrupt = cancellationToken.Register(interrupter.Cancel);
             // Timestamps become dates in UTC, as in the engine and the Spark job.
-            Execute(connection, "SET TimeZone = 'UTC'");
-            Execute(connection, $"CREATE VIEW transactions AS {TransactionsView(plan, $"[{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}]")}");
-            Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)})");
-            Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}");
+            Execute(connection, "SET TimeZone = 'UTC'", cancellationToken);
+            Execute(connection, $"CREATE VIEW transactions AS {TransactionsView(plan, $"[{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}]")}", cancellationToken);
+            Execute(connection, $"CREATE VIEW fx_rates AS SELECT * FROM read_parquet({SqlRenderer.Literal(SqlDialect.DuckDb, plan.RateTable)})", cancellationToken);
+            Execute(connection, $"CREATE TEMP TABLE {SqlRenderer.Classified} AS\n{SqlRenderer.Classify(plan, SqlDialect.DuckDb)}", cancellationToken);
 
             var stats = Stats(connection, plan);
             // Both partitioned by day, the partition column in the folder names only; DuckDB names
@@ -60,7 +64,7 @@ public static class DuckDbNormalizeJob
                 var target = committer.Store.Describe(committer.StagingPrefix);
                 Directory.CreateDirectory(Path.GetDirectoryName(target.TrimEnd('/'))!);
                 Execute(connection, $"COPY ({query}) TO {SqlRenderer.Literal(SqlDialect.DuckDb, target)} " +
-                    $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({OutputSchema.PartitionColumn}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN 'part-{runId}-{{i}}')");
+                    $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({OutputSchema.PartitionColumn}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN 'part-{runId}-{{i}}')", cancellationToken);
             }
 
             var filesWritten = 0;
@@ -130,8 +134,10 @@ public static class DuckDbNormalizeJob
         return counts;
     }
 
-    private static void Execute(DuckDBConnection connection, string sql)
+    private static void Execute(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
+        // An interrupt reaches only a statement that is running: a stop between two is seen here.
+        cancellationToken.ThrowIfCancellationRequested();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
