@@ -33,6 +33,7 @@ internal static class PlanBuilder
         Require(described, columns.Date, ["date", "timestamp"], "a DATE or TIMESTAMP", input.Describe(first.Key));
         Require(described, columns.Currency, ["text"], "a string", input.Describe(first.Key));
         Require(described, columns.Amount, ["decimal", "integer"], "a DECIMAL or an integer", input.Describe(first.Key));
+        RequireSqlRange(rates, described.Single(c => c.Name == columns.Amount).Scale);
 
         return new NormalizationPlan
         {
@@ -69,6 +70,19 @@ internal static class PlanBuilder
         if (type == typeof(bool))
             return new PlanColumn(field.Name, "boolean");
         return new PlanColumn(field.Name, "binary");
+    }
+
+    /// <summary>
+    /// A factor of so many digits that the SQL's 38-digit integers cannot convert with it exactly
+    /// fails the plan, naming it, rather than failing a DuckDB run or rejecting good rows in Spark.
+    /// </summary>
+    private static void RequireSqlRange(RateTable rates, int amountScale)
+    {
+        var (toMinor, fromMinor) = (Math.Max(rates.TargetScale - amountScale, 0), Math.Max(amountScale - rates.TargetScale, 0));
+        foreach (var (day, currency, entry) in rates.Rows())
+            if (SqlRenderer.ProductBound(entry.Conversion.Numerator, entry.Conversion.Denominator, toMinor, fromMinor) >= SqlRenderer.IntegerLimit)
+                throw new FxException($"the {currency} rate for {day:yyyy-MM-dd} ({entry.Conversion.Numerator} / {entry.Conversion.Denominator} {rates.Target} per {currency}) " +
+                    $"has too many digits for the SQL executors' 38-digit integers with amounts of scale {amountScale}; use the engine executor");
     }
 
     private static void Require(List<PlanColumn> columns, string name, string[] kinds, string expected, string origin)

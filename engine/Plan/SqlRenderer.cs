@@ -23,7 +23,7 @@ internal static class SqlRenderer
     /// in its place: <see cref="PlanBuilder"/> refuses such input.
     /// </summary>
     public static readonly IReadOnlySet<string> WorkingColumns = new HashSet<string>(
-        ["fx_text", "fx_day", "fx_code", "fx_units", "fx_hi", "fx_lo", "fx_n", "fx_d", "fx_dd", "fx_a", "fx_p", "fx_q1", "fx_s", "fx_q", "fx_r", "fx_minor", "fx_rate_", "fx_rate_date_"], StringComparer.OrdinalIgnoreCase);
+        ["fx_text", "fx_day", "fx_code", "fx_units", "fx_hi", "fx_lo", "fx_n", "fx_d", "fx_dd", "fx_a", "fx_b", "fx_n1", "fx_n0", "fx_p", "fx_l", "fx_q1", "fx_s", "fx_q", "fx_r", "fx_minor", "fx_rate_", "fx_rate_date_"], StringComparer.OrdinalIgnoreCase);
 
     private sealed record Dialect(
         Func<string, string> Quote,
@@ -65,10 +65,12 @@ internal static class SqlRenderer
     /// The conversion is floor(|units| × n ÷ (d × 10^f)) with the remainder, where the rate table's
     /// factor is n ÷ d (n scaled to the target's minor units) and f the places the amount has beyond
     /// the target's. Its integers (128 bits in DuckDB, DECIMAL(38,0) in Spark) cannot hold |units| × n
-    /// for large amounts at Spark's default scale 18, so the amount is split before it is multiplied:
-    /// |units| = hi × 10^f + lo and hi = a × d + b give a × n + (b × n) ÷ d + lo × n ÷ (d × 10^f), whose
-    /// products are bounded by the factor's size and f, never by the amount's. a × n alone grows with
-    /// the amount, and is taken only when it is within the output's range.
+    /// for large amounts at Spark's default scale 18, nor lo × n for a factor of many digits, so both
+    /// are split before anything is multiplied: |units| = hi × 10^f + lo, hi = a × d + b and
+    /// n = n1 × d + n0 give a × n + b × n1 + (b × n0) ÷ d + (lo × n1) ÷ 10^f + (lo × n0) ÷ (d × 10^f).
+    /// Its products are bounded by n, d², and 10^f × max(d, n1), never by the amount
+    /// (<see cref="ProductBound"/>); a × n alone grows with the amount, and is taken only when it is
+    /// within the output's range.
     /// </remarks>
     public static string Classify(NormalizationPlan plan, SqlDialect dialect)
     {
@@ -78,19 +80,20 @@ internal static class SqlRenderer
         var fromMinor = Math.Max(amount.Scale - plan.TargetScale, 0);
         var known = string.Join(", ", plan.KnownCurrencies.Select(d.Literal));
         string Int(string expression) => $"CAST({expression} AS {d.Integer})";
-        // The amount's unscaled integer. DuckDB types amount * 10^scale as DECIMAL(38, scale), which
-        // overflows once the amount reaches 10^(38 - 2 scale) (150.25 in Spark's default
-        // DECIMAL(38,18)), so there the whole part and the fraction are scaled apart. Spark lowers
-        // the product's scale instead (to 6: exact, as the product is whole), while its difference
-        // amount - floor(amount) would lose the fraction's last places: there the product stays.
+        // The amount's unscaled integer, its whole part and its fraction scaled apart: one product
+        // amount * 10^scale is typed DECIMAL(38, scale) by DuckDB, and lowered to DECIMAL(38,6) by
+        // Spark, which overflow at 150.25 and at 10^14 for Spark's default DECIMAL(38,18). Spark's
+        // fraction is pmod(amount, 1), whose type keeps every place; amount - floor(amount) would
+        // lose the last ones there. Both products are whole numbers, so their lowered scale is exact.
         string Units(string value) => dialect == SqlDialect.DuckDb
             ? $"{Int($"floor({value})")} * {Pow10(amount.Scale)} + {Int($"({value} - floor({value})) * {Pow10(amount.Scale)}")}"
-            : Int($"{value} * {Pow10(amount.Scale)}");
+            : $"{Int($"floor({value})")} * {Pow10(amount.Scale)} + {Int($"pmod({value}, 1) * {Pow10(amount.Scale)}")}";
         string Pow10(int exponent) => Int($"'{BigPow10(exponent)}'");
+        var f = Pow10(fromMinor);
         // Without places beyond the target's, the split by 10^f is the identity: no division at all.
         var (hi, lo) = fromMinor == 0
             ? ("abs(k.fx_units)", Int("0"))
-            : (d.Quotient("abs(k.fx_units)", Pow10(fromMinor)), $"abs(k.fx_units) % {Pow10(fromMinor)}");
+            : (d.Quotient("abs(k.fx_units)", f), $"abs(k.fx_units) % {f}");
 
         return $"""
             WITH trimmed AS (
@@ -111,15 +114,24 @@ internal static class SqlRenderer
                      {lo} AS fx_lo,
                      {Int("r.factor_num")} * {Pow10(toMinor)} AS fx_n,
                      {Int("r.factor_den")} AS fx_d,
-                     {Int("r.factor_den")} * {Pow10(fromMinor)} AS fx_dd
+                     {Int("r.factor_den")} * {f} AS fx_dd
               FROM keyed k
               LEFT JOIN fx_rates r ON r.day = k.fx_day AND r.currency = k.fx_code
             ),
             whole AS (
-              SELECT j.*, {d.Quotient("fx_hi", "fx_d")} AS fx_a, (fx_hi % fx_d) * fx_n AS fx_p FROM joined j
+              SELECT j.*,
+                     {d.Quotient("fx_hi", "fx_d")} AS fx_a, fx_hi % fx_d AS fx_b,
+                     {d.Quotient("fx_n", "fx_d")} AS fx_n1, fx_n % fx_d AS fx_n0
+              FROM joined j
+            ),
+            parts AS (
+              SELECT w.*, fx_b * fx_n0 AS fx_p, fx_lo * fx_n1 AS fx_l FROM whole w
             ),
             carried AS (
-              SELECT w.*, {d.Quotient("fx_p", "fx_d")} AS fx_q1, (fx_p % fx_d) * {Pow10(fromMinor)} + fx_lo * fx_n AS fx_s FROM whole w
+              SELECT p.*,
+                     fx_b * fx_n1 + {d.Quotient("fx_p", "fx_d")} + {d.Quotient("fx_l", f)} AS fx_q1,
+                     (fx_p % fx_d) * {f} + fx_lo * fx_n0 + (fx_l % {f}) * fx_d AS fx_s
+              FROM parts p
             ),
             summed AS (
               SELECT c.*,
@@ -144,6 +156,23 @@ internal static class SqlRenderer
                    END AS {OutputSchema.ReasonColumn}
             FROM rounded x
             """;
+    }
+
+    /// <summary>What the SQL's integers hold: DECIMAL(38,0) in Spark (128-bit DuckDB holds a little more).</summary>
+    public static readonly System.Numerics.BigInteger IntegerLimit = System.Numerics.BigInteger.Pow(10, 38);
+
+    /// <summary>
+    /// The largest product <see cref="Classify"/> forms for a factor <paramref name="numerator"/> ÷
+    /// <paramref name="denominator"/> and an amount with <paramref name="fromMinor"/> places beyond the
+    /// target's (or <paramref name="toMinor"/> fewer), whatever the amount: below <see cref="IntegerLimit"/>,
+    /// every row of a valid result converts exactly.
+    /// </summary>
+    public static System.Numerics.BigInteger ProductBound(System.Numerics.BigInteger numerator, System.Numerics.BigInteger denominator, int toMinor, int fromMinor)
+    {
+        var n = numerator * System.Numerics.BigInteger.Pow(10, toMinor);
+        var places = System.Numerics.BigInteger.Pow(10, fromMinor);
+        var bound = System.Numerics.BigInteger.Max(n, denominator * denominator);
+        return System.Numerics.BigInteger.Max(bound, 3 * places * System.Numerics.BigInteger.Max(denominator, n / denominator));
     }
 
     /// <summary>

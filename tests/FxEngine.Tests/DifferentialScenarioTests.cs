@@ -138,6 +138,50 @@ public class DifferentialScenarioTests
         Assert.Equal("invalid_amount", Query($"SELECT reject_reason AS r FROM read_parquet('{Glob(dir.Sub("duck_rejects"))}') WHERE txn_id = 'w10'")[0]["r"]);
     }
 
+    [Theory]
+    [InlineData("JPY", 38, 18)]
+    [InlineData("SGD", 38, 18)]
+    [InlineData("JPY", 18, 2)]
+    public async Task EngineAndDuckDb_RatesOfSeventeenDigits_IdenticalRows(string target, int precision, int scale)
+    {
+        // Rates as a double's shortest text prints them: factors of 20 and more digits, whose
+        // product with an amount's 18 places passes 38 digits unless the factor is split too.
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.3456789012345678"), ("JPY", "151.23456789012345"),
+            ("BTC", "0.000015234567891234567"), ("EUR", "0.92345678901234567"));
+        decimal?[] amounts = [1.5m, 0m, 10.25m, -0.01m, 150_000_000_000_000m, null];
+        string[] currencies = ["BTC", "BTC", "EUR", "BTC", "EUR", "EUR"];
+        await WriteParquetAsync(dir.Sub("raw/digits.parquet"),
+        [
+            Strings("txn_id", amounts.Select((_, i) => $"d{i}").ToArray()),
+            Dates("txn_date", amounts.Select(_ => D("2024-01-01")).ToArray()),
+            Strings("currency", currencies),
+            new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", precision, scale, isNullable: true), amounts),
+        ]);
+
+        await AssertAgreeAsync(dir.Path, target);
+    }
+
+    [Fact]
+    public async Task DuckDb_FactorTooLongForTheSqlIntegers_RefusedNamingTheRate()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.25"), ("EUR", "0.123456789012345678901234567"));
+        await WriteParquetAsync(dir.Sub("raw/x.parquet"),
+        [
+            Strings("txn_id", "t1"),
+            Dates("txn_date", D("2024-01-01")),
+            Strings("currency", "EUR"),
+            new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 38, 18, isNullable: true), [1m]),
+        ]);
+
+        var error = await Assert.ThrowsAsync<FxException>(() => DuckDbNormalizeJob.RunAsync(
+            new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("duck") }));
+        Assert.StartsWith("the EUR rate for 2024-01-01 (", error.Message);
+        Assert.EndsWith("has too many digits for the SQL executors' 38-digit integers with amounts of scale 18; use the engine executor", error.Message);
+        Assert.False(Directory.Exists(dir.Sub("duck/txn_date=2024-01-01")));
+    }
+
     [Fact]
     public async Task EngineAndDuckDb_WholeAmountsFarBeyondTheOutputsRange_RejectedAsTheEngineDoes()
     {
