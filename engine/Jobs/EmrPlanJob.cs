@@ -45,7 +45,7 @@ public static class EmrPlanJob
             // command text: a path holding a space, a quote or $(...) is then only a path. A temp
             // file of its own, so steps running side by side on one node do not take each other's script.
             [SparkSqlStepsName] = Steps("FxEngine normalize (spark-sql)",
-                ["bash", "-c", SparkSqlStep, "fxengine-normalize", staging.Describe(SparkSqlName), plan.Output, plan.Rejects]),
+                ["bash", "-c", SparkSqlStep, "fxengine-normalize", staging.Describe(SparkSqlName), HadoopGlobLiteral(plan.Output), HadoopGlobLiteral(plan.Rejects)]),
             [BootstrapName] = Bootstrap,
         };
         foreach (var (key, text) in files)
@@ -55,19 +55,26 @@ public static class EmrPlanJob
 
     /// <summary>
     /// Runs <c>normalize.sql</c>, then deletes the partition folders its last query lists (see
-    /// <see cref="SqlRenderer.StalePartitions"/>), each only if it is a partition's name. A failed
-    /// run deletes nothing; a failed deletion fails the step, and the next run lists it again.
+    /// <see cref="SqlRenderer.StalePartitions"/>), each only if its line is a table and a partition's
+    /// name. A failed run deletes nothing; an odd line or a failed deletion fails the step, and the
+    /// next run lists the folders again. The locations ($2, $3) come glob-escaped: <c>hadoop fs -rm</c>
+    /// expands globs, and a location holding <c>[v2]</c> would name other folders.
     /// </summary>
     private const string SparkSqlStep =
-        "set -o pipefail; script=$(mktemp) && aws s3 cp \"$1\" \"$script\" && spark-sql -S -f \"$script\" | tee \"$script.out\" && " +
-        "while read -r mark table partition; do " +
+        "set -o pipefail; script=$(mktemp) && trap 'rm -f \"$script\" \"$script.out\"' EXIT && " +
+        "aws s3 cp \"$1\" \"$script\" && spark-sql -S -f \"$script\" | tee \"$script.out\" && " +
+        "while read -r mark table partition rest || [ -n \"$mark\" ]; do " +
         $"[ \"$mark\" = {SqlRenderer.StaleMark} ] || continue; " +
-        "case \"$table $partition\" in " +
-        "'output txn_date='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]) location=$2 ;; " +
-        "'rejects txn_date='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|'rejects txn_date=__HIVE_DEFAULT_PARTITION__') location=$3 ;; " +
-        "*) echo \"fxengine: unexpected stale partition: $table $partition\" >&2; exit 1 ;; esac; " +
+        "case \"$table\" in output) location=$2 ;; rejects) location=$3 ;; *) location= ;; esac; " +
+        // Spark writes a year past 9999 with its sign and all its digits: txn_date=+20240-01-15.
+        "if [ -z \"$location\" ] || [ -n \"$rest\" ] || ! [[ \"$partition\" =~ ^txn_date=([+-]?[0-9]{4,}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)$ ]]; then " +
+        "echo \"fxengine: not a stale partition: $mark $table $partition $rest\" >&2; exit 1; fi; " +
         "hadoop fs -rm -r -f -skipTrash \"${location%/}/$partition\" || exit 1; " +
         "done < \"$script.out\"";
+
+    /// <summary><paramref name="location"/> as a Hadoop glob that matches only itself.</summary>
+    internal static string HadoopGlobLiteral(string location) =>
+        System.Text.RegularExpressions.Regex.Replace(location, @"[\\*?\[\]{}]", @"\$0");
 
     private static string[] DotnetArgs(EmrPlanOptions options, IObjectStore staging) =>
     [

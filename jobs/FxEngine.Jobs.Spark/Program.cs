@@ -51,8 +51,9 @@ foreach (var stale in spark.Sql(SqlRenderer.StalePartitions()).Collect())
     var folder = $"{(stale.GetAs<string>(0) == "output" ? plan.Output : plan.Rejects).TrimEnd('/')}/{stale.GetAs<string>(1)}";
     var path = hadoop.Reference.Jvm.CallConstructor("org.apache.hadoop.fs.Path", folder);
     var files = (JvmObjectReference)path.Invoke("getFileSystem", hadoop);
-    files.Invoke("delete", path, true);
-    Console.WriteLine($"fxengine: removed {folder}, a partition left stale");
+    // Hadoop's delete takes the path as it is, never as a glob; false: there was nothing to delete.
+    if ((bool)files.Invoke("delete", path, true))
+        Console.WriteLine($"fxengine: removed {folder}, a partition left stale");
 }
 
 Console.WriteLine($"fxengine: normalized {plan.Input} into {plan.Output} (rejects: {plan.Rejects})");

@@ -74,7 +74,8 @@ public class EmrPlanOddPathsScenarioTests
 
         // The step's command, run with stand-ins for aws, spark-sql and hadoop that record their
         // arguments; spark-sql prints what normalize.sql's last query would, a line to skip among them.
-        var run = await RunSparkSqlStepAsync(dir, staging, "fxengine-stale output txn_date=2024-03-02\nnot a stale line\nfxengine-stale rejects txn_date=2024-03-01\n");
+        var run = await RunSparkSqlStepAsync(dir, staging,
+            "fxengine-stale output txn_date=2024-03-02\nnot a stale line\nfxengine-stale output txn_date=+20240-01-15\nfxengine-stale rejects txn_date=2024-03-01"); // no final line break
         Assert.True(run.ExitCode == 0, run.Stderr);
 
         Assert.False(File.Exists(dir.Sub("pwned")) || File.Exists(dir.Sub("pwned2")), "the staging path ran as shell syntax");
@@ -82,13 +83,33 @@ public class EmrPlanOddPathsScenarioTests
         Assert.Equal(["s3", "cp", Path.Combine(staging, "normalize.sql")], aws[..3]);
         Assert.Equal(["-S", "-f", aws[3]], File.ReadAllLines(dir.Sub("spark-sql.args")));
         // The folders listed, and only those, deleted: each one's table location and name.
-        Assert.Equal(["fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=2024-03-02", "fs -rm -r -f -skipTrash s3://fx-lake/processed_data_rejects/txn_date=2024-03-01"],
-            File.ReadAllLines(dir.Sub("hadoop.args")));
+        Assert.Equal(["fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=2024-03-02", "fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=+20240-01-15",
+            "fs -rm -r -f -skipTrash s3://fx-lake/processed_data_rejects/txn_date=2024-03-01"], File.ReadAllLines(dir.Sub("hadoop.args")));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Sub("steptmp"))); // the script and its output removed
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task EmrPlan_SparkSqlStep_LocationWithGlobCharacters_DeletesOnlyItsOwnFolder()
+    {
+        using var dir = new TempDir();
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"),
+            "--output", "s3://fx-lake/out [v2]{a,b}*?\\x/", "--staging", dir.Sub("jobs"));
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+
+        var run = await RunSparkSqlStepAsync(dir, dir.Sub("jobs"), "fxengine-stale output txn_date=2024-03-02\n");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        // Hadoop's glob reads a backslash as "the next character as itself".
+        Assert.Equal(["fs -rm -r -f -skipTrash s3://fx-lake/out \\[v2\\]\\{a,b\\}\\*\\?\\\\x/txn_date=2024-03-02"], File.ReadAllLines(dir.Sub("hadoop.args")));
     }
 
     [Theory]
-    [InlineData("fxengine-stale output ../../everything\n", 1)]                       // not a partition's name: nothing deleted
-    [InlineData("fxengine-stale output txn_date=2024-03-02 extra\n", 1)]
+    [InlineData("fxengine-stale output ../../everything\n", 0)]                       // not a partition's name: nothing deleted
+    [InlineData("fxengine-stale output txn_date=2024-03-02 extra\n", 0)]
+    [InlineData("fxengine-stale results txn_date=2024-03-02\n", 0)]                   // not a table
+    [InlineData("fxengine-stale output txn_date=2024-03-02/..\n", 0)]
     [InlineData("fxengine-stale rejects txn_date=2024-03-01\n", 3)]                   // spark-sql failed: nothing deleted
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task EmrPlan_SparkSqlStep_DeletesNothingOnAFailedRunOrAnOddLine(string printed, int sparkSqlExit)
@@ -109,15 +130,17 @@ public class EmrPlanOddPathsScenarioTests
     private static async Task<Cli.Result> RunSparkSqlStepAsync(TempDir dir, string staging, string sparkSqlPrints, int sparkSqlExit = 0)
     {
         Directory.CreateDirectory(dir.Sub("bin"));
+        Directory.CreateDirectory(dir.Sub("steptmp"));
         foreach (var tool in new[] { "aws", "spark-sql", "hadoop" })
         {
             var then = tool == "spark-sql" ? $"printf '{sparkSqlPrints}'\nexit {sparkSqlExit}\n" : "";
-            File.WriteAllText(dir.Sub($"bin/{tool}"), $"#!/bin/sh\n{(tool == "hadoop" ? "echo \"$*\" >>" : "printf '%s\\n' \"$@\" >")} '{dir.Sub(tool + ".args")}'\n{then}");
+            File.WriteAllText(dir.Sub($"bin/{tool}"), $"#!/bin/sh\n{(tool == "hadoop" ? "printf '%s\\n' \"$*\" >>" : "printf '%s\\n' \"$@\" >")} '{dir.Sub(tool + ".args")}'\n{then}");
             File.SetUnixFileMode(dir.Sub($"bin/{tool}"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         using var steps = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(staging, "steps-spark-sql.json")));
         var args = steps.RootElement[0].GetProperty("Args").EnumerateArray().Select(a => a.GetString()!).ToList();
         Assert.Equal("bash", args[0]);
-        return await Cli.ExecAsync("bash", args[1..], dir.Path, new Dictionary<string, string?> { ["PATH"] = $"{dir.Sub("bin")}:{Environment.GetEnvironmentVariable("PATH")}" });
+        return await Cli.ExecAsync("bash", args[1..], dir.Path,
+            new Dictionary<string, string?> { ["PATH"] = $"{dir.Sub("bin")}:{Environment.GetEnvironmentVariable("PATH")}", ["TMPDIR"] = dir.Sub("steptmp") });
     }
 }
