@@ -5,7 +5,8 @@ namespace FxEngine.Data;
 
 /// <summary>
 /// Picks a column's kind from its Parquet field's type, from the closed set the engine reads:
-/// UTF-8 text as character slices, primitives as typed arrays (nullable or not).
+/// UTF-8 text as character slices, primitives as typed arrays (nullable or not), decimals wider
+/// than a .NET decimal always holds checked to convert exactly (<see cref="WideDecimalReader"/>).
 /// </summary>
 internal static class ColumnReader
 {
@@ -14,8 +15,10 @@ internal static class ColumnReader
         if (field.IsArray)
             throw new NotSupportedException($"column '{field.Name}' is a list; nested columns are not supported");
         var rows = checked((int)reader.RowCount);
-        return field.ClrType == typeof(ReadOnlyMemory<char>)
-            ? TextColumn.ReadAsync(reader, field, rows, cancellationToken)
+        if (field.ClrType == typeof(ReadOnlyMemory<char>))
+            return TextColumn.ReadAsync(reader, field, rows, cancellationToken);
+        return WideDecimalReader.Applies(field)
+            ? WideDecimalReader.ReadAsync(reader, field, rows, cancellationToken)
             : PrimitiveTypes.With<Task<Column>, Primitive>(field.ClrType, new Primitive(reader, field, rows, cancellationToken),
                 () => throw new NotSupportedException($"column '{field.Name}' has type {Column.SqlType(field)}, which the engine does not read"));
     }

@@ -163,6 +163,36 @@ public class DifferentialScenarioTests
     }
 
     [Fact]
+    public async Task Engine_AmountOfMoreDigitsThanADecimalHolds_FailsNamingItRatherThanRounding()
+    {
+        // 30 significant digits (DuckDB writes them; Spark computes such values). Parquet.Net's
+        // decimal read rounds it to ...005, which converted to a cent more than the exact .00.
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.25"), ("EUR", "1.25"));
+        Directory.CreateDirectory(dir.Sub("raw"));
+        Query($"COPY (SELECT * FROM (VALUES ('t1', DATE '2024-01-01', 'EUR', CAST('1234567890.123456789012345678' AS DECIMAL(38,18))), " +
+              $"('t2', DATE '2024-01-01', 'EUR', CAST('123456789012.004999999999999999' AS DECIMAL(38,18)))) v(txn_id, txn_date, currency, amount)) " +
+              $"TO {SqlRenderer.Literal(SqlDialect.DuckDb, dir.Sub("raw/wide.parquet"))} (FORMAT parquet)");
+
+        var error = await Assert.ThrowsAsync<FxException>(() => NormalizeJob.RunAsync(
+            new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("engine") }));
+        Assert.Equal($"{dir.Sub("raw/wide.parquet")} row group 0: cannot read column 'amount' (the value 123456789012.004999999999999999 has more significant digits " +
+            "than the engine carries exactly (a .NET decimal: 28); use --engine duckdb, which reads it exactly, or a narrower decimal)", error.Message);
+        Assert.False(Directory.Exists(dir.Sub("engine/txn_date=2024-01-01")));
+
+        // DuckDB converts it exactly; 28 digits the engine reads exactly too.
+        var duck = await DuckDbNormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("duck") });
+        Assert.Equal(["t1 1234567890.123456789012345678 1234567890.12", "t2 123456789012.004999999999999999 123456789012.00"],
+            Query($"SELECT txn_id || ' ' || CAST(amount AS VARCHAR) || ' ' || CAST(amount_sgd AS VARCHAR) AS r FROM read_parquet('{Glob(dir.Sub("duck"))}') ORDER BY 1").Select(r => r["r"]));
+        File.Delete(dir.Sub("raw/wide.parquet"));
+        Query($"COPY (SELECT 't1' AS txn_id, DATE '2024-01-01' AS txn_date, 'EUR' AS currency, CAST('1234567890.123456789012345678' AS DECIMAL(38,18)) AS amount) " +
+              $"TO {SqlRenderer.Literal(SqlDialect.DuckDb, dir.Sub("raw/wide.parquet"))} (FORMAT parquet)");
+        await NormalizeJob.RunAsync(new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("engine") });
+        Assert.Equal(["t1 1234567890.123456789012345678 1234567890.12"],
+            Query($"SELECT txn_id || ' ' || CAST(amount AS VARCHAR) || ' ' || CAST(amount_sgd AS VARCHAR) AS r FROM read_parquet('{Glob(dir.Sub("engine"))}')").Select(r => r["r"]));
+    }
+
+    [Fact]
     public async Task DuckDb_FactorTooLongForTheSqlIntegers_RefusedNamingTheRate()
     {
         using var dir = new TempDir();

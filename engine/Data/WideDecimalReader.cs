@@ -1,0 +1,64 @@
+using System.Numerics;
+using Parquet;
+using Parquet.Data;
+using Parquet.Schema;
+
+namespace FxEngine.Data;
+
+/// <summary>
+/// Reads a DECIMAL wider than a .NET decimal always holds (more than 28 digits, as Spark's default
+/// DECIMAL(38,18)). Parquet.Net's decimal read rounds a value of more significant digits to 28 or
+/// 29 without a word (123456789012.004999999999999999 becomes ...005, and converts to a cent
+/// more); here each value is read as Parquet.Net's <see cref="BigDecimal"/> and converted exactly,
+/// and one a decimal cannot hold fails the read, which the caller names with its file and row group.
+/// </summary>
+internal static class WideDecimalReader
+{
+    private const int MaxScale = 28;
+    private static readonly BigInteger MaxUnscaled = (BigInteger.One << 96) - 1;
+
+    public static bool Applies(DataField field) =>
+        field is DecimalDataField { Precision: > MaxScale } and not BigDecimalDataField && field.ClrType == typeof(decimal) && !field.IsArray;
+
+    public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
+    {
+        var declared = (DecimalDataField)field;
+        // The same column read as BigDecimal values, through a field of a schema of its own (which
+        // gives it the definition levels of a top-level column, as the file's field has).
+        var wide = new BigDecimalDataField(declared.Name, declared.Precision, declared.Scale, declared.IsNullable);
+        _ = new ParquetSchema(wide);
+        if (!field.IsNullable)
+        {
+            var values = new BigDecimal[rows];
+            await reader.ReadAsync<BigDecimal>(wide, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+            return new RequiredColumn<decimal>(field, Array.ConvertAll(values, Exact));
+        }
+        var optional = new BigDecimal?[rows];
+        await reader.ReadAsync<BigDecimal>(wide, optional.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+        return new OptionalColumn<decimal>(field, Array.ConvertAll(optional, value => value is { } v ? Exact(v) : (decimal?)null));
+    }
+
+    /// <summary>The value as a decimal, exactly: trailing zeros beyond what a decimal holds may go, a significant digit may not.</summary>
+    internal static decimal Exact(BigDecimal value)
+    {
+        var (unscaled, scale) = (value.UnscaledValue, value.Scale);
+        while (scale > MaxScale || BigInteger.Abs(unscaled) > MaxUnscaled)
+        {
+            var quotient = BigInteger.DivRem(unscaled, 10, out var remainder);
+            if (scale == 0 || !remainder.IsZero)
+                throw new FxException($"the value {Text(value)} has more significant digits than the engine carries exactly (a .NET decimal: 28); " +
+                    "use --engine duckdb, which reads it exactly, or a narrower decimal");
+            (unscaled, scale) = (quotient, scale - 1);
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        BigInteger.Abs(unscaled).TryWriteBytes(bytes, out _, isUnsigned: true);
+        return new decimal(BitConverter.ToInt32(bytes), BitConverter.ToInt32(bytes[4..]), BitConverter.ToInt32(bytes[8..]), unscaled.Sign < 0, (byte)scale);
+    }
+
+    private static string Text(BigDecimal value)
+    {
+        var digits = BigInteger.Abs(value.UnscaledValue).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(value.Scale + 1, '0');
+        var sign = value.UnscaledValue.Sign < 0 ? "-" : "";
+        return value.Scale == 0 ? sign + digits : $"{sign}{digits[..^value.Scale]}.{digits[^value.Scale..]}";
+    }
+}
