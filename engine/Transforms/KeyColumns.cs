@@ -159,8 +159,31 @@ internal static class KeyColumns
         return buffer[..(text.Length - excess)];
     }
 
-    private static decimal? ParseAmount(ReadOnlySpan<char> text) =>
-        decimal.TryParse(text, AmountStyle, CultureInfo.InvariantCulture, out var value) ? value : null;
+    /// <summary>
+    /// The amount a text states, exactly, or none. .NET's parse rounds a text of more significant
+    /// digits than a decimal holds (28 or 29) without a word: such a text is an invalid amount,
+    /// kept as it is in the rejects, rather than read as another amount.
+    /// </summary>
+    internal static decimal? ParseAmount(ReadOnlySpan<char> text)
+    {
+        if (!decimal.TryParse(text, AmountStyle, CultureInfo.InvariantCulture, out var value))
+            return null;
+        var digits = 0;
+        foreach (var c in text)
+            if (char.IsAsciiDigit(c))
+                digits++;
+        return digits <= 28 || Significant(text) == Significant(value.ToString(CultureInfo.InvariantCulture)) ? value : null;
+    }
+
+    /// <summary>A number's digits without leading zeros, trailing zeros of its fraction, or sign: equal for equal values.</summary>
+    private static (string Whole, string Fraction) Significant(ReadOnlySpan<char> number)
+    {
+        var text = number.Trim().TrimStart("+-");
+        var point = text.IndexOf('.');
+        var whole = point < 0 ? text : text[..point];
+        var fraction = point < 0 ? [] : text[(point + 1)..];
+        return (whole.TrimStart('0').ToString(), fraction.TrimEnd('0').ToString());
+    }
 
     /// <summary>
     /// A binary float becomes the decimal of its own shortest round-trip text (0.1 stays 0.1, and

@@ -34,6 +34,23 @@ public class KeyColumnsTests
     public void ParseDay_NotIso_NoDay(string text) =>
         Assert.Equal(KeyColumns.NoDay, KeyColumns.ParseDay(text));
 
+    [Theory]
+    [InlineData("150.25", "150.25")]
+    [InlineData(" -0012.50 ", "-12.50")]
+    [InlineData("1234567890.123456789012345678", "1234567890.123456789012345678")]       // 28 digits: exact
+    [InlineData("12345678901.1234567890123456780000", "12345678901.123456789012345678")] // 29 significant, zeros after
+    [InlineData("0.0000000000000000000000000001", "0.0000000000000000000000000001")]
+    public void ParseAmount_WithinADecimal_Exactly(string text, string expected) =>
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), KeyColumns.ParseAmount(text));
+
+    [Theory]
+    [InlineData("123456789012.004999999999999999")] // .NET reads ...005: a cent more in SGD
+    [InlineData("0.00000000000000000000000000001")] // .NET reads 0
+    [InlineData("99999999999999999999999999999")]
+    [InlineData("1e3")]
+    public void ParseAmount_MoreThanADecimalHoldsOrNotPlain_None(string text) =>
+        Assert.Null(KeyColumns.ParseAmount(text));
+
     [Fact]
     public void Amounts_Floats_TheDecimalTheirWriterMeant()
     {
