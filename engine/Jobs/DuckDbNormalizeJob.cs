@@ -136,11 +136,13 @@ public static class DuckDbNormalizeJob
 
     private static void Execute(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
-        // An interrupt reaches only a statement that is running: a stop between two is seen here.
+        // An interrupt reaches only a statement that is running (DuckDB clears it as one starts):
+        // a stop between two, or while one is prepared, is seen here.
         cancellationToken.ThrowIfCancellationRequested();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private static long Scalar(DuckDBConnection connection, string sql)

@@ -19,7 +19,12 @@ internal static class FolderSync
             throw Failed(folder);
         try
         {
-            if (Fsync(fd) != 0)
+            int result;
+            do
+                result = Fsync(fd);
+            while (result != 0 && Marshal.GetLastPInvokeError() == Interrupted);
+            // Some network and FUSE file systems cannot flush a folder (EINVAL): nothing more to do there.
+            if (result != 0 && Marshal.GetLastPInvokeError() != Unsupported)
                 throw Failed(folder);
         }
         finally
@@ -38,6 +43,9 @@ internal static class FolderSync
         foreach (var created in missing)
             Flush(Path.GetDirectoryName(created)!);
     }
+
+    private const int Interrupted = 4; // EINTR
+    private const int Unsupported = 22; // EINVAL
 
     private static IOException Failed(string folder) =>
         new($"'{folder}': flushing the folder to disk failed: {Marshal.GetLastPInvokeErrorMessage()}");

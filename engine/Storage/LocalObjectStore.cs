@@ -100,6 +100,9 @@ internal sealed class LocalObjectStore : IObjectStore
         var source = PathOf(fromKey);
         try
         {
+            // A file another writer made (DuckDB's COPY) has not been flushed: its data first, then the rename.
+            using (var file = new FileStream(source, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                file.Flush(flushToDisk: true);
             File.Move(source, target, overwrite: true);
             FolderSync.Flush(Path.GetDirectoryName(target)!);
         }
