@@ -253,7 +253,8 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     throw new InvalidOperationException($"{Key}: a row group arrived after its file was completed");
                 if (_writer is null)
                 {
-                    _upload = await store.CreateAsync(Key, cancellationToken).ConfigureAwait(false);
+                    // Staged: the commit moves it into place, and flushes it to disk then.
+                    _upload = await store.CreateAsync(Key, cancellationToken, staged: true).ConfigureAwait(false);
                     _writer = await ParquetWriter.CreateAsync(_schema, _upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Written = true;
                 }

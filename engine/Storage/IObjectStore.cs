@@ -24,9 +24,11 @@ internal interface IObjectStore
     /// <summary>
     /// Starts writing an object. It appears under <paramref name="key"/>, replacing any earlier
     /// one, only when <see cref="IObjectUpload.CommitAsync"/> completes; an upload disposed
-    /// without a commit (a failure, a cancellation) leaves nothing behind.
+    /// without a commit (a failure, a cancellation) leaves nothing behind. A <paramref name="staged"/>
+    /// object is one the caller moves into place later (<see cref="MoveAsync"/>, which makes it
+    /// durable then): a local store need not flush it to disk at its commit.
     /// </summary>
-    Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default);
+    Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false);
 
     /// <summary>Writes a whole object at once, replacing any earlier one.</summary>
     Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);

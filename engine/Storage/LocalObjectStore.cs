@@ -79,11 +79,11 @@ internal sealed class LocalObjectStore : IObjectStore
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
     }
 
-    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default)
+    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false)
     {
         var path = PathOf(key);
-        CreateFolderOf(path);
-        return Task.FromResult<IObjectUpload>(new RenameOnCommit(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}"));
+        CreateFolderOf(path, durable: !staged);
+        return Task.FromResult<IObjectUpload>(new RenameOnCommit(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}", durable: !staged));
     }
 
     public async Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
@@ -141,12 +141,15 @@ internal sealed class LocalObjectStore : IObjectStore
     }
 
     /// <summary>The folder a file goes in; one the machine refuses (a file in its place, no permission) is the operator's to fix.</summary>
-    private static void CreateFolderOf(string path)
+    private static void CreateFolderOf(string path, bool durable = true)
     {
         var folder = Path.GetDirectoryName(path)!;
         try
         {
-            FolderSync.Create(folder);
+            if (durable)
+                FolderSync.Create(folder);
+            else
+                Directory.CreateDirectory(folder);
         }
         catch (Exception ex) when (LocalWriteFailure.Is(ex))
         {
@@ -175,9 +178,10 @@ internal sealed class LocalObjectStore : IObjectStore
     /// <summary>
     /// Writes to a hidden temporary file; the commit flushes it to disk, renames it into place and
     /// flushes the folder, so a committed object survives a power loss whole (never empty or
-    /// missing under its name). A dispose without a commit deletes it.
+    /// missing under its name); a staged one, which a move flushes later, is only renamed. A dispose
+    /// without a commit deletes it.
     /// </summary>
-    private sealed class RenameOnCommit(string finalPath, string tempPath) : IObjectUpload
+    private sealed class RenameOnCommit(string finalPath, string tempPath, bool durable) : IObjectUpload
     {
         private readonly UploadFile _file = new(tempPath, finalPath);
         private bool _committed;
@@ -186,12 +190,14 @@ internal sealed class LocalObjectStore : IObjectStore
 
         public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
-            _file.FlushToDisk();
+            if (durable)
+                _file.FlushToDisk();
             await _file.DisposeAsync().ConfigureAwait(false);
             try
             {
                 File.Move(tempPath, finalPath, overwrite: true);
-                FolderSync.Flush(Path.GetDirectoryName(finalPath)!);
+                if (durable)
+                    FolderSync.Flush(Path.GetDirectoryName(finalPath)!);
             }
             catch (Exception ex) when (LocalWriteFailure.Is(ex))
             {

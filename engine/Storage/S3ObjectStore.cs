@@ -128,7 +128,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         return bytes;
     }
 
-    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default) =>
+    public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false) =>
         Task.FromResult<IObjectUpload>(new UploadOnCommit(this, key, TempFile()));
 
     public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>

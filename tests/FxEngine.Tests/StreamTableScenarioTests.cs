@@ -307,7 +307,7 @@ public class StreamSafetyScenarioTests
         public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
         public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
         public Task<System.IO.Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, cancellationToken);
-        public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default) => inner.CreateAsync(key, cancellationToken);
+        public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false) => inner.CreateAsync(key, cancellationToken, staged);
         public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.WriteAllAsync(key, content, cancellationToken);
         public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) => throw new IOException("No space left on device");
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
