@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using FxEngine.Transforms;
 
@@ -159,7 +160,7 @@ internal static class SqlRenderer
     }
 
     /// <summary>What the SQL's integers hold: DECIMAL(38,0) in Spark (128-bit DuckDB holds a little more).</summary>
-    public static readonly System.Numerics.BigInteger IntegerLimit = System.Numerics.BigInteger.Pow(10, 38);
+    public static readonly BigInteger IntegerLimit = BigInteger.Pow(10, 38);
 
     /// <summary>
     /// The largest product <see cref="Classify"/> forms for a factor <paramref name="numerator"/> ÷
@@ -167,12 +168,12 @@ internal static class SqlRenderer
     /// target's (or <paramref name="toMinor"/> fewer), whatever the amount: below <see cref="IntegerLimit"/>,
     /// every row of a valid result converts exactly.
     /// </summary>
-    public static System.Numerics.BigInteger ProductBound(System.Numerics.BigInteger numerator, System.Numerics.BigInteger denominator, int toMinor, int fromMinor)
+    public static BigInteger ProductBound(BigInteger numerator, BigInteger denominator, int toMinor, int fromMinor)
     {
-        var n = numerator * System.Numerics.BigInteger.Pow(10, toMinor);
-        var places = System.Numerics.BigInteger.Pow(10, fromMinor);
-        var bound = System.Numerics.BigInteger.Max(n, denominator * denominator);
-        return System.Numerics.BigInteger.Max(bound, 3 * places * System.Numerics.BigInteger.Max(denominator, n / denominator));
+        var n = numerator * BigInteger.Pow(10, toMinor);
+        var places = BigInteger.Pow(10, fromMinor);
+        var bound = BigInteger.Max(n, denominator * denominator);
+        return BigInteger.Max(bound, 3 * places * BigInteger.Max(denominator, n / denominator));
     }
 
     /// <summary>
@@ -364,7 +365,7 @@ internal static class SqlRenderer
         return sql.Append('\'').ToString();
     }
 
-    private static string BigPow10(int exponent) => System.Numerics.BigInteger.Pow(10, exponent).ToString(CultureInfo.InvariantCulture);
+    private static string BigPow10(int exponent) => BigInteger.Pow(10, exponent).ToString(CultureInfo.InvariantCulture);
 
-    private static decimal Pow10Decimal(int exponent) => (decimal)System.Numerics.BigInteger.Pow(10, exponent);
+    private static decimal Pow10Decimal(int exponent) => (decimal)BigInteger.Pow(10, exponent);
 }

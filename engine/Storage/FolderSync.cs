@@ -6,7 +6,8 @@ namespace FxEngine.Storage;
 /// Makes a folder's entries durable: a rename, or a file or folder created in it, survives a
 /// power loss only once the folder itself is flushed (fsync on the folder). Without it a
 /// committed file, or the table state naming it, can be missing after the machine restarts
-/// while the run had reported success. Linux and macOS; elsewhere nothing to do here.
+/// while the run had reported success. Linux and the other Unixes (macOS's fsync stops at the
+/// drive's cache, short of its F_FULLFSYNC); Windows has no folder to flush.
 /// </summary>
 internal static class FolderSync
 {
