@@ -65,12 +65,8 @@ public class EmrPlanOddPathsScenarioTests
     public async Task EmrPlan_StagingPathWithShellSyntax_SparkSqlStepTakesItAsAPathOnly()
     {
         using var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
-        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
         var staging = dir.Sub("jobs $(touch pwned) 'x'; \"y\" `touch pwned2`");
-        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"),
-            "--output", "s3://fx-lake/processed_data/", "--staging", staging);
-        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        await PlanAsync(dir, "s3://fx-lake/processed_data/", staging);
 
         // The step's command, run with stand-ins for aws, spark-sql and hadoop that record their
         // arguments; spark-sql prints what normalize.sql's last query would, a line to skip among them.
@@ -93,11 +89,7 @@ public class EmrPlanOddPathsScenarioTests
     public async Task EmrPlan_SparkSqlStep_LocationWithGlobCharacters_DeletesOnlyItsOwnFolder()
     {
         using var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
-        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
-        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"),
-            "--output", "s3://fx-lake/out [v2]{a,b}*?\\x/", "--staging", dir.Sub("jobs"));
-        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        await PlanAsync(dir, "s3://fx-lake/out [v2]{a,b}*?\\x/", dir.Sub("jobs"));
 
         var run = await RunSparkSqlStepAsync(dir, dir.Sub("jobs"), "fxengine-stale output txn_date=2024-03-02\n");
         Assert.True(run.ExitCode == 0, run.Stderr);
@@ -115,15 +107,20 @@ public class EmrPlanOddPathsScenarioTests
     public async Task EmrPlan_SparkSqlStep_DeletesNothingOnAFailedRunOrAnOddLine(string printed, int sparkSqlExit)
     {
         using var dir = new TempDir();
-        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
-        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
-        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"),
-            "--output", "s3://fx-lake/processed_data/", "--staging", dir.Sub("jobs"));
-        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        await PlanAsync(dir, "s3://fx-lake/processed_data/", dir.Sub("jobs"));
 
         var run = await RunSparkSqlStepAsync(dir, dir.Sub("jobs"), printed, sparkSqlExit);
         Assert.NotEqual(0, run.ExitCode);
         Assert.False(File.Exists(dir.Sub("hadoop.args")), "a folder was deleted");
+    }
+
+    /// <summary>`emr plan` over two days of generated input, to <paramref name="output"/>, staged in <paramref name="staging"/>.</summary>
+    private static async Task PlanAsync(TempDir dir, string output, string staging)
+    {
+        await TransactionGenerator.WriteAsync(new GenerateOptions { Rows = 100, Output = dir.Sub("raw"), From = D("2024-03-01"), To = D("2024-03-02") });
+        WriteSyntheticRates(dir.Sub("rates"), D("2024-03-01"), D("2024-03-02"));
+        var plan = await Cli.RunAsync(dir.Path, "emr", "plan", "--rates", dir.Sub("rates"), "--input", dir.Sub("raw"), "--output", output, "--staging", staging);
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
