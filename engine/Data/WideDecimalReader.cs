@@ -15,10 +15,15 @@ namespace FxEngine.Data;
 internal static class WideDecimalReader
 {
     private const int MaxScale = 28;
+    private const int MaxDigits = 28;
     private static readonly BigInteger MaxUnscaled = (BigInteger.One << 96) - 1;
 
+    /// <summary>
+    /// A top-level decimal column of more digits than a decimal holds. A field inside a struct keeps
+    /// Parquet.Net's own read: the mirror field below would be looked up by its bare name.
+    /// </summary>
     public static bool Applies(DataField field) =>
-        field is DecimalDataField { Precision: > MaxScale } and not BigDecimalDataField && field.ClrType == typeof(decimal) && !field.IsArray;
+        field is DecimalDataField { Precision: > MaxDigits } and not BigDecimalDataField && field.ClrType == typeof(decimal) && !field.IsArray && field.Path.Length == 1;
 
     public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
     {

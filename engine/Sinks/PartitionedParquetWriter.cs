@@ -20,9 +20,12 @@ namespace FxEngine.Sinks;
 /// A file is published (under <c>prefix</c>, the caller's staging) when its last row group, one
 /// <see cref="Flush"/> handed out, is written, and <see cref="CompleteAsync"/> publishes the rest;
 /// disposing publishes nothing more, and the caller's staging goes with the run. Either way the
-/// spill file is deleted.
+/// spill file is deleted. Files are written <c>staged</c> (not flushed to disk at their commit) only
+/// for a caller that moves them into place before anything names them (a batch run's commit); the
+/// stream's table state names its staged files before it moves them, so they must be durable first.
 /// </summary>
-internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, long bufferBytes, string? spillDirectory = null)
+internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix, string fileName, int rowGroupRows, long bufferBytes, string? spillDirectory = null,
+    bool staged = false)
     : IAsyncDisposable
 {
     // Sampling decides dictionary encoding from the first values instead of hashing a whole
@@ -200,7 +203,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
         }
     }
 
-    private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray(), first.Columns.ToArray());
+    private Partition NewPartition(string key, ColumnBatch first) => new(store, key, first.Fields.ToArray(), first.Columns.ToArray(), staged);
 
     private RowGroup Take(Partition partition, bool last)
     {
@@ -216,7 +219,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
     private static string Describe(IEnumerable<DataField> fields) => string.Join(", ", fields.Select(f => $"{f.Name} {Column.SqlType(f)}"));
 
     /// <summary>One partition's file: its waiting batches, and its writer once the first row group is due.</summary>
-    internal sealed class Partition(IObjectStore store, string key, DataField[] fields, Column[] shapes)
+    internal sealed class Partition(IObjectStore store, string key, DataField[] fields, Column[] shapes, bool staged)
     {
         private readonly ParquetSchema _schema = new(fields.Select(WideDecimalWriter.SchemaField).ToArray());
         private readonly SemaphoreSlim _gate = new(1, 1);
@@ -253,8 +256,7 @@ internal sealed class PartitionedParquetWriter(IObjectStore store, string prefix
                     throw new InvalidOperationException($"{Key}: a row group arrived after its file was completed");
                 if (_writer is null)
                 {
-                    // Staged: the commit moves it into place, and flushes it to disk then.
-                    _upload = await store.CreateAsync(Key, cancellationToken, staged: true).ConfigureAwait(false);
+                    _upload = await store.CreateAsync(Key, cancellationToken, staged).ConfigureAwait(false);
                     _writer = await ParquetWriter.CreateAsync(_schema, _upload.Stream, WriteOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Written = true;
                 }
