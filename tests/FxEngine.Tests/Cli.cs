@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace FxEngine.Tests;
 
@@ -77,12 +78,19 @@ internal static class Cli
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         Launch("env", ["--default-signal=INT", .. CliCommand, .. args], workingDirectory, environment);
 
-    /// <summary>Sends a POSIX signal (SIGTERM 15, SIGINT 2, SIGKILL 9) to a process.</summary>
+    /// <summary>
+    /// Sends a POSIX signal (SIGTERM 15, SIGINT 2, SIGKILL 9) to a process, at once: starting a
+    /// `kill` process from a large test host can take long enough on a busy machine for a short
+    /// run to reach its commit first.
+    /// </summary>
     public static void Signal(Process process, int signal)
     {
-        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        if (Kill(process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: {Marshal.GetLastPInvokeErrorMessage()}");
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>Reads a process's stderr line by line until a line matches, or the wait runs out.</summary>
     public static async Task<List<string>> WaitForLineAsync(Process process, Func<string, bool> match, TimeSpan wait)
