@@ -30,8 +30,9 @@ public class NormalizeInterruptScenarioTests
         Cli.Signal(run, signal);
         await run.WaitForExitAsync();
 
-        Assert.Equal(130, run.ExitCode);
-        Assert.Contains("cancelled", await stderr);
+        var said = await stderr;
+        Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}, stderr: {said}");
+        Assert.Contains("cancelled", said);
         Assert.False(Directory.Exists(dir.Sub("out/_temporary")));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.fxtmp", SearchOption.AllDirectories));
         Assert.Equal(before, Files(dir.Sub("out")));
