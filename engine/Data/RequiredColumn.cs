@@ -9,7 +9,8 @@ internal sealed class RequiredColumn<T> : Column where T : struct
 {
     private readonly ColumnBuffer<T> _values;
 
-    private RequiredColumn(DataField field, ColumnBuffer<T> values) : base(field) => _values = values;
+    /// <summary>A column that owns <paramref name="values"/> (a rented buffer it returns, or a plain one).</summary>
+    internal RequiredColumn(DataField field, ColumnBuffer<T> values) : base(field) => _values = values;
 
     /// <summary>A column that owns <paramref name="values"/>.</summary>
     public RequiredColumn(DataField field, T[] values) : this(field, new ColumnBuffer<T>(values)) { }

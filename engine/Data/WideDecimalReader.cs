@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Parquet;
 using Parquet.Data;
@@ -32,15 +33,48 @@ internal static class WideDecimalReader
         // gives it the definition levels of a top-level column, as the file's field has).
         var wide = new BigDecimalDataField(declared.Name, declared.Precision, declared.Scale, declared.IsNullable);
         _ = new ParquetSchema(wide);
+        // Both buffers rented, as every other column's: a row group's are large objects.
         if (!field.IsNullable)
         {
-            var values = new BigDecimal[rows];
-            await reader.ReadAsync<BigDecimal>(wide, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
-            return new RequiredColumn<decimal>(field, Array.ConvertAll(values, Exact));
+            var read = ArrayPool<BigDecimal>.Shared.Rent(rows);
+            var values = ColumnBuffer<decimal>.Rent(rows);
+            try
+            {
+                await reader.ReadAsync<BigDecimal>(wide, read.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+                var exact = values.Writable.Span;
+                for (var i = 0; i < rows; i++)
+                    exact[i] = Exact(read[i]);
+                return new RequiredColumn<decimal>(field, values);
+            }
+            catch
+            {
+                values.Return();
+                throw;
+            }
+            finally
+            {
+                ArrayPool<BigDecimal>.Shared.Return(read, clearArray: true);
+            }
         }
-        var optional = new BigDecimal?[rows];
-        await reader.ReadAsync<BigDecimal>(wide, optional.AsMemory(), null, cancellationToken).ConfigureAwait(false);
-        return new OptionalColumn<decimal>(field, Array.ConvertAll(optional, value => value is { } v ? Exact(v) : (decimal?)null));
+        var optional = ArrayPool<BigDecimal?>.Shared.Rent(rows);
+        var nullable = ColumnBuffer<decimal?>.Rent(rows);
+        try
+        {
+            await reader.ReadAsync<BigDecimal>(wide, optional.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+            var exact = nullable.Writable.Span;
+            for (var i = 0; i < rows; i++)
+                exact[i] = optional[i] is { } value ? Exact(value) : null;
+            return new OptionalColumn<decimal>(field, nullable);
+        }
+        catch
+        {
+            nullable.Return();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<BigDecimal?>.Shared.Return(optional, clearArray: true);
+        }
     }
 
     /// <summary>The value as a decimal, exactly: trailing zeros beyond what a decimal holds may go, a significant digit may not.</summary>

@@ -138,6 +138,26 @@ public class DifferentialScenarioTests
         Assert.Equal("invalid_amount", Query($"SELECT reject_reason AS r FROM read_parquet('{Glob(dir.Sub("duck_rejects"))}') WHERE txn_id = 'w10'")[0]["r"]);
     }
 
+    [Fact]
+    public async Task EngineAndDuckDb_RequiredAmountsOfDecimal38Scale18_IdenticalRows()
+    {
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("SGD", "1.345678901234"), ("EUR", "0.5"));
+        decimal[] amounts = [150.25m, -0.000000000000000001m, 1234567890.123456789012345678m, 0m];
+        await WriteParquetAsync(dir.Sub("raw/required.parquet"),
+        [
+            Strings("txn_id", amounts.Select((_, i) => $"r{i}").ToArray()),
+            Dates("txn_date", amounts.Select(_ => D("2024-01-01")).ToArray()),
+            Strings("currency", "EUR", "EUR", "EUR", "ZZZ"), // one reject, so both tables have rows
+            new RequiredColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 38, 18, isNullable: false), amounts),
+        ]);
+        File.Copy(dir.Sub("raw/required.parquet"), dir.Sub("raw/copy.parquet"));
+
+        await AssertAgreeAsync(dir.Path, "SGD");
+        Assert.Equal(["1234567890.123456789012345678", "1234567890.123456789012345678"],
+            Query($"SELECT CAST(amount AS VARCHAR) AS a FROM read_parquet('{Glob(dir.Sub("engine"))}') WHERE txn_id = 'r2'").Select(r => r["a"]));
+    }
+
     [Theory]
     [InlineData("JPY", 38, 18)]
     [InlineData("SGD", 38, 18)]
