@@ -7,6 +7,24 @@ public class PipelineTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public void LargeObjectCollector_RowsReachTheInterval_ADeadLargeArrayIsFreed()
+    {
+        var collector = new LargeObjectCollector(rows: 100);
+        var dead = DeadLargeArray();
+        var fullCollections = GC.CollectionCount(GC.MaxGeneration);
+
+        collector.Read(60);
+        collector.Read(60);
+
+        Assert.True(GC.CollectionCount(GC.MaxGeneration) > fullCollections, "120 rows read past an interval of 100 without a full collection");
+        Assert.False(dead.IsAlive, "a large array nothing refers to survived the collection");
+    }
+
+    /// <summary>A weak reference to a large-object-heap array that nothing else refers to.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference DeadLargeArray() => new(new byte[1 << 20]);
+
+    [Fact]
     public async Task Transform_ItemsFlowThrough_EveryItemArrivesOnce()
     {
         using var pipeline = new Pipeline.Pipeline();
