@@ -17,6 +17,9 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
     public const string SummaryName = "_summary.json";
     private const string StagingRoot = "_temporary/";
 
+    /// <summary>Staged files moved into place at once.</summary>
+    private const int ConcurrentMoves = 8;
+
     public IObjectStore Store => store;
 
     /// <summary>Where this run's workers write.</summary>
@@ -59,8 +62,10 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
         foreach (var key in await KeysAsync("", cancellationToken).ConfigureAwait(false))
             if (Replaced(key) && !ours.Contains(key))
                 await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-        foreach (var file in staged)
-            await store.MoveAsync(StagingPrefix + file.Key, file.Key, cancellationToken).ConfigureAwait(false);
+        // Side by side: each move waits on the disk (a local one flushes the file and its folder) or on
+        // S3 (a copy and a delete), and any subset of them done is what a killed commit leaves anyway.
+        await Parallel.ForEachAsync(staged, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentMoves, CancellationToken = cancellationToken },
+            async (file, token) => await store.MoveAsync(StagingPrefix + file.Key, file.Key, token).ConfigureAwait(false)).ConfigureAwait(false);
 
         var found = new List<ObjectInfo>();
         await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))

@@ -168,10 +168,21 @@ internal sealed class LocalObjectStore : IObjectStore
 
     private void RemoveEmptyFolders(string folder)
     {
-        while (folder.Length > _root.Length && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        // Moves side by side (a commit's) empty sibling folders at once: a folder another remover
+        // took already, or that has an entry again, ends this walk; that remover goes on upwards.
+        try
         {
-            Directory.Delete(folder);
-            folder = Path.GetDirectoryName(folder)!;
+            while (folder.Length > _root.Length && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+                folder = Path.GetDirectoryName(folder)!;
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (IOException) when (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
         }
     }
 
