@@ -72,6 +72,11 @@ public static class DuckDbNormalizeJob
                 filesWritten += (await committer.StagedAsync(cancellationToken).ConfigureAwait(false)).Count;
             return await run.CommitAsync(stats, filesWritten, Counts(connection)).ConfigureAwait(false);
         }
+        catch (DuckDBException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // The interrupt of a stop: one that lands while DuckDB plans a statement fails it as an error.
+            throw new OperationCanceledException("the DuckDB executor was stopped", ex, cancellationToken);
+        }
         catch (DuckDBException ex)
         {
             throw new FxException($"DuckDB executor: {ex.Message}", ex);
