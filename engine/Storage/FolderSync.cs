@@ -15,7 +15,8 @@ internal static class FolderSync
     {
         if (OperatingSystem.IsWindows())
             return;
-        var fd = Open(folder, 0 /* O_RDONLY: a folder opens read-only on every Unix */);
+        // Read-only (a folder opens so on every Unix), and closed on exec: a process started meanwhile (a step's hadoop) must not inherit it.
+        var fd = Open(folder, ReadOnly | CloseOnExec);
         if (fd < 0)
             throw Failed(folder);
         try
@@ -45,6 +46,8 @@ internal static class FolderSync
             Flush(Path.GetDirectoryName(created)!);
     }
 
+    private const int ReadOnly = 0; // O_RDONLY
+    private static readonly int CloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000; // O_CLOEXEC (Linux's on every architecture .NET runs on)
     private const int Interrupted = 4; // EINTR
     private const int Unsupported = 22; // EINVAL
 

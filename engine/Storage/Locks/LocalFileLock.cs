@@ -29,7 +29,8 @@ internal sealed class LocalFileLock : ILocationLock
         var (lockPath, holderPath) = (Path.Combine(folder, "lock"), Path.Combine(folder, "lock.json"));
         try
         {
-            Directory.CreateDirectory(folder);
+            // Durable in its parent, and so on up: a first run into a new output creates its root here.
+            FolderSync.Create(folder);
         }
         catch (Exception ex) when (LocalWriteFailure.Is(ex))
         {
