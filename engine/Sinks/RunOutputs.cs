@@ -80,8 +80,9 @@ internal sealed class RunOutputs : IAsyncDisposable
             await FinishAsync(summary).ConfigureAwait(false);
             _committed = true;
         }
-        catch (Exception ex) when (ex is not FxException)
+        catch (Exception ex) when (ex is not FxException || ex.InnerException is not null)
         {
+            // A failure the store wrapped (a move the disk refused) needs the way out too; the commit's own refusals say theirs.
             throw new FxException($"{Output.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {OutputCommitter.SuccessMarker} until a rerun succeeds", ex);
         }
     }

@@ -100,8 +100,9 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
             await DiscardAsync(flush).ConfigureAwait(false);
             throw;
         }
-        catch (Exception ex) when (ex is not FxException)
+        catch (Exception ex) when (ex is not FxException || ex.InnerException is not null)
         {
+            // A failure the store wrapped (a move the disk refused) needs the way out too; the commit's own refusals say theirs.
             throw new FxException($"{output.Root}: flush {flush} failed at its commit ({ex.Message}); it stopped, and the next start finishes the commit or drops the flush, by what the table state says", ex);
         }
     }

@@ -282,7 +282,9 @@ public class StreamSafetyScenarioTests
         var staged = await StageOneFileAsync(table, dir);
         var committed = new StreamState { Topic = "transactions", Offsets = new() { [0] = new PartitionOffsets { Next = 10 } } };
 
-        await Assert.ThrowsAsync<FxException>(() => table.CommitAsync(staged.Flush, _ => Task.FromResult(staged), _ => committed, default));
+        var failure = await Assert.ThrowsAsync<FxException>(() => table.CommitAsync(staged.Flush, _ => Task.FromResult(staged), _ => committed, default));
+        Assert.Contains("No space left on device", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("the next start finishes the commit", failure.Message, StringComparison.Ordinal);
 
         var recovered = await new StreamTable(new LocalObjectStore(dir.Sub("lake/processed_data")), rejects, null).RecoverAsync(default);
         Assert.Equal(10, recovered!.Stream!.Offsets[0].Next);
@@ -309,7 +311,9 @@ public class StreamSafetyScenarioTests
         public Task<System.IO.Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, cancellationToken);
         public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false) => inner.CreateAsync(key, cancellationToken, staged);
         public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.WriteAllAsync(key, content, cancellationToken);
-        public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) => throw new IOException("No space left on device");
+        // As the local store reports a refused move: its own error, naming both files, around the disk's.
+        public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) =>
+            throw new FxException($"{inner.Describe(toKey)}: moving {inner.Describe(fromKey)} there failed: No space left on device", new IOException("No space left on device"));
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
         public Task<FxEngine.Storage.Locks.LockAttempt> TryLockAsync(FxEngine.Storage.Locks.LockHolder holder, CancellationToken cancellationToken = default) => inner.TryLockAsync(holder, cancellationToken);
         public Task SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
