@@ -33,7 +33,7 @@ internal static class ProcessIdentity
     {
         try
         {
-            return Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != NoSuchProcess;
+            return Signal(pid, 0) != NoSuchProcess;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -41,7 +41,11 @@ internal static class ProcessIdentity
         }
     }
 
-    private const int NoSuchProcess = 3; // ESRCH
+    /// <summary>ESRCH: no process has the pid (it ended).</summary>
+    internal const int NoSuchProcess = 3;
+
+    /// <summary>kill(2): sends <paramref name="signal"/> (0: none, only asks) to <paramref name="pid"/>; 0 when sent, else the errno.</summary>
+    internal static int Signal(int pid, int signal) => Kill(pid, signal) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
