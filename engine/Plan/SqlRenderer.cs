@@ -96,6 +96,11 @@ internal static class SqlRenderer
             ? ("abs(k.fx_units)", Int("0"))
             : (d.Quotient("abs(k.fx_units)", f), $"abs(k.fx_units) % {f}");
 
+        // The input's columns and what the output, the rejects and the counts read: the working
+        // columns stay out of the table the rows are kept in (DuckDB's temp table, Spark's cache).
+        var kept = string.Join(", ", plan.InputColumns.Select(c => $"x.{d.Quote(c.Name)}")
+            .Concat(["x.fx_day", "x.fx_code", "x.fx_minor", "x.fx_rate_", "x.fx_rate_date_"]));
+
         return $"""
             WITH trimmed AS (
               SELECT t.*, {d.TrimCode($"t.{d.Quote(plan.Columns.Currency)}")} AS fx_text FROM transactions t
@@ -146,7 +151,7 @@ internal static class SqlRenderer
                        * (fx_q + CASE WHEN 2 * fx_r >= fx_dd THEN 1 ELSE 0 END) AS fx_minor
               FROM summed s
             )
-            SELECT x.*,
+            SELECT {kept},
                    CASE
                      WHEN fx_day IS NULL THEN '{RejectReason.InvalidDate}'
                      WHEN fx_code IS NULL THEN '{RejectReason.InvalidCurrency}'
