@@ -55,22 +55,24 @@ public static class EmrPlanJob
 
     /// <summary>
     /// Runs <c>normalize.sql</c>, then deletes the partition folders its last query lists (see
-    /// <see cref="SqlRenderer.StalePartitions"/>), each only if its line is a table and a partition's
-    /// name. A failed run deletes nothing; an odd line or a failed deletion fails the step, and the
-    /// next run lists the folders again. The locations ($2, $3) come glob-escaped: <c>hadoop fs -rm</c>
-    /// expands globs, and a location holding <c>[v2]</c> would name other folders.
+    /// <see cref="SqlRenderer.StalePartitions"/>), only once every line is a table and a partition's
+    /// name, in one <c>hadoop fs -rm</c> per 500 folders (each is a JVM start). A failed run or an odd
+    /// line deletes nothing; a failed deletion fails the step, and the next run lists the folders
+    /// again. The locations ($2, $3) come glob-escaped: <c>hadoop fs -rm</c> expands globs, and a
+    /// location holding <c>[v2]</c> would name other folders.
     /// </summary>
     private const string SparkSqlStep =
         "set -o pipefail; script=$(mktemp) && trap 'rm -f \"$script\" \"$script.out\"' EXIT && " +
-        "aws s3 cp \"$1\" \"$script\" && spark-sql -S -f \"$script\" | tee \"$script.out\" && " +
+        "aws s3 cp \"$1\" \"$script\" && spark-sql -S -f \"$script\" | tee \"$script.out\" && paths=() && " +
         "while read -r mark table partition rest || [ -n \"$mark\" ]; do " +
         $"[ \"$mark\" = {SqlRenderer.StaleMark} ] || continue; " +
         "case \"$table\" in output) location=$2 ;; rejects) location=$3 ;; *) location= ;; esac; " +
         // Spark writes a year past 9999 with its sign and all its digits: txn_date=+20240-01-15.
-        "if [ -z \"$location\" ] || [ -n \"$rest\" ] || ! [[ \"$partition\" =~ ^txn_date=([+-]?[0-9]{4,}-[0-9]{2}-[0-9]{2}|__HIVE_DEFAULT_PARTITION__)$ ]]; then " +
+        $"if [ -z \"$location\" ] || [ -n \"$rest\" ] || ! [[ \"$partition\" =~ ^{OutputSchema.PartitionColumn}=([+-]?[0-9]{{4,}}-[0-9]{{2}}-[0-9]{{2}}|{OutputSchema.DefaultPartition})$ ]]; then " +
         "echo \"fxengine: not a stale partition: $mark $table $partition $rest\" >&2; exit 1; fi; " +
-        "hadoop fs -rm -r -f -skipTrash \"${location%/}/$partition\" || exit 1; " +
-        "done < \"$script.out\"";
+        "paths+=(\"${location%/}/$partition\"); " +
+        "done < \"$script.out\" && " +
+        "for ((i = 0; i < ${#paths[@]}; i += 500)); do hadoop fs -rm -r -f -skipTrash \"${paths[@]:i:500}\" || exit 1; done";
 
     /// <summary><paramref name="location"/> as a Hadoop glob that matches only itself.</summary>
     internal static string HadoopGlobLiteral(string location) =>

@@ -78,9 +78,9 @@ public class EmrPlanOddPathsScenarioTests
         var aws = File.ReadAllLines(dir.Sub("aws.args"));
         Assert.Equal(["s3", "cp", Path.Combine(staging, "normalize.sql")], aws[..3]);
         Assert.Equal(["-S", "-f", aws[3]], File.ReadAllLines(dir.Sub("spark-sql.args")));
-        // The folders listed, and only those, deleted: each one's table location and name.
-        Assert.Equal(["fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=2024-03-02", "fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=+20240-01-15",
-            "fs -rm -r -f -skipTrash s3://fx-lake/processed_data_rejects/txn_date=2024-03-01"], File.ReadAllLines(dir.Sub("hadoop.args")));
+        // The folders listed, and only those, deleted (in one hadoop call): each one's table location and name.
+        Assert.Equal(["fs -rm -r -f -skipTrash s3://fx-lake/processed_data/txn_date=2024-03-02 s3://fx-lake/processed_data/txn_date=+20240-01-15 " +
+            "s3://fx-lake/processed_data_rejects/txn_date=2024-03-01"], File.ReadAllLines(dir.Sub("hadoop.args")));
         Assert.Empty(Directory.GetFileSystemEntries(dir.Sub("steptmp"))); // the script and its output removed
     }
 
@@ -102,6 +102,7 @@ public class EmrPlanOddPathsScenarioTests
     [InlineData("fxengine-stale output txn_date=2024-03-02 extra\n", 0)]
     [InlineData("fxengine-stale results txn_date=2024-03-02\n", 0)]                   // not a table
     [InlineData("fxengine-stale output txn_date=2024-03-02/..\n", 0)]
+    [InlineData("fxengine-stale output txn_date=2024-03-02\nfxengine-stale output ../x\n", 0)] // an odd line after a good one: nothing deleted either
     [InlineData("fxengine-stale rejects txn_date=2024-03-01\n", 3)]                   // spark-sql failed: nothing deleted
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task EmrPlan_SparkSqlStep_DeletesNothingOnAFailedRunOrAnOddLine(string printed, int sparkSqlExit)
