@@ -31,9 +31,10 @@ public static class EmrPlanJob
         var run = options.Normalize;
         var rates = await RateTable.LoadAsync(run.Rates, run.TargetCode, run.MaxStaleDays, cancellationToken).ConfigureAwait(false);
         var staging = ObjectStore.Open(options.Staging);
-        await RateTableWriter.WriteAsync(rates, staging, RateTableName, cancellationToken).ConfigureAwait(false);
+        // The plan's checks first: a refused plan leaves nothing staged.
         var plan = await PlanBuilder.BuildAsync((run.Input, run.Output, run.RejectsLocation), run.Columns, rates, staging.Describe(RateTableName),
             cancellationToken).ConfigureAwait(false);
+        await RateTableWriter.WriteAsync(rates, staging, RateTableName, cancellationToken).ConfigureAwait(false);
 
         var files = new Dictionary<string, string>
         {

@@ -79,10 +79,12 @@ internal static class PlanBuilder
     private static void RequireSqlRange(RateTable rates, int amountScale)
     {
         var (toMinor, fromMinor) = (Math.Max(rates.TargetScale - amountScale, 0), Math.Max(amountScale - rates.TargetScale, 0));
-        foreach (var (day, currency, entry) in rates.Rows())
+        // Each snapshot's rate once, not once for every day it is carried forward to.
+        foreach (var (currency, entry) in rates.Rows().Select(r => (r.Currency, r.Entry)).Distinct())
             if (SqlRenderer.ProductBound(entry.Conversion.Numerator, entry.Conversion.Denominator, toMinor, fromMinor) >= SqlRenderer.IntegerLimit)
-                throw new FxException($"the {currency} rate for {day:yyyy-MM-dd} ({entry.Conversion.Numerator} / {entry.Conversion.Denominator} {rates.Target} per {currency}) " +
-                    $"has too many digits for the SQL executors' 38-digit integers with amounts of scale {amountScale}; use the engine executor");
+                throw new FxException($"the {currency} rate of {entry.RateDate:yyyy-MM-dd} ({entry.Conversion.Numerator} / {entry.Conversion.Denominator} {rates.Target} per {currency}) " +
+                    $"has too many digits for the SQL executors' 38-digit integers with amounts of scale {amountScale}, whether or not a row is in {currency}; " +
+                    "use the engine executor, or leave the currency out of the rates");
     }
 
     private static void Require(List<PlanColumn> columns, string name, string[] kinds, string expected, string origin)

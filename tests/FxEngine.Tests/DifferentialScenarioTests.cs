@@ -227,9 +227,19 @@ public class DifferentialScenarioTests
 
         var error = await Assert.ThrowsAsync<FxException>(() => DuckDbNormalizeJob.RunAsync(
             new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("duck") }));
-        Assert.StartsWith("the EUR rate for 2024-01-01 (", error.Message);
-        Assert.EndsWith("has too many digits for the SQL executors' 38-digit integers with amounts of scale 18; use the engine executor", error.Message);
+        Assert.StartsWith("the EUR rate of 2024-01-01 (", error.Message);
+        Assert.EndsWith("has too many digits for the SQL executors' 38-digit integers with amounts of scale 18, whether or not a row is in EUR; " +
+            "use the engine executor, or leave the currency out of the rates", error.Message);
         Assert.False(Directory.Exists(dir.Sub("duck/txn_date=2024-01-01")));
+
+        // emr plan refuses the same rates before it stages anything.
+        var plan = await Assert.ThrowsAsync<FxException>(() => EmrPlanJob.RunAsync(new EmrPlanOptions
+        {
+            Normalize = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = "s3://fx-lake/out/" },
+            Staging = dir.Sub("jobs"),
+        }));
+        Assert.StartsWith("the EUR rate of 2024-01-01 (", plan.Message);
+        Assert.False(Directory.Exists(dir.Sub("jobs")) && Directory.EnumerateFileSystemEntries(dir.Sub("jobs")).Any(), "a refused plan staged files");
     }
 
     [Fact]
