@@ -28,10 +28,9 @@ internal static class WideDecimalReader
 
     public static async Task<Column> ReadAsync(ParquetRowGroupReader reader, DataField field, int rows, CancellationToken cancellationToken)
     {
-        var declared = (DecimalDataField)field;
-        // The same column read as BigDecimal values, through a field of a schema of its own (which
-        // gives it the definition levels of a top-level column, as the file's field has).
-        var wide = new BigDecimalDataField(declared.Name, declared.Precision, declared.Scale, declared.IsNullable);
+        // The same column read as BigDecimal values (the field the writer uses for it), through a schema
+        // of its own (which gives it the definition levels of a top-level column, as the file's field has).
+        var wide = (BigDecimalDataField)WideDecimalWriter.SchemaField(field);
         _ = new ParquetSchema(wide);
         // Both buffers rented, as every other column's: a row group's are large objects.
         if (!field.IsNullable)
@@ -85,19 +84,12 @@ internal static class WideDecimalReader
         {
             var quotient = BigInteger.DivRem(unscaled, 10, out var remainder);
             if (scale == 0 || !remainder.IsZero)
-                throw new FxException($"the value {Text(value)} has more significant digits than the engine carries exactly (a .NET decimal: 28); " +
+                throw new FxException($"the value {value} has more significant digits than the engine carries exactly (a .NET decimal: 28); " +
                     "use --engine duckdb, which reads it exactly, or a narrower decimal");
             (unscaled, scale) = (quotient, scale - 1);
         }
         Span<byte> bytes = stackalloc byte[16];
         BigInteger.Abs(unscaled).TryWriteBytes(bytes, out _, isUnsigned: true);
         return new decimal(BitConverter.ToInt32(bytes), BitConverter.ToInt32(bytes[4..]), BitConverter.ToInt32(bytes[8..]), unscaled.Sign < 0, (byte)scale);
-    }
-
-    private static string Text(BigDecimal value)
-    {
-        var digits = BigInteger.Abs(value.UnscaledValue).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(value.Scale + 1, '0');
-        var sign = value.UnscaledValue.Sign < 0 ? "-" : "";
-        return value.Scale == 0 ? sign + digits : $"{sign}{digits[..^value.Scale]}.{digits[^value.Scale..]}";
     }
 }
