@@ -70,10 +70,14 @@ internal sealed class RunOutputs : IAsyncDisposable
             await Output.Store.WriteAllAsync(Table.PendingCommit.Key, intent, none).ConfigureAwait(false);
             await Output.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.RemoveMarkerAsync(none).ConfigureAwait(false);
+            // An old marker that came back after a power loss would vouch for half-replaced partitions.
+            await FlushDeletesAsync().ConfigureAwait(false);
             StopIfLost();
             await Rejects.ReplaceAsync(rejects, partitions, none).ConfigureAwait(false);
             StopIfLost();
             await Output.ReplaceAsync(output, partitions, none).ConfigureAwait(false);
+            // The replaced files are gone for good before the state names their replacements.
+            await FlushDeletesAsync().ConfigureAwait(false);
             StopIfLost();
             await Output.WriteStateAsync(state, none).ConfigureAwait(false);
             await Output.Store.DeleteAsync(Table.PendingCommit.Key, none).ConfigureAwait(false);
@@ -85,6 +89,12 @@ internal sealed class RunOutputs : IAsyncDisposable
             // A failure the store wrapped (a move the disk refused) needs the way out too; the commit's own refusals say theirs.
             throw new FxException($"{Output.Store.Root}: the commit failed halfway ({ex.Message}); the output has no {OutputCommitter.SuccessMarker} until a rerun succeeds", ex);
         }
+    }
+
+    private async Task FlushDeletesAsync()
+    {
+        await Output.Store.FlushDeletesAsync(CancellationToken.None).ConfigureAwait(false);
+        await Rejects.Store.FlushDeletesAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -36,8 +36,19 @@ internal interface IObjectStore
     /// <summary>Renames an object (a server-side copy then delete where rename does not exist).</summary>
     Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
+    /// <summary>
+    /// Deletes an object; deleting a missing object is not an error. A local delete survives a
+    /// power loss only after <see cref="FlushDeletesAsync"/>.
+    /// </summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the deletes done so far survive a power loss. A commit calls it before the record that
+    /// names the new files (the table state, the marker): a replaced file that came back after a
+    /// restart would sit beside its replacement, and its rows would be read twice. On S3 a delete is
+    /// durable when it returns.
+    /// </summary>
+    Task FlushDeletesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Tries once for the location's run lock (one writer at a time). A lock left by a killed

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using FxEngine.Storage.Locks;
 
@@ -11,6 +12,9 @@ internal sealed class LocalObjectStore : IObjectStore
 {
     private const string TempSuffix = ".fxtmp";
     private readonly string _root;
+
+    /// <summary>Folders whose entries a delete changed since the last <see cref="FlushDeletesAsync"/> (a set: a commit deletes side by side).</summary>
+    private readonly ConcurrentDictionary<string, byte> _deletedIn = new(StringComparer.Ordinal);
 
     public LocalObjectStore(string root) => _root = Path.GetFullPath(root);
 
@@ -120,7 +124,27 @@ internal sealed class LocalObjectStore : IObjectStore
         if (!File.Exists(path))
             return Task.CompletedTask;
         File.Delete(path);
-        RemoveEmptyFolders(Path.GetDirectoryName(path)!);
+        _deletedIn.TryAdd(RemoveEmptyFolders(Path.GetDirectoryName(path)!), 0);
+        return Task.CompletedTask;
+    }
+
+    public Task FlushDeletesAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var folder in _deletedIn.Keys)
+        {
+            _deletedIn.TryRemove(folder, out _);
+            // A folder removed since holds nothing to flush: its removal was recorded in the folder above it.
+            if (!Directory.Exists(folder))
+                continue;
+            try
+            {
+                FolderSync.Flush(folder);
+            }
+            catch (Exception ex) when (LocalWriteFailure.Is(ex))
+            {
+                throw new FxException($"{folder}: making deletes in it durable failed: {ex.Message}", ex);
+            }
+        }
         return Task.CompletedTask;
     }
 
@@ -166,7 +190,8 @@ internal sealed class LocalObjectStore : IObjectStore
         return path;
     }
 
-    private void RemoveEmptyFolders(string folder)
+    /// <summary>Removes <paramref name="folder"/> and the folders above it that end empty; returns the one it stopped at, whose entries changed last.</summary>
+    private string RemoveEmptyFolders(string folder)
     {
         // Moves side by side (a commit's) empty sibling folders at once: a folder another remover
         // took already, or that has an entry again, ends this walk; that remover goes on upwards.
@@ -184,6 +209,7 @@ internal sealed class LocalObjectStore : IObjectStore
         catch (IOException) when (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
         }
+        return folder;
     }
 
     /// <summary>

@@ -152,7 +152,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
 
     /// <summary>
     /// Moves each staged file in place (a file already moved, by a finish after a kill, is
-    /// skipped), then removes the files a restatement replaced.
+    /// skipped), then removes the files a restatement replaced, durably.
     /// </summary>
     private async Task PublishAsync(StreamFlushFiles files, CancellationToken cancellationToken)
     {
@@ -165,8 +165,12 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
                     throw new FxException($"{store.Describe(staged)}: a file of committed flush {files.Flush} is neither staged nor in place; the table lost it");
             }
         foreach (var (store, replaced) in new[] { (output, files.RemoveOutput), (rejects, files.RemoveRejects) })
+        {
             foreach (var key in replaced)
                 await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            // Before the state stops naming them: a replaced file back after a power loss would be read beside its replacement.
+            await store.FlushDeletesAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The stream's files in a partition folder (<c>txn_date=…/</c>) of a location.</summary>
