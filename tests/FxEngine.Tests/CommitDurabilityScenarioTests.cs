@@ -13,7 +13,7 @@ namespace FxEngine.Tests;
 public class CommitDurabilityScenarioTests
 {
     [Fact]
-    public async Task Normalize_RejectsPartitionsThatEndEmpty_TheirDeletesAreFlushedBeforeTheStateNamesTheRun()
+    public async Task Normalize_Rerun_WhatItDeletesAndMovesIsFlushedBeforeTheStateNamesTheRun()
     {
         using var dir = new TempDir();
         // USD rows on three days, the rate only on the first: days 2 and 3 are rejected (missing_rate).
@@ -52,6 +52,15 @@ public class CommitDurabilityScenarioTests
         }
         var lost = deletes.Where(d => !Durable(d)).Select(d => $"{d.Name} {d.Paths[0]}").ToList();
         Assert.True(lost.Count == 0, $"deleted before the state was written, not flushed to disk: {string.Join(", ", lost)}");
+
+        // Every file put in place before the state: its data flushed before the rename, its folder after it.
+        var moves = calls.Where(c => c.Name.StartsWith("rename", StringComparison.Ordinal) && c.End < commitPoint.Start && InTable(c.Paths.Last())).ToList();
+        Assert.Contains(moves, c => c.Paths.Last().StartsWith(dir.Sub("out/txn_date=2024-01-03/part-"), StringComparison.Ordinal));
+        var unsafeMoves = moves.Where(m =>
+                !calls.Any(c => c.Name is "fsync" or "fdatasync" && c.Paths[0] == m.Paths[0] && c.End < m.Start)
+                || !calls.Any(c => c.Name is "fsync" or "fdatasync" && c.Paths[0] == Path.GetDirectoryName(m.Paths.Last()) && c.Start > m.End && c.End < commitPoint.Start))
+            .Select(m => m.Paths.Last()).ToList();
+        Assert.True(unsafeMoves.Count == 0, $"put in place before the state was written, not flushed to disk: {string.Join(", ", unsafeMoves)}");
     }
 
     /// <summary>One completed system call from <c>strace -f -y -ttt</c>: its paths (those of its file descriptors too) and when it started and ended.</summary>
