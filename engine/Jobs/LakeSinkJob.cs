@@ -70,7 +70,7 @@ public static class LakeSinkJob
                 }
                 catch (ConsumeException ex)
                 {
-                    throw new FxException($"{kafka.Topic}: consuming failed ({ex.Error.Reason}); nothing past the last landed snapshot was committed, so a restart resumes there", ex);
+                    throw new FxException($"{MessageOrigin.Of(ex, kafka.Topic)}: consuming failed ({ex.Error.Reason}); nothing past the last landed snapshot was committed, so a restart resumes there", ex);
                 }
                 if (result is null || result.IsPartitionEOF)
                 {
@@ -87,7 +87,7 @@ public static class LakeSinkJob
                 drained.Remove(result.TopicPartition);
                 waitingSince = DateTime.UtcNow;
 
-                var origin = $"{result.Topic}[{result.Partition.Value}]@{result.Offset.Value}";
+                var origin = MessageOrigin.Of(result);
                 RatesMessage? message = null;
                 try
                 {

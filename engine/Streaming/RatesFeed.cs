@@ -51,7 +51,7 @@ internal sealed class RatesFeed : IDisposable
             }
             catch (ConsumeException ex)
             {
-                throw new FxException($"{_topic}: reading the rates topic failed ({ex.Error.Reason})", ex);
+                throw new FxException($"{MessageOrigin.Of(ex, _topic)}: reading the rates topic failed ({ex.Error.Reason})", ex);
             }
             if (result is null)
                 break;
@@ -60,7 +60,7 @@ internal sealed class RatesFeed : IDisposable
                 _atEnd.Add(result.Partition.Value);
                 continue;
             }
-            var origin = $"{result.Topic}[{result.Partition.Value}]@{result.Offset.Value}";
+            var origin = MessageOrigin.Of(result);
             RatesMessage message;
             try
             {

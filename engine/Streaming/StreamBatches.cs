@@ -1,3 +1,4 @@
+using FxEngine.Kafka;
 using FxEngine.Data;
 using FxEngine.Transforms;
 using Parquet.Schema;
@@ -34,7 +35,7 @@ internal sealed class StreamBatches(StreamColumns columns, string topic, bool nu
             batch.Add(new StringColumn(new DataField<string>(name, nullable: true), new string?[rows.Count]));
         batch.Add(new StringColumn(new DataField<string>(OutputSchema.ReasonColumn, nullable: false), rows.Select(_ => (string?)RejectReason.InvalidMessage).ToArray()));
         batch.Add(new StringColumn(new DataField<string>(OutputSchema.DetailColumn, nullable: true),
-            rows.Select(r => (string?)$"{topic}[{r.Partition}]@{r.Offset}: {r.Problem}").ToArray()));
+            rows.Select(r => (string?)$"{MessageOrigin.Of(topic, r.Partition, r.Offset)}: {r.Problem}").ToArray()));
         return new ColumnBatch($"{topic} invalid messages", batch, untyped: true);
     }
 

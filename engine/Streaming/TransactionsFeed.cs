@@ -42,7 +42,7 @@ internal sealed class TransactionsFeed : IDisposable
         }
         catch (ConsumeException ex)
         {
-            throw new FxException($"{_topic}: consuming failed ({ex.Error.Reason}); nothing past the last commit is lost, a restart resumes there", ex);
+            throw new FxException($"{MessageOrigin.Of(ex, _topic)}: consuming failed ({ex.Error.Reason}); nothing past the last commit is lost, a restart resumes there", ex);
         }
     }
 
