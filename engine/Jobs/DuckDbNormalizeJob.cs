@@ -44,9 +44,8 @@ public static class DuckDbNormalizeJob
             using var connection = new DuckDBConnection("Data Source=:memory:");
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // A stop (SIGTERM, Ctrl-C) interrupts the statement running, which otherwise holds the
-            // run until it ends: minutes for a large input. The interrupt is the connection's.
-            using var interrupter = connection.CreateCommand();
-            using var interrupt = cancellationToken.Register(interrupter.Cancel);
+            // run until it ends: minutes for a large input.
+            using var interrupter = new Interrupter(connection, cancellationToken);
             // Timestamps become dates in UTC, as in the engine and the Spark job.
             Execute(connection, "SET TimeZone = 'UTC'", cancellationToken);
             Execute(connection, $"CREATE VIEW transactions AS {TransactionsView(plan, $"[{string.Join(", ", files.Select(file => SqlRenderer.Literal(SqlDialect.DuckDb, file)))}]")}", cancellationToken);
@@ -139,10 +138,55 @@ public static class DuckDbNormalizeJob
         return counts;
     }
 
+    /// <summary>
+    /// Once a stop is asked, interrupts the connection's statement, and again every 100 ms until
+    /// disposed: DuckDB clears an interrupt as a statement starts, so a single one sent just before
+    /// a statement began would be lost, and that statement would run to its end.
+    /// </summary>
+    private sealed class Interrupter : IDisposable
+    {
+        private static readonly TimeSpan Again = TimeSpan.FromMilliseconds(100);
+        private readonly DuckDBCommand _command;
+        private readonly CancellationTokenRegistration _registration;
+        private readonly Lock _gate = new();
+        private Timer? _timer;
+        private bool _disposed;
+
+        public Interrupter(DuckDBConnection connection, CancellationToken stop)
+        {
+            _command = connection.CreateCommand();
+            _registration = stop.Register(Start);
+        }
+
+        private void Start()
+        {
+            lock (_gate)
+                if (!_disposed)
+                    _timer = new Timer(_ => Send(), null, TimeSpan.Zero, Again);
+        }
+
+        private void Send()
+        {
+            lock (_gate)
+                if (!_disposed)
+                    _command.Cancel(); // the connection's interrupt: whatever statement runs now
+        }
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            lock (_gate)
+            {
+                _disposed = true;
+                _timer?.Dispose();
+            }
+            _command.Dispose();
+        }
+    }
+
     private static void Execute(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
-        // An interrupt reaches only a statement that is running (DuckDB clears it as one starts):
-        // a stop between two, or while one is prepared, is seen here.
+        // A stop between two statements is seen here; one during a statement interrupts it (Interrupter).
         cancellationToken.ThrowIfCancellationRequested();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
