@@ -79,7 +79,7 @@ public static class NormalizeJob
         await using var rows = new PartitionedParquetWriter(output.Store, output.StagingPrefix, run.FileName, options.RowGroupRows, options.RowBufferBytes, options.SpillDirectory, staged: true);
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory, staged: true);
         long rowsDone = 0;
-        var collector = new Pipeline.LargeObjectCollector(CollectEveryRows);
+        var collector = options.CollectReadBuffers ? new Pipeline.LargeObjectCollector(CollectEveryRows) : null;
 
         await run.WorkAsync(async token =>
         {
@@ -110,7 +110,9 @@ public static class NormalizeJob
                         // What moved on is gathered copies: the input's pooled buffers go back now.
                         read.Dispose();
                     }
-                    collector.Read(rowsRead);
+                    // CSV has no page buffers to free.
+                    if (unit.Format == InputFormat.Parquet)
+                        collector?.Read(rowsRead);
                     progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
                 }, token, options.CsvDelimiter, parquet));
             // Buffering rows by partition is cheap and stateful, so one worker does it without
