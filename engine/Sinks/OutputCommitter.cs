@@ -17,8 +17,8 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
     public const string SummaryName = "_summary.json";
     private const string StagingRoot = "_temporary/";
 
-    /// <summary>Staged files moved into place at once.</summary>
-    private const int ConcurrentMoves = 8;
+    /// <summary>Staged files moved into place, or replaced files deleted, at once.</summary>
+    private const int ConcurrentChanges = 8;
 
     public IObjectStore Store => store;
 
@@ -58,14 +58,16 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
         if (stray is not null)
             throw new FxException($"{store.Describe(StagingPrefix + stray.Key)}: staged outside the partitions this run recomputes; nothing was committed");
 
-        var ours = staged.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in await KeysAsync("", cancellationToken).ConfigureAwait(false))
-            if (Replaced(key) && !ours.Contains(key))
-                await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-        // Side by side: each move waits on the disk (a local one flushes the file and its folder) or on
-        // S3 (a copy and a delete), and any subset of them done is what a killed commit leaves anyway.
-        await Parallel.ForEachAsync(staged, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentMoves, CancellationToken = cancellationToken },
+        // Side by side: each move waits on the disk (a local one flushes the file) or on S3 (a copy
+        // and a delete), and any subset of them done is what a killed commit leaves anyway.
+        await Parallel.ForEachAsync(staged, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentChanges, CancellationToken = cancellationToken },
             async (file, token) => await store.MoveAsync(StagingPrefix + file.Key, file.Key, token).ConfigureAwait(false)).ConfigureAwait(false);
+        // The old files go after the new are in: a partition that gets a file keeps its folder (no
+        // folder removed and made again), and a kill in between leaves the intent to recompute it.
+        var ours = staged.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+        var replaced = (await KeysAsync("", cancellationToken).ConfigureAwait(false)).Where(key => Replaced(key) && !ours.Contains(key));
+        await Parallel.ForEachAsync(replaced, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentChanges, CancellationToken = cancellationToken },
+            async (key, token) => await store.DeleteAsync(key, token).ConfigureAwait(false)).ConfigureAwait(false);
 
         var found = new List<ObjectInfo>();
         await foreach (var info in store.ListAsync("", cancellationToken).ConfigureAwait(false))

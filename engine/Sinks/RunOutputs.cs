@@ -71,13 +71,13 @@ internal sealed class RunOutputs : IAsyncDisposable
             await Output.RemoveMarkerAsync(none).ConfigureAwait(false);
             await Rejects.RemoveMarkerAsync(none).ConfigureAwait(false);
             // An old marker that came back after a power loss would vouch for half-replaced partitions.
-            await FlushDeletesAsync().ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
             StopIfLost();
             await Rejects.ReplaceAsync(rejects, partitions, none).ConfigureAwait(false);
             StopIfLost();
             await Output.ReplaceAsync(output, partitions, none).ConfigureAwait(false);
-            // The replaced files are gone for good before the state names their replacements.
-            await FlushDeletesAsync().ConfigureAwait(false);
+            // The new files are in place, and the replaced ones gone, for good before the state names them.
+            await FlushAsync().ConfigureAwait(false);
             StopIfLost();
             await Output.WriteStateAsync(state, none).ConfigureAwait(false);
             await Output.Store.DeleteAsync(Table.PendingCommit.Key, none).ConfigureAwait(false);
@@ -91,10 +91,10 @@ internal sealed class RunOutputs : IAsyncDisposable
         }
     }
 
-    private async Task FlushDeletesAsync()
+    private async Task FlushAsync()
     {
-        await Output.Store.FlushDeletesAsync(CancellationToken.None).ConfigureAwait(false);
-        await Rejects.Store.FlushDeletesAsync(CancellationToken.None).ConfigureAwait(false);
+        await Output.Store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        await Rejects.Store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -38,12 +38,19 @@ internal static class FolderSync
     /// <summary>Creates <paramref name="folder"/> and its missing parents, each made durable in the folder above it.</summary>
     public static void Create(string folder)
     {
-        var missing = new Stack<string>();
-        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!)
-            missing.Push(f);
-        Directory.CreateDirectory(folder);
-        foreach (var created in missing)
+        foreach (var created in CreateUnflushed(folder))
             Flush(Path.GetDirectoryName(created)!);
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and its missing parents; returns the ones it created, outermost first, for the caller to flush the folders above them.</summary>
+    public static IReadOnlyList<string> CreateUnflushed(string folder)
+    {
+        var missing = new List<string>();
+        for (var f = folder; !Directory.Exists(f); f = Path.GetDirectoryName(f)!)
+            missing.Add(f);
+        Directory.CreateDirectory(folder);
+        missing.Reverse();
+        return missing;
     }
 
     private const int ReadOnly = 0; // O_RDONLY

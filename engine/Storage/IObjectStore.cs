@@ -25,30 +25,33 @@ internal interface IObjectStore
     /// Starts writing an object. It appears under <paramref name="key"/>, replacing any earlier
     /// one, only when <see cref="IObjectUpload.CommitAsync"/> completes; an upload disposed
     /// without a commit (a failure, a cancellation) leaves nothing behind. A <paramref name="staged"/>
-    /// object is one the caller moves into place later (<see cref="MoveAsync"/>, which makes it
-    /// durable then): a local store need not flush it to disk at its commit.
+    /// object is one the caller moves into place later (<see cref="MoveAsync"/>, which flushes its
+    /// data then): a local store need not flush it to disk at its commit.
     /// </summary>
     Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false);
 
     /// <summary>Writes a whole object at once, replacing any earlier one.</summary>
     Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 
-    /// <summary>Renames an object (a server-side copy then delete where rename does not exist).</summary>
+    /// <summary>
+    /// Renames an object (a server-side copy then delete where rename does not exist). A local
+    /// rename survives a power loss only after <see cref="FlushAsync"/>.
+    /// </summary>
     Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes an object; deleting a missing object is not an error. A local delete survives a
-    /// power loss only after <see cref="FlushDeletesAsync"/>.
+    /// power loss only after <see cref="FlushAsync"/>.
     /// </summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Makes the deletes done so far survive a power loss. A commit calls it before the record that
-    /// names the new files (the table state, the marker): a replaced file that came back after a
-    /// restart would sit beside its replacement, and its rows would be read twice. On S3 a delete is
-    /// durable when it returns.
+    /// Makes the moves and deletes done so far survive a power loss (locally: each folder they
+    /// changed flushed once). A commit calls it before the record that names the new files (the
+    /// table state, the marker): a moved file could otherwise be missing after a restart, or a
+    /// replaced one back beside its replacement, its rows read twice. On S3 both are durable when they return.
     /// </summary>
-    Task FlushDeletesAsync(CancellationToken cancellationToken = default);
+    Task FlushAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Tries once for the location's run lock (one writer at a time). A lock left by a killed

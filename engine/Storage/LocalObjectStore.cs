@@ -13,8 +13,8 @@ internal sealed class LocalObjectStore : IObjectStore
     private const string TempSuffix = ".fxtmp";
     private readonly string _root;
 
-    /// <summary>Folders whose entries a delete changed since the last <see cref="FlushDeletesAsync"/> (a set: a commit deletes side by side).</summary>
-    private readonly ConcurrentDictionary<string, byte> _deletedIn = new(StringComparer.Ordinal);
+    /// <summary>Folders whose entries a move or delete changed since the last <see cref="FlushAsync"/> (a set: a commit moves side by side).</summary>
+    private readonly ConcurrentDictionary<string, byte> _changed = new(StringComparer.Ordinal);
 
     public LocalObjectStore(string root) => _root = Path.GetFullPath(root);
 
@@ -86,7 +86,7 @@ internal sealed class LocalObjectStore : IObjectStore
     public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false)
     {
         var path = PathOf(key);
-        CreateFolderOf(path, durable: !staged);
+        CreateFolderOf(path, staged ? FolderDurability.None : FolderDurability.Now);
         return Task.FromResult<IObjectUpload>(new RenameOnCommit(path, $"{path}.{Guid.NewGuid():N}{TempSuffix}", durable: !staged));
     }
 
@@ -97,10 +97,11 @@ internal sealed class LocalObjectStore : IObjectStore
         await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Renames a file, its data flushed to disk first; the rename, and any folder it needed, are durable after <see cref="FlushAsync"/>.</summary>
     public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default)
     {
         var target = PathOf(toKey);
-        CreateFolderOf(target);
+        CreateFolderOf(target, FolderDurability.AtFlush);
         var source = PathOf(fromKey);
         try
         {
@@ -108,7 +109,7 @@ internal sealed class LocalObjectStore : IObjectStore
             using (var file = new FileStream(source, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
                 file.Flush(flushToDisk: true);
             File.Move(source, target, overwrite: true);
-            FolderSync.Flush(Path.GetDirectoryName(target)!);
+            _changed.TryAdd(Path.GetDirectoryName(target)!, 0);
         }
         catch (Exception ex) when (LocalWriteFailure.Is(ex))
         {
@@ -124,29 +125,35 @@ internal sealed class LocalObjectStore : IObjectStore
         if (!File.Exists(path))
             return Task.CompletedTask;
         File.Delete(path);
-        _deletedIn.TryAdd(RemoveEmptyFolders(Path.GetDirectoryName(path)!), 0);
+        _changed.TryAdd(RemoveEmptyFolders(Path.GetDirectoryName(path)!), 0);
         return Task.CompletedTask;
     }
 
-    public Task FlushDeletesAsync(CancellationToken cancellationToken = default)
+    /// <summary>Flushes every folder a move or delete changed since the last call, each once, side by side.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var folder in _deletedIn.Keys)
+        var folders = _changed.Keys.ToList();
+        foreach (var folder in folders)
+            _changed.TryRemove(folder, out _);
+        await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentFlushes }, (folder, _) =>
         {
-            _deletedIn.TryRemove(folder, out _);
             // A folder removed since holds nothing to flush: its removal was recorded in the folder above it.
             if (!Directory.Exists(folder))
-                continue;
+                return ValueTask.CompletedTask;
             try
             {
                 FolderSync.Flush(folder);
             }
             catch (Exception ex) when (LocalWriteFailure.Is(ex))
             {
-                throw new FxException($"{folder}: making deletes in it durable failed: {ex.Message}", ex);
+                throw new FxException($"{folder}: flushing the folder's new and removed entries to disk failed: {ex.Message}", ex);
             }
-        }
-        return Task.CompletedTask;
+            return ValueTask.CompletedTask;
+        }).ConfigureAwait(false);
     }
+
+    /// <summary>Folder flushes at once: each waits on the disk, not the CPU.</summary>
+    private const int ConcurrentFlushes = 8;
 
     public Task<LockAttempt> TryLockAsync(LockHolder holder, CancellationToken cancellationToken = default) =>
         Task.FromResult(LocalFileLock.TryAcquire(_root, holder));
@@ -164,16 +171,28 @@ internal sealed class LocalObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
+    /// <summary>When the folders a write creates become durable: at once, at the next <see cref="FlushAsync"/>, or never (staging, which nothing names).</summary>
+    private enum FolderDurability { Now, AtFlush, None }
+
     /// <summary>The folder a file goes in; one the machine refuses (a file in its place, no permission) is the operator's to fix.</summary>
-    private static void CreateFolderOf(string path, bool durable = true)
+    private void CreateFolderOf(string path, FolderDurability durability)
     {
         var folder = Path.GetDirectoryName(path)!;
         try
         {
-            if (durable)
-                FolderSync.Create(folder);
-            else
-                Directory.CreateDirectory(folder);
+            switch (durability)
+            {
+                case FolderDurability.Now:
+                    FolderSync.Create(folder);
+                    break;
+                case FolderDurability.AtFlush:
+                    foreach (var created in FolderSync.CreateUnflushed(folder))
+                        _changed.TryAdd(Path.GetDirectoryName(created)!, 0);
+                    break;
+                default:
+                    Directory.CreateDirectory(folder);
+                    break;
+            }
         }
         catch (Exception ex) when (LocalWriteFailure.Is(ex))
         {

@@ -163,7 +163,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
         Call(() => _s3.DeleteObjectAsync(_bucket, _prefix + key, cancellationToken), Describe(key));
 
-    public Task FlushDeletesAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <summary>Uploads a local file: one PUT when small, a multipart upload when large (aborted on failure).</summary>
     private async Task UploadAsync(string key, string path, CancellationToken cancellationToken)

@@ -152,7 +152,7 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
 
     /// <summary>
     /// Moves each staged file in place (a file already moved, by a finish after a kill, is
-    /// skipped), then removes the files a restatement replaced, durably.
+    /// skipped), then removes the files a restatement replaced, and makes both durable.
     /// </summary>
     private async Task PublishAsync(StreamFlushFiles files, CancellationToken cancellationToken)
     {
@@ -168,8 +168,8 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         {
             foreach (var key in replaced)
                 await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-            // Before the state stops naming them: a replaced file back after a power loss would be read beside its replacement.
-            await store.FlushDeletesAsync(cancellationToken).ConfigureAwait(false);
+            // Before the state stops naming the flush: a moved file could be missing after a power loss, a replaced one back beside its replacement.
+            await store.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -315,7 +315,7 @@ public class StreamSafetyScenarioTests
         public Task MoveAsync(string fromKey, string toKey, CancellationToken cancellationToken = default) =>
             throw new FxException($"{inner.Describe(toKey)}: moving {inner.Describe(fromKey)} there failed: No space left on device", new IOException("No space left on device"));
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-        public Task FlushDeletesAsync(CancellationToken cancellationToken = default) => inner.FlushDeletesAsync(cancellationToken);
+        public Task FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
         public Task<FxEngine.Storage.Locks.LockAttempt> TryLockAsync(FxEngine.Storage.Locks.LockHolder holder, CancellationToken cancellationToken = default) => inner.TryLockAsync(holder, cancellationToken);
         public Task SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
     }
