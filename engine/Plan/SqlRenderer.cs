@@ -112,23 +112,28 @@ internal static class SqlRenderer
                      {Units($"t.{d.Quote(plan.Columns.Amount)}")} AS fx_units
               FROM trimmed t
             ),
+            factors AS (
+              SELECT r.day, r.currency, r.rate_date, r.fx_rate,
+                     {Int("r.factor_num")} * {Pow10(toMinor)} AS fx_n,
+                     {Int("r.factor_den")} AS fx_d,
+                     {Int("r.factor_den")} * {f} AS fx_dd
+              FROM fx_rates r
+            ),
+            rates AS (
+              SELECT r.*, {d.Quotient("fx_n", "fx_d")} AS fx_n1, fx_n % fx_d AS fx_n0 FROM factors r
+            ),
             joined AS (
               SELECT /*+ BROADCAST(r) */ k.*,
                      r.rate_date AS fx_rate_date_,
                      r.fx_rate AS fx_rate_,
                      {hi} AS fx_hi,
                      {lo} AS fx_lo,
-                     {Int("r.factor_num")} * {Pow10(toMinor)} AS fx_n,
-                     {Int("r.factor_den")} AS fx_d,
-                     {Int("r.factor_den")} * {f} AS fx_dd
+                     r.fx_n, r.fx_d, r.fx_dd, r.fx_n1, r.fx_n0
               FROM keyed k
-              LEFT JOIN fx_rates r ON r.day = k.fx_day AND r.currency = k.fx_code
+              LEFT JOIN rates r ON r.day = k.fx_day AND r.currency = k.fx_code
             ),
             whole AS (
-              SELECT j.*,
-                     {d.Quotient("fx_hi", "fx_d")} AS fx_a, fx_hi % fx_d AS fx_b,
-                     {d.Quotient("fx_n", "fx_d")} AS fx_n1, fx_n % fx_d AS fx_n0
-              FROM joined j
+              SELECT j.*, {d.Quotient("fx_hi", "fx_d")} AS fx_a, fx_hi % fx_d AS fx_b FROM joined j
             ),
             parts AS (
               SELECT w.*, fx_b * fx_n0 AS fx_p, fx_lo * fx_n1 AS fx_l FROM whole w
