@@ -73,17 +73,19 @@ internal static class PlanBuilder
     }
 
     /// <summary>
-    /// A factor of so many digits that the SQL's 38-digit integers cannot convert with it exactly
-    /// fails the plan, naming it, rather than failing a DuckDB run or rejecting good rows in Spark.
+    /// A factor of so many digits that the SQL's 38-digit integers (or Spark's 32-digit quotients)
+    /// cannot convert with it exactly fails the plan, naming it, rather than failing a DuckDB run or
+    /// rejecting good rows in Spark.
     /// </summary>
     private static void RequireSqlRange(RateTable rates, int amountScale)
     {
         var (toMinor, fromMinor) = (Math.Max(rates.TargetScale - amountScale, 0), Math.Max(amountScale - rates.TargetScale, 0));
         // Each snapshot's rate once, not once for every day it is carried forward to.
         foreach (var (currency, entry) in rates.Rows().Select(r => (r.Currency, r.Entry)).Distinct())
-            if (SqlRenderer.ProductBound(entry.Conversion.Numerator, entry.Conversion.Denominator, toMinor, fromMinor) >= SqlRenderer.IntegerLimit)
+            if (SqlRenderer.ProductBound(entry.Conversion.Numerator, entry.Conversion.Denominator, toMinor, fromMinor) >= SqlRenderer.IntegerLimit
+                || SqlRenderer.QuotientBound(entry.Conversion.Numerator, entry.Conversion.Denominator, toMinor) >= SqlRenderer.QuotientLimit)
                 throw new FxException($"the {currency} rate of {entry.RateDate:yyyy-MM-dd} ({entry.Conversion.Numerator} / {entry.Conversion.Denominator} {rates.Target} per {currency}) " +
-                    $"has too many digits for the SQL executors' 38-digit integers with amounts of scale {amountScale}, whether or not a row is in {currency}; " +
+                    $"has too many digits for the SQL executors' integers (38 digits, 32 in Spark's quotients) with amounts of scale {amountScale}, whether or not a row is in {currency}; " +
                     "use the engine executor, or leave the currency out of the rates");
     }
 

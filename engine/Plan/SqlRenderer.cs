@@ -173,6 +173,15 @@ internal static class SqlRenderer
     public static readonly BigInteger IntegerLimit = BigInteger.Pow(10, 38);
 
     /// <summary>
+    /// What the SQL's quotients hold: Spark divides DECIMAL(38,0) by DECIMAL(38,0) as DECIMAL(38,6).
+    /// Every quotient <see cref="Classify"/> takes of a rate's numbers is bounded by
+    /// <see cref="QuotientBound"/>; those of the amount (hi, hi ÷ d) pass the limit only for amounts
+    /// of 10^32 units and more, which Spark makes null in the non-ANSI mode its script sets: an
+    /// invalid_amount (a result that large is out of the output's range anyway).
+    /// </summary>
+    public static readonly BigInteger QuotientLimit = BigInteger.Pow(10, 32);
+
+    /// <summary>
     /// The largest product <see cref="Classify"/> forms for a factor <paramref name="numerator"/> ÷
     /// <paramref name="denominator"/> and an amount with <paramref name="fromMinor"/> places beyond the
     /// target's (or <paramref name="toMinor"/> fewer), whatever the amount: below <see cref="IntegerLimit"/>,
@@ -185,6 +194,13 @@ internal static class SqlRenderer
         var bound = BigInteger.Max(n, denominator * denominator);
         return BigInteger.Max(bound, 3 * places * BigInteger.Max(denominator, n / denominator));
     }
+
+    /// <summary>
+    /// The largest quotient <see cref="Classify"/> takes of a factor's numbers, whatever the amount: the
+    /// whole part n ÷ d, and d (b × n0 ÷ d is below it); below <see cref="QuotientLimit"/>, Spark holds them.
+    /// </summary>
+    public static BigInteger QuotientBound(BigInteger numerator, BigInteger denominator, int toMinor) =>
+        BigInteger.Max(denominator, numerator * BigInteger.Pow(10, toMinor) / denominator);
 
     /// <summary>
     /// The converted rows: every input column but <c>txn_date</c>, then the code used, amount,

@@ -228,7 +228,7 @@ public class DifferentialScenarioTests
         var error = await Assert.ThrowsAsync<FxException>(() => DuckDbNormalizeJob.RunAsync(
             new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = dir.Sub("duck") }));
         Assert.StartsWith("the EUR rate of 2024-01-01 (", error.Message);
-        Assert.EndsWith("has too many digits for the SQL executors' 38-digit integers with amounts of scale 18, whether or not a row is in EUR; " +
+        Assert.EndsWith("has too many digits for the SQL executors' integers (38 digits, 32 in Spark's quotients) with amounts of scale 18, whether or not a row is in EUR; " +
             "use the engine executor, or leave the currency out of the rates", error.Message);
         Assert.False(Directory.Exists(dir.Sub("duck/txn_date=2024-01-01")));
 
@@ -239,6 +239,31 @@ public class DifferentialScenarioTests
             Staging = dir.Sub("jobs"),
         }));
         Assert.StartsWith("the EUR rate of 2024-01-01 (", plan.Message);
+        Assert.False(Directory.Exists(dir.Sub("jobs")) && Directory.EnumerateFileSystemEntries(dir.Sub("jobs")).Any(), "a refused plan staged files");
+    }
+
+    [Fact]
+    public async Task EmrPlan_FactorWholePartBeyondSparksQuotients_RefusedNamingTheRate()
+    {
+        // A target of four places (CLF) and whole amounts: n = 10^28 × 10^4 within the products' bound,
+        // but n ÷ d, a quotient Spark holds as DECIMAL(38,6), would be null for every EUR row.
+        using var dir = new TempDir();
+        WriteSnapshot(dir.Sub("rates"), D("2024-01-01"), ("CLF", "1"), ("EUR", "0.0000000000000000000000000001"));
+        await WriteParquetAsync(dir.Sub("raw/x.parquet"),
+        [
+            Strings("txn_id", "t1"),
+            Dates("txn_date", D("2024-01-01")),
+            Strings("currency", "EUR"),
+            new OptionalColumn<decimal>(new Parquet.Schema.DecimalDataField("amount", 18, 0, isNullable: true), [1m]),
+        ]);
+
+        var plan = await Assert.ThrowsAsync<FxException>(() => EmrPlanJob.RunAsync(new EmrPlanOptions
+        {
+            Normalize = new NormalizeOptions { Rates = dir.Sub("rates"), Input = dir.Sub("raw"), Output = "s3://fx-lake/out/", Target = "CLF" },
+            Staging = dir.Sub("jobs"),
+        }));
+
+        Assert.StartsWith("the EUR rate of 2024-01-01 (10000000000000000000000000000 / 1 CLF per EUR) has too many digits", plan.Message);
         Assert.False(Directory.Exists(dir.Sub("jobs")) && Directory.EnumerateFileSystemEntries(dir.Sub("jobs")).Any(), "a refused plan staged files");
     }
 
