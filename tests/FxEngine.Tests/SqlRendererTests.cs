@@ -59,6 +59,18 @@ public class SqlRendererTests
         Assert.InRange(escapes, 0, firstView - 1);
     }
 
+    [Theory]
+    [InlineData("DuckDb")]
+    [InlineData("Spark")]
+    public void Classify_EveryColumnItNames_IsAWorkingColumn(string dialect)
+    {
+        // An input column of a name the SQL gives a column of its own is refused by that list: it must hold every one.
+        var named = System.Text.RegularExpressions.Regex.Matches(SqlRenderer.Classify(Plan("s3://lake/"), Enum.Parse<SqlDialect>(dialect)), @"\bAS (fx_\w+)")
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        Assert.Equal(named.Order(), SqlRenderer.WorkingColumns.Order(StringComparer.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public void Classify_Spark_CodeCheckIsExactWithoutJavaDollar()
     {
