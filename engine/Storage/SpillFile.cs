@@ -60,7 +60,17 @@ internal sealed class SpillFile : IDisposable
         var done = 0;
         while (done < into.Length)
         {
-            var read = RandomAccess.Read(_handle, into[done..], offset + done);
+            int read;
+            try
+            {
+                read = RandomAccess.Read(_handle, into[done..], offset + done);
+            }
+            catch (IOException ex)
+            {
+                // EIO from a failing disk: the run stops before its commit, so nothing it wrote is published.
+                throw new FxException($"{Path}: reading spilled rows back failed ({ex.Message}); nothing was committed. Check the disk under TMPDIR, " +
+                    "point TMPDIR at another one, or give the run a larger --memory-budget so that fewer rows wait on disk", ex);
+            }
             if (read == 0)
                 throw new EndOfStreamException($"{Path}: spilled rows end early");
             done += read;
