@@ -94,6 +94,11 @@ internal sealed class NormalizeRun : IAsyncDisposable
     {
         var previous = await TableState.LoadAsync(Outputs.Output.Store, cancellationToken).ConfigureAwait(false);
         var interrupted = await PendingCommit.LoadAsync(Outputs.Output.Store, cancellationToken).ConfigureAwait(false);
+        // A commit killed halfway may have moved and deleted files it never flushed; this run's
+        // commit flushes only what it changes itself.
+        if (interrupted is not null)
+            foreach (var store in new[] { Outputs.Output.Store, Outputs.Rejects.Store })
+                await store.FlushAllAsync(cancellationToken).ConfigureAwait(false);
         var settings = string.Create(CultureInfo.InvariantCulture,
             $"{Rates.Target}|{Rates.MaxStaleDays}|{Options.Columns.Date}|{Options.Columns.Currency}|{Options.Columns.Amount}|{(int)Options.CsvDelimiter}|{Options.RejectsLocation}");
         Plan = await ChangePlan.BuildAsync(previous, interrupted, input, files, Rates, settings, full || Options.Full, Options.Columns.Date, Options.CsvDelimiter, cancellationToken)

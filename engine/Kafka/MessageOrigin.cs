@@ -10,11 +10,12 @@ internal static class MessageOrigin
     public static string Of(ConsumeResult<byte[]?, byte[]?> result) => Of(result.Topic, result.Partition.Value, result.Offset.Value);
 
     /// <summary>
-    /// Where a consume failed: the message's place when librdkafka reports it (an offset out of
-    /// range, a corrupt batch), otherwise the topic.
+    /// Where a consume failed: the message's place when librdkafka reports one (an offset out of
+    /// range, a corrupt batch), otherwise the topic. An error of no partition (a missing topic, the
+    /// group's) comes with partition 0 and no offset, so only a real offset makes a place.
     /// </summary>
     public static string Of(ConsumeException failure, string topic) =>
-        failure.ConsumerRecord?.TopicPartitionOffset is { } at && at.Partition != Partition.Any
-            ? at.Offset.IsSpecial ? $"{at.Topic ?? topic}[{at.Partition.Value}]" : Of(at.Topic ?? topic, at.Partition.Value, at.Offset.Value)
+        failure.ConsumerRecord?.TopicPartitionOffset is { Topic: { } at, Offset.Value: >= 0 } place
+            ? Of(at, place.Partition.Value, place.Offset.Value)
             : topic;
 }

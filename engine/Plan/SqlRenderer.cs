@@ -176,8 +176,8 @@ internal static class SqlRenderer
     /// What the SQL's quotients hold: Spark divides DECIMAL(38,0) by DECIMAL(38,0) as DECIMAL(38,6).
     /// Every quotient <see cref="Classify"/> takes of a rate's numbers is bounded by
     /// <see cref="QuotientBound"/>; those of the amount (hi, hi ÷ d) pass the limit only for amounts
-    /// of 10^32 units and more, which Spark makes null in the non-ANSI mode its script sets: an
-    /// invalid_amount (a result that large is out of the output's range anyway).
+    /// of 10^32 units and more (far beyond what the engine reads: a .NET decimal), which Spark
+    /// makes null in the non-ANSI mode its script sets: an invalid_amount.
     /// </summary>
     public static readonly BigInteger QuotientLimit = BigInteger.Pow(10, 32);
 

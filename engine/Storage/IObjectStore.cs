@@ -54,6 +54,13 @@ internal interface IObjectStore
     Task FlushAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Makes every move and delete under the root durable, whoever made it: a run that finds
+    /// another's commit interrupted (a kill) calls it, as that run's changes may never have been
+    /// flushed and this run's own flush covers only what it changes.
+    /// </summary>
+    Task FlushAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Tries once for the location's run lock (one writer at a time). A lock left by a killed
     /// run never blocks for long: locally it dies with its process, on S3 its lease expires.
     /// </summary>

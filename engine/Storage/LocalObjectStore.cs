@@ -135,7 +135,28 @@ internal sealed class LocalObjectStore : IObjectStore
         var folders = _changed.Keys.ToList();
         foreach (var folder in folders)
             _changed.TryRemove(folder, out _);
-        await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentFlushes }, (folder, _) =>
+        try
+        {
+            await FlushFoldersAsync(folders).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Still owed: a caller that goes on after the failure flushes them next time.
+            foreach (var folder in folders)
+                _changed.TryAdd(folder, 0);
+            throw;
+        }
+    }
+
+    /// <summary>Flushes every folder under the root, and the root: what a process killed before its flush changed is in none of this store's notes.</summary>
+    public async Task FlushAllAsync(CancellationToken cancellationToken = default)
+    {
+        if (Directory.Exists(_root))
+            await FlushFoldersAsync(Directory.EnumerateDirectories(_root, "*", SearchOption.AllDirectories).Prepend(_root).ToList()).ConfigureAwait(false);
+    }
+
+    private static Task FlushFoldersAsync(IReadOnlyList<string> folders) =>
+        Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentFlushes }, (folder, _) =>
         {
             // A folder removed since holds nothing to flush: its removal was recorded in the folder above it.
             if (!Directory.Exists(folder))
@@ -144,13 +165,17 @@ internal sealed class LocalObjectStore : IObjectStore
             {
                 FolderSync.Flush(folder);
             }
+            catch (IOException) when (!Directory.Exists(folder))
+            {
+                // Removed while being opened (a racing remover): as above.
+            }
             catch (Exception ex) when (LocalWriteFailure.Is(ex))
             {
-                throw new FxException($"{folder}: flushing the folder's new and removed entries to disk failed: {ex.Message}", ex);
+                // FolderSync's message names the folder and the disk's error.
+                throw new FxException(ex.Message, ex);
             }
             return ValueTask.CompletedTask;
-        }).ConfigureAwait(false);
-    }
+        });
 
     /// <summary>Folder flushes at once: each waits on the disk, not the CPU.</summary>
     private const int ConcurrentFlushes = 8;

@@ -165,6 +165,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    public Task FlushAllAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Uploads a local file: one PUT when small, a multipart upload when large (aborted on failure).</summary>
     private async Task UploadAsync(string key, string path, CancellationToken cancellationToken)
     {

@@ -67,9 +67,8 @@ internal sealed class SpillFile : IDisposable
             }
             catch (IOException ex)
             {
-                // EIO from a failing disk: the run stops before its commit, so nothing it wrote is published.
-                throw new FxException($"{Path}: reading spilled rows back failed ({ex.Message}); nothing was committed. Check the disk under TMPDIR, " +
-                    "point TMPDIR at another one, or give the run a larger --memory-budget so that fewer rows wait on disk", ex);
+                // EIO from a failing disk: the rows that waited there cannot be written, so the caller's commit must not happen.
+                throw new FxException($"{Path}: reading spilled rows back failed ({ex.Message}); check the disk of {System.IO.Path.GetDirectoryName(Path)}", ex);
             }
             if (read == 0)
                 throw new EndOfStreamException($"{Path}: spilled rows end early");

@@ -40,6 +40,9 @@ internal sealed class StreamTable(IObjectStore output, IObjectStore rejects, Act
         if (state?.Stream?.Publishing is { } publishing)
         {
             log?.Invoke($"{output.Root}: finishing flush {publishing.Flush}, committed before the last stop but not all moved in place");
+            // The moves the stopped stream made may never have been flushed, and the ones found done are not redone.
+            foreach (var store in new[] { output, rejects })
+                await store.FlushAllAsync(CancellationToken.None).ConfigureAwait(false);
             await PublishAsync(publishing, CancellationToken.None).ConfigureAwait(false);
             state = state with { Stream = state.Stream with { Publishing = null } };
             await output.WriteAllAsync(TableState.Key, state.ToJson(), CancellationToken.None).ConfigureAwait(false);

@@ -28,3 +28,18 @@ public class SinkConsumeFailureScenarioTests
         Assert.False(Directory.Exists(dir.Sub("lake/exchange_rates")));
     }
 }
+
+/// <summary>What librdkafka reports for a consume error of no partition: the topic alone, never a made-up place.</summary>
+public class MessageOriginTests
+{
+    [Theory]
+    [InlineData("rates", 0, -1001L, "subscribed")] // a missing topic: partition zero-filled, no offset
+    [InlineData(null, 0, -1001L, "subscribed")] // the group's error: no topic either
+    [InlineData("rates", 3, 100L, "rates[3]@100")]
+    public void Of_ConsumeException_NamesAPlaceOnlyWithARealOffset(string? topic, int partition, long offset, string expected)
+    {
+        var record = new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset) };
+
+        Assert.Equal(expected, MessageOrigin.Of(new ConsumeException(record, new Error(ErrorCode.UnknownTopicOrPart)), "subscribed"));
+    }
+}

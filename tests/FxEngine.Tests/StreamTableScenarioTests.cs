@@ -316,6 +316,7 @@ public class StreamSafetyScenarioTests
             throw new FxException($"{inner.Describe(toKey)}: moving {inner.Describe(fromKey)} there failed: No space left on device", new IOException("No space left on device"));
         public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
         public Task FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+        public Task FlushAllAsync(CancellationToken cancellationToken = default) => inner.FlushAllAsync(cancellationToken);
         public Task<FxEngine.Storage.Locks.LockAttempt> TryLockAsync(FxEngine.Storage.Locks.LockHolder holder, CancellationToken cancellationToken = default) => inner.TryLockAsync(holder, cancellationToken);
         public Task SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
     }
