@@ -51,7 +51,7 @@ public sealed record NormalizeOptions
     /// allows; past it, the oldest wait in a local spill file (see <see cref="SpillDirectory"/>),
     /// so the rows held stay within it whatever the input size. The process needs more
     /// (the runtime, Parquet.Net's encoding buffers, the GC's slack): the CLI peaked at about
-    /// 335-360 MiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
+    /// 335-365 MiB at the default budget on 10M rows with 2 cores (benchmarks/README.md). Default 512 MiB; at least 1 MiB (a tiny budget works, spilling nearly every row).
     /// </summary>
     public long MemoryBudget { get; init; } = 512L << 20;
 
