@@ -96,11 +96,9 @@ internal sealed class OutputCommitter(IObjectStore store, string runId)
     /// <summary>The run the location's marker names, or null when it has none (never committed, or mid-commit).</summary>
     public async Task<string?> MarkerRunAsync(CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(SuccessMarker, cancellationToken).ConfigureAwait(false))
-            return null;
-        await using var stream = await store.OpenReadAsync(SuccessMarker, cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(stream);
-        return (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
+        return await store.TryReadAllAsync(SuccessMarker, cancellationToken).ConfigureAwait(false) is { } bytes
+            ? System.Text.Encoding.UTF8.GetString(bytes).Trim()
+            : null;
     }
 
     /// <summary>The marker names the run, so a reader can tell which run it is looking at.</summary>

@@ -21,6 +21,9 @@ internal interface IObjectStore
     /// <summary>A readable, seekable stream over the object (Parquet needs to seek to its footer).</summary>
     Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>A small object's bytes (a table state, a marker), or null when there is none: one request, with no gap between a check and the read.</summary>
+    Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Starts writing an object. It appears under <paramref name="key"/>, replacing any earlier
     /// one, only when <see cref="IObjectUpload.CommitAsync"/> completes; an upload disposed

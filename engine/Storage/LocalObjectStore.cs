@@ -83,6 +83,23 @@ internal sealed class LocalObjectStore : IObjectStore
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
     }
 
+    public async Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FxException($"{path}: reading it failed: {ex.Message}", ex);
+        }
+    }
+
     public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false)
     {
         var path = PathOf(key);

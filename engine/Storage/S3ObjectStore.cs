@@ -109,6 +109,25 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
     }
 
+    public async Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
+            using var bytes = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return bytes.ToArray();
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw new FxException($"{Describe(key)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode}: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>
     /// A seekable stream that fetches byte ranges on demand (a Parquet reader reads the footer,
     /// then only the column chunks it needs), so no object is downloaded whole or twice.

@@ -21,13 +21,11 @@ internal sealed record PendingCommit
 
     public static async Task<PendingCommit?> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(Key, cancellationToken).ConfigureAwait(false))
+        if (await store.TryReadAllAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
-        await using var stream = await store.OpenReadAsync(Key, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await JsonSerializer.DeserializeAsync(stream, PendingCommitJson.Default.PendingCommit, cancellationToken).ConfigureAwait(false)
-                ?? new PendingCommit();
+            return JsonSerializer.Deserialize(ObjectReads.Utf8Json(bytes), PendingCommitJson.Default.PendingCommit) ?? new PendingCommit();
         }
         catch (JsonException)
         {

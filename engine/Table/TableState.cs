@@ -50,12 +50,11 @@ internal sealed record TableState
 
     public static async Task<TableState?> LoadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(Key, cancellationToken).ConfigureAwait(false))
+        if (await store.TryReadAllAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
-        await using var stream = await store.OpenReadAsync(Key, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await JsonSerializer.DeserializeAsync(stream, TableStateJson.Default.TableState, cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(ObjectReads.Utf8Json(bytes), TableStateJson.Default.TableState);
         }
         catch (JsonException ex)
         {

@@ -309,6 +309,7 @@ public class StreamSafetyScenarioTests
         public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
         public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
         public Task<System.IO.Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, cancellationToken);
+        public Task<byte[]?> TryReadAllAsync(string key, CancellationToken cancellationToken = default) => inner.TryReadAllAsync(key, cancellationToken);
         public Task<IObjectUpload> CreateAsync(string key, CancellationToken cancellationToken = default, bool staged = false) => inner.CreateAsync(key, cancellationToken, staged);
         public Task WriteAllAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.WriteAllAsync(key, content, cancellationToken);
         // As the local store reports a refused move: its own error, naming both files, around the disk's.

@@ -29,6 +29,20 @@ public class TableDocumentJsonTests
     }
 
     [Fact]
+    public async Task TableStateAndIntent_SavedWithAByteOrderMark_ReadAsWithout()
+    {
+        // An editor's UTF-8 byte-order mark: the documents are read whole, not through a stream that would skip it.
+        using var dir = new TempDir();
+        var store = ObjectStore.Open(dir.Path);
+        await store.WriteAllAsync(TableState.Key, (byte[])[.. "\uFEFF"u8, .. """{"run_id":"r1"}"""u8]);
+        await store.WriteAllAsync(PendingCommit.Key, (byte[])[.. "\uFEFF"u8, .. """{"run_id":"r2","partitions":["2024-01-01"]}"""u8]);
+
+        Assert.Equal("r1", (await TableState.LoadAsync(store, CancellationToken.None))!.RunId);
+        Assert.Equal(["2024-01-01"], (await PendingCommit.LoadAsync(store, CancellationToken.None))!.Partitions);
+        Assert.Null(await TableState.LoadAsync(ObjectStore.Open(dir.Sub("none")), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TableState_WrittenThenRead_SameState()
     {
         using var dir = new TempDir();
