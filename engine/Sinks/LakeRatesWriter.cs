@@ -54,7 +54,7 @@ internal sealed class LakeRatesWriter(IObjectStore lake)
     /// <summary>The day's copy in the lake; null when there is none, or it is not a snapshot (it is then replaced).</summary>
     private async Task<RateSnapshot?> LandedAsync(string key, DateOnly date, CancellationToken cancellationToken)
     {
-        if (await lake.ReadAllIfAnyAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        if (await lake.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
         try
         {

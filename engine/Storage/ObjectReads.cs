@@ -14,8 +14,4 @@ internal static class ObjectReads
     /// <summary>JSON read whole, without the byte-order mark an editor may have added (a stream read skips it, a span read does not).</summary>
     public static ReadOnlySpan<byte> Utf8Json(byte[] bytes) =>
         bytes.AsSpan().StartsWith(System.Text.Encoding.UTF8.Preamble) ? bytes.AsSpan(System.Text.Encoding.UTF8.Preamble.Length) : bytes;
-
-    /// <summary>The object's bytes, or null when there is none.</summary>
-    public static Task<byte[]?> ReadAllIfAnyAsync(this IObjectStore store, string key, CancellationToken cancellationToken) =>
-        store.TryReadAllAsync(key, cancellationToken);
 }

@@ -36,7 +36,7 @@ internal static class TableIdentity
 
     private static async Task<Claim?> ReadAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        if (await store.ReadAllIfAnyAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        if (await store.TryReadAllAsync(Key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
         try
         {
