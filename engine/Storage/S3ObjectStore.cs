@@ -113,18 +113,17 @@ internal sealed partial class S3ObjectStore : IObjectStore
     {
         try
         {
-            using var response = await _s3.GetObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
-            using var bytes = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
-            return bytes.ToArray();
+            return await Call(async () =>
+            {
+                using var response = await _s3.GetObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
+                using var bytes = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+                return bytes.ToArray();
+            }, Describe(key)).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (FxException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound })
         {
             return null;
-        }
-        catch (AmazonS3Exception ex)
-        {
-            throw new FxException($"{Describe(key)}: S3 error {(int)ex.StatusCode} {ex.ErrorCode}: {ex.Message}", ex);
         }
     }
 
