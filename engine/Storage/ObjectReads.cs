@@ -3,13 +3,10 @@ namespace FxEngine.Storage;
 /// <summary>Reading a small object (a rate snapshot, a table claim) whole.</summary>
 internal static class ObjectReads
 {
-    public static async Task<byte[]> ReadAllAsync(this IObjectStore store, string key, CancellationToken cancellationToken)
-    {
-        await using var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
-    }
+    /// <summary>The object's bytes (one request); a missing one is an error naming it.</summary>
+    public static async Task<byte[]> ReadAllAsync(this IObjectStore store, string key, CancellationToken cancellationToken) =>
+        await store.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw new FxException($"{store.Describe(key)}: object not found");
 
     /// <summary>JSON read whole, without the byte-order mark an editor may have added (a stream read skips it, a span read does not).</summary>
     public static ReadOnlySpan<byte> Utf8Json(byte[] bytes) =>
