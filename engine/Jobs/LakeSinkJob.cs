@@ -98,7 +98,7 @@ public static class LakeSinkJob
                     // A body no check foresaw must not stop the partition either: it is dead-lettered as unreadable.
                     var problem = ex as FxException
                         ?? new FxException(FxErrorCode.InvalidSnapshot, origin, $"unreadable message ({ex.GetType().Name}: {ex.Message})");
-                    deadLetters.Send(result, problem.Code, problem.Detail, origin, cancellationToken);
+                    deadLetters.Send(result, problem.Code, problem.Detail, cancellationToken);
                     deadLettered++;
                     log($"{origin}: sent to {kafka.DeadLetter}: {problem.Detail}");
                 }
@@ -120,7 +120,7 @@ public static class LakeSinkJob
                     }
                     catch (FxException ex) when (ex.Code == FxErrorCode.SnapshotConflict)
                     {
-                        deadLetters.Send(result, ex.Code, ex.Detail, origin, cancellationToken);
+                        deadLetters.Send(result, ex.Code, ex.Detail, cancellationToken);
                         deadLettered++;
                         log($"{origin}: sent to {kafka.DeadLetter}: {ex.Detail}");
                     }

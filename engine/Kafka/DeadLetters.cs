@@ -33,8 +33,9 @@ internal sealed class DeadLetters(IProducer<byte[]?, byte[]?> producer, string t
     /// <summary>Sends the dead letter, retrying; throws (naming the origin) only when every try failed.</summary>
     /// <param name="reason">The <see cref="FxErrorCode"/> of the problem, for consumers of the dead letters to act on.</param>
     /// <param name="detail">The problem in words, for people.</param>
-    public void Send(ConsumeResult<byte[]?, byte[]?> result, string reason, string detail, string origin, CancellationToken cancellationToken)
+    public void Send(ConsumeResult<byte[]?, byte[]?> result, string reason, string detail, CancellationToken cancellationToken)
     {
+        var origin = MessageOrigin.Of(result);
         var letter = Build(result, reason, detail);
         for (var attempt = 0; ; attempt++)
         {

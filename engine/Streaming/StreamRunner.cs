@@ -197,8 +197,7 @@ internal sealed class StreamRunner : IDisposable
             var row = _decoder.Decode(partition, result.Offset.Value, result.Message.Key, result.Message.Value, ProducedAt(result.Message.Timestamp));
             if (row.Problem is { } problem)
             {
-                var origin = MessageOrigin.Of(result.Topic, partition, result.Offset.Value);
-                _deadLetters.Send(result, RejectReason.InvalidMessage, problem, origin, cancellationToken);
+                _deadLetters.Send(result, RejectReason.InvalidMessage, problem, cancellationToken);
                 _deadLettered++;
                 _ready.Add(row);
             }
