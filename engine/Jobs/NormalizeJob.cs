@@ -80,6 +80,9 @@ public static class NormalizeJob
         await using var rejected = new PartitionedParquetWriter(rejects.Store, rejects.StagingPrefix, run.FileName, options.RowGroupRows, options.RejectBufferBytes, options.SpillDirectory, staged: true);
         long rowsDone = 0;
         var collector = options.CollectReadBuffers ? new Pipeline.LargeObjectCollector(CollectEveryRows) : null;
+        var reading = new Pipeline.MemoryGate(options.ReadBytes);
+        if (ReadingNote(options, units) is { } note)
+            log?.Invoke(note);
 
         await run.WorkAsync(async token =>
         {
@@ -90,31 +93,38 @@ public static class NormalizeJob
                     await writer.WriteAsync(unit, token).ConfigureAwait(false);
             });
             // Each worker reads a row group and normalizes it before reading the next: the input
-            // batches alive are one per worker, the largest objects of a run.
+            // batches alive are at most one per worker, the largest objects of a run, and only as
+            // many as the budget's share for them admits (large row groups are read one at a time).
             var normalized = pipeline.Expand<InputUnit, NormalizedBatch>("read and normalize", queue, options.Workers, 1,
-                (unit, output, token) => BatchReader.ReadAsync(input.Store, unit, async (read, token) =>
+                async (unit, output, token) =>
                 {
-                    var rowsRead = read.RowCount;
-                    try
+                    using var admitted = await reading.EnterAsync(unit.Footprint, token).ConfigureAwait(false);
+                    await BatchReader.ReadAsync(input.Store, unit, (read, token) => NormalizeAsync(unit, read, output, token), token, options.CsvDelimiter, parquet)
+                        .ConfigureAwait(false);
+                });
+            async ValueTask NormalizeAsync(InputUnit unit, ColumnBatch read, System.Threading.Channels.ChannelWriter<NormalizedBatch> output, CancellationToken token)
+            {
+                var rowsRead = read.RowCount;
+                try
+                {
+                    // Null: no row of a partition this run recomputes.
+                    if (filter.Select(read) is { } batch)
                     {
-                        // Null: no row of a partition this run recomputes.
-                        if (filter.Select(read) is { } batch)
-                        {
-                            read = batch;
-                            foreach (var slice in normalizer.Normalize(batch, NormalizeSliceRows))
-                                await output.WriteAsync(slice, token).ConfigureAwait(false);
-                        }
+                        read = batch;
+                        foreach (var slice in normalizer.Normalize(batch, NormalizeSliceRows))
+                            await output.WriteAsync(slice, token).ConfigureAwait(false);
                     }
-                    finally
-                    {
-                        // What moved on is gathered copies: the input's pooled buffers go back now.
-                        read.Dispose();
-                    }
-                    // CSV has no page buffers to free.
-                    if (unit.Format == InputFormat.Parquet)
-                        collector?.Read(rowsRead);
-                    progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
-                }, token, options.CsvDelimiter, parquet));
+                }
+                finally
+                {
+                    // What moved on is gathered copies: the input's pooled buffers go back now.
+                    read.Dispose();
+                }
+                // CSV has no page buffers to free.
+                if (unit.Format == InputFormat.Parquet)
+                    collector?.Read(rowsRead);
+                progress?.Report(new NormalizeProgress(Interlocked.Add(ref rowsDone, rowsRead), totalRows));
+            }
             // Buffering rows by partition is cheap and stateful, so one worker does it without
             // locks; encoding the row groups it hands out is the expensive part, done in parallel.
             var rowGroups = pipeline.Serial<NormalizedBatch, PartitionedParquetWriter.RowGroup>("buffer", normalized, 1,
@@ -152,6 +162,23 @@ public static class NormalizeJob
         var spilled = rows.SpilledBytes + rejected.SpilledBytes;
         var result = await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
         return result with { SpilledBytes = spilled };
+    }
+
+    /// <summary>
+    /// Says when the input's row groups are too large for every worker to read one at once within
+    /// the budget: the run is then slower than <c>--workers</c> promises, and why should be visible.
+    /// </summary>
+    private static string? ReadingNote(NormalizeOptions options, IReadOnlyList<InputUnit> units)
+    {
+        var largest = units.MaxBy(u => u.Footprint);
+        if (largest is not { Footprint: > 0 })
+            return null;
+        var atOnce = (int)Math.Clamp(options.ReadBytes / largest.Footprint, 1, options.Workers);
+        if (atOnce >= Math.Min(options.Workers, units.Count(u => u.Format == InputFormat.Parquet)))
+            return null;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{options.Input}: row groups of up to {largest.Rows:N0} rows take about {largest.Footprint >> 20:N0} MiB each to read; " +
+            $"reading {atOnce} at a time, not {options.Workers}, within --memory-budget {options.MemoryBudget >> 20:N0} MiB");
     }
 
     /// <summary>Every snapshot under the rates location, as the broadcast table.</summary>

@@ -45,8 +45,11 @@ public sealed record NormalizeOptions
 
     /// <summary>
     /// The memory, in bytes, a run may use for rows: converted rows waiting for their row group
-    /// (an eighth), rejected rows (a thirty-second), and batches being read, normalized and
-    /// encoded (the rest: about two input row groups and two output row groups per worker).
+    /// (an eighth), rejected rows (a thirty-second), and input row groups being read and
+    /// normalized (the rest): a worker reads one at a time, and no more are read at once than
+    /// their decoded size, estimated from the file's footer, fits in that share; one larger than
+    /// the share is read alone. Parquet.Net decodes a column chunk whole, so a row group is the
+    /// least a run holds however small the budget. Output row groups are encoded beside these.
     /// Waiting rows are held as bytes in blocks their writer reuses, exactly as many as their share
     /// allows; past it, the oldest wait in a local spill file (see <see cref="SpillDirectory"/>),
     /// so the rows held stay within it whatever the input size. The process needs more
@@ -76,6 +79,12 @@ public sealed record NormalizeOptions
 
     /// <summary>Bytes of memory rejected rows wait in before the oldest move to the spill file.</summary>
     internal long RejectBufferBytes => MemoryBudget / 32;
+
+    /// <summary>
+    /// Bytes the input row groups being read and normalized at once are estimated to take: the
+    /// rest of the budget. A row group larger than that is read alone.
+    /// </summary>
+    internal long ReadBytes => MemoryBudget - RowBufferBytes - RejectBufferBytes;
 
     /// <summary>
     /// How long to wait for another run writing the same output or rejects to finish. Default

@@ -9,8 +9,9 @@ namespace FxEngine.Tests;
 
 /// <summary>
 /// A run whose memory budget is far below its input spills rows to a local file and reads them
-/// back: its output and rejects are exactly those of a run that held everything in memory, every
-/// row group but a file's last holds at least the minimum, and the spill file is gone afterwards.
+/// back, and reads its input's row groups one at a time: its output and rejects are exactly those
+/// of a run that held everything in memory, every row group but a file's last holds at least the
+/// minimum, and the spill file is gone afterwards.
 /// </summary>
 public class NormalizeSpillScenarioTests
 {
@@ -34,10 +35,14 @@ public class NormalizeSpillScenarioTests
             Workers = 2, RowGroupRows = MinRowGroup, MemoryBudget = budget, SpillDirectory = dir.Sub("spill"),
         };
 
-        var inMemory = await NormalizeJob.RunAsync(Options("memory", 1L << 30));
-        var spilled = await NormalizeJob.RunAsync(Options("spilled", 1L << 20));
+        var (inMemoryLog, spilledLog) = (new List<string>(), new List<string>());
+        var inMemory = await NormalizeJob.RunAsync(Options("memory", 1L << 30), log: inMemoryLog.Add);
+        var spilled = await NormalizeJob.RunAsync(Options("spilled", 1L << 20), log: spilledLog.Add);
 
         Assert.Equal(0, inMemory.SpilledBytes);
+        // A 5,000-row row group takes more than 1 MiB to read: the two workers take turns, and say so.
+        Assert.DoesNotContain(inMemoryLog, line => line.Contains("at a time"));
+        Assert.Contains(spilledLog, line => line.Contains("row groups of up to 5,000 rows") && line.Contains("reading 1 at a time, not 2"));
         Assert.True(spilled.SpilledBytes > 0, "a 1 MiB budget must spill 60,000 rows");
         foreach (var (a, b) in new[] { ("memory", "spilled"), ("memory_rejects", "spilled_rejects") })
         {

@@ -17,6 +17,9 @@ internal sealed record InputUnit(string Key, InputFormat Format, int RowGroup, l
     /// </summary>
     public IReadOnlyList<Parquet.Schema.DataField>? Schema { get; init; }
 
+    /// <summary>Bytes a Parquet unit is estimated to take while read and normalized (<see cref="RowGroupFootprint"/>); 0 for CSV, read in batches of a fixed size.</summary>
+    public long Footprint { get; init; }
+
     public string Describe(IObjectStore store) =>
         Format == InputFormat.Parquet ? $"{store.Describe(Key)} row group {RowGroup}" : store.Describe(Key);
 }
@@ -69,10 +72,14 @@ internal static class InputDiscovery
                 continue;
             }
             var reader = await OpenParquetAsync(store, file.Key, cancellationToken).ConfigureAwait(false);
+            var fields = reader.Schema.GetDataFields();
             var groups = Enumerable.Range(0, reader.RowGroupCount)
-                .Select(i => new InputUnit(file.Key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount))
+                .Select(i => new InputUnit(file.Key, InputFormat.Parquet, i, reader.RowGroups[i].RowCount)
+                {
+                    Footprint = RowGroupFootprint.Estimate(reader.RowGroups[i], fields),
+                })
                 .ToList();
-            schemas.Add((store.Describe(file.Key), reader.Schema.GetDataFields()));
+            schemas.Add((store.Describe(file.Key), fields));
             if (reading.Contains(file.Key))
                 units.AddRange(groups);
             if (files is not null && reading.Contains(file.Key))
