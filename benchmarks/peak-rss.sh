@@ -7,6 +7,7 @@
 #   benchmarks/peak-rss.sh                      # 1M, 4M and 10M rows, twice each
 #   ROWS="1000000" REPEAT=3 benchmarks/peak-rss.sh
 #   FXENGINE_ARGS="--memory-budget 384MB" benchmarks/peak-rss.sh
+#   ROWS=10000000 INPUT_ROW_GROUP_ROWS=1048576 benchmarks/peak-rss.sh   # input as pyarrow writes it
 #
 # Data sets are generated once under WORK (default $TMPDIR/fxengine-peak-rss) and reused.
 set -euo pipefail
@@ -17,6 +18,7 @@ work="${WORK:-${TMPDIR:-/tmp}/fxengine-peak-rss}"
 from=2024-01-01
 to=2024-03-30 # 90 days
 read -r -a fxengine_args <<< "${FXENGINE_ARGS:-}"
+input_row_group_rows="${INPUT_ROW_GROUP_ROWS:-250000}" # fxengine generate's default
 
 [[ -x /usr/bin/time ]] || { echo "peak-rss.sh: needs /usr/bin/time (Debian: apt-get install time)" >&2; exit 1; }
 bench_dir="$here/benchmarks/FxEngine.Benchmarks/bin/Release/net10.0"
@@ -41,8 +43,10 @@ echo "| rows | run | fxengine wall | fxengine peak RSS | DuckDB wall | DuckDB pe
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for rows in $rows_list; do
   data="$work/$rows"
+  [[ "$input_row_group_rows" == 250000 ]] || data="$work/$rows-rg$input_row_group_rows"
   if [[ ! -d "$data/raw" ]]; then
-    "$here/fxengine" generate --rows "$rows" --out "$data/raw" --from "$from" --to "$to" --seed 1 > /dev/null 2>&1
+    "$here/fxengine" generate --rows "$rows" --out "$data/raw" --from "$from" --to "$to" --seed 1 \
+      --row-group-rows "$input_row_group_rows" --rows-per-file "$(( input_row_group_rows > 1000000 ? input_row_group_rows : 1000000 ))" > /dev/null 2>&1
   fi
   [[ -d "$data/rates" ]] || "${bench[@]}" rates "$data/rates" "$from" "$to"
   for ((run = 1; run <= repeat; run++)); do

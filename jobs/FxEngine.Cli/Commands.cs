@@ -18,13 +18,16 @@ internal static partial class Commands
         var from = DateOption("--from", "First transaction date (default: the 90 days ending at --to)");
         var to = DateOption("--to", "Last transaction date (default: yesterday, UTC)");
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same rows", DefaultValueFactory = _ => 42 };
+        var rowsPerFile = new Option<int>("--rows-per-file") { Description = "Rows per file", DefaultValueFactory = _ => 1_000_000 };
+        var rowGroupRows = new Option<int>("--row-group-rows") { Description = "Rows per row group (pyarrow writes 1,048,576, Spark about 128 MB)", DefaultValueFactory = _ => 250_000 };
 
-        var command = new Command("generate", "Write realistic raw transactions as Parquet") { rows, output, from, to, seed };
+        var command = new Command("generate", "Write realistic raw transactions as Parquet") { rows, output, from, to, seed, rowsPerFile, rowGroupRows };
         command.SetAction(async (parse, token) =>
         {
             var options = new GenerateOptions
             {
                 Rows = parse.GetValue(rows), Output = parse.GetValue(output)!, From = parse.GetValue(from), To = parse.GetValue(to), Seed = parse.GetValue(seed),
+                RowsPerFile = parse.GetValue(rowsPerFile), RowGroupRows = parse.GetValue(rowGroupRows),
             };
             using var progress = new ProgressPrinter();
             var files = await TransactionGenerator.WriteAsync(options, progress, token);

@@ -168,6 +168,20 @@ public class CliErrorScenarioTests
     }
 
     [Fact]
+    public async Task Generate_RowsPerFileAndRowGroupRows_ShapeTheFilesAndZeroIsRefused()
+    {
+        using var dir = new TempDir();
+        var result = await Cli.RunAsync(dir.Path, "generate", "--rows", "50", "--out", "raw", "--from", "2024-01-01", "--to", "2024-01-02",
+            "--rows-per-file", "20", "--row-group-rows", "8");
+        Assert.Equal(0, result.ExitCode);
+        var files = RowGroups(dir.Sub("raw"));
+        Assert.Equal(new long[][] { [8, 8, 4], [8, 8, 4], [8, 2] }, files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value.ToArray()));
+
+        var line = await FailsWith(dir, "generate", "--rows", "50", "--out", "other", "--row-group-rows", "0");
+        Assert.Contains("--row-group-rows 0 must be at least 1", line);
+    }
+
+    [Fact]
     public async Task GenerateAndEmrPlan_FolderThatIsAFile_NamesItInsteadOfCrashing()
     {
         using var dir = new TempDir();

@@ -35,7 +35,9 @@ public sealed record GenerateOptions
             throw FxException.InvalidOption("--out is required: the folder to write transactions into");
         if (FirstDate > LastDate)
             throw FxException.InvalidOption($"--from {FirstDate:yyyy-MM-dd} is after --to {LastDate:yyyy-MM-dd}");
-        if (RowsPerFile < 1 || RowGroupRows < 1)
-            throw FxException.InvalidOption("rows per file and per row group must be positive");
+        if (RowsPerFile < 1)
+            throw FxException.InvalidOption($"--rows-per-file {RowsPerFile} must be at least 1");
+        if (RowGroupRows < 1)
+            throw FxException.InvalidOption($"--row-group-rows {RowGroupRows} must be at least 1");
     }
 }
