@@ -86,8 +86,8 @@ public static class ProduceJob
         var now = options.Clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var landed = options.Lake is null || options.Force
-            ? new Dictionary<DateOnly, DateTimeOffset?>()
-            : await LandedAsync(ObjectStore.Open(options.Lake), cancellationToken).ConfigureAwait(false);
+            ? new Dictionary<DateOnly, LandedCopy>()
+            : await LandedAsync(ObjectStore.Open(options.Lake), options.FirstDay!.Value, options.LastDay!.Value, today, cancellationToken).ConfigureAwait(false);
         var plan = PlanBackfill(options.FirstDay!.Value, options.LastDay!.Value, landed, now, options.Force);
         foreach (var note in plan.Notes)
             planLog(note);
@@ -140,13 +140,28 @@ public static class ProduceJob
     private static string Days(DateOnly first, DateOnly last) => first == last ? $"{first:yyyy-MM-dd}" : $"{first:yyyy-MM-dd} to {last:yyyy-MM-dd}";
 
     /// <summary>
-    /// Which days of <paramref name="from"/>..<paramref name="to"/> to fetch, given when the lake's
-    /// copy of each day was written (<paramref name="landed"/>). A copy written before its day
-    /// ended came from the provider's latest (hourly, provisional) and is fetched again once the
-    /// day has closed; today's copy is fetched again once the provider may have published a newer
-    /// one (a new UTC hour). Days after today have no snapshot yet.
+    /// A day's copy in the lake: when it was written (null when the store does not say) and, for a
+    /// closed day not known to be provisional by that, the time of the rates it holds (its
+    /// snapshot's timestamp), or why it could not be read.
     /// </summary>
-    internal static BackfillPlan PlanBackfill(DateOnly from, DateOnly to, IReadOnlyDictionary<DateOnly, DateTimeOffset?> landed,
+    internal sealed record LandedCopy(DateTimeOffset? Written)
+    {
+        public DateTimeOffset? RatesOf { get; init; }
+
+        public string? Unreadable { get; init; }
+    }
+
+    /// <summary>
+    /// Which days of <paramref name="from"/>..<paramref name="to"/> to fetch, given the lake's
+    /// copies (<paramref name="landed"/>). A copy of a closed day is provisional, and fetched again
+    /// from the historical endpoint, when it was written before the day ended (the provider's
+    /// hourly latest) or when its rates are from before the day's last hour (a latest that landed
+    /// late, or a lake copied elsewhere, which gives every file a new write time); a copy that does
+    /// not read as a snapshot is fetched again too, and the sink replaces it. Today's copy is
+    /// fetched again once the provider may have published a newer one (a new UTC hour). Days after
+    /// today have no snapshot yet.
+    /// </summary>
+    internal static BackfillPlan PlanBackfill(DateOnly from, DateOnly to, IReadOnlyDictionary<DateOnly, LandedCopy> landed,
         DateTimeOffset now, bool force)
     {
         var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -158,24 +173,15 @@ public static class ProduceJob
             notes.Add($"{Days(from > today ? from : today.AddDays(1), to)}: after today (UTC), no snapshot exists yet: not fetched");
         for (var day = from; day <= to && day <= today; day = day.AddDays(1))
         {
-            if (force || !landed.TryGetValue(day, out var written))
+            if (force || !landed.TryGetValue(day, out var copy))
             {
                 fetch.Add(day);
                 continue;
             }
-            var dayEnd = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            // A store that does not say when a copy was written: keep it rather than spend a request.
-            if (written is not { } at)
-                skipped.Add(day);
-            else if (day == today && at < thisHour)
+            if (ReasonToFetch(day, copy, today, thisHour, DayEnd(day)) is { } reason)
             {
                 fetch.Add(day);
-                notes.Add($"{day:yyyy-MM-dd}: today's copy in the lake was written at {Time(at, "HH:mm")} UTC, before this hour: fetching the latest");
-            }
-            else if (day < today && at < dayEnd)
-            {
-                fetch.Add(day);
-                notes.Add($"{day:yyyy-MM-dd}: the lake's copy was written at {Time(at, "yyyy-MM-dd HH:mm")} UTC, before the day ended (provisional): fetching the day's closing snapshot");
+                notes.Add($"{day:yyyy-MM-dd}: {reason}");
             }
             else
                 skipped.Add(day);
@@ -183,20 +189,83 @@ public static class ProduceJob
         return new BackfillPlan(fetch, skipped, notes);
     }
 
+    private static DateTimeOffset DayEnd(DateOnly day) => new(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>Why the lake's copy of a day is fetched again, or null when it is kept.</summary>
+    private static string? ReasonToFetch(DateOnly day, LandedCopy copy, DateOnly today, DateTimeOffset thisHour, DateTimeOffset dayEnd)
+    {
+        if (day == today)
+            // A store that does not say when a copy was written: keep it rather than spend a request.
+            return copy.Written is { } at && at < thisHour
+                ? $"today's copy in the lake was written at {Time(at, "HH:mm")} UTC, before this hour: fetching the latest"
+                : null;
+        if (copy.Written is { } written && written < dayEnd)
+            return $"the lake's copy was written at {Time(written, "yyyy-MM-dd HH:mm")} UTC, before the day ended (provisional): fetching the day's closing snapshot";
+        if (copy.RatesOf is { } rates && rates < dayEnd - ClosingHour)
+            return $"the lake's copy holds the rates of {Time(rates, "yyyy-MM-dd HH:mm")} UTC, before the day's last hour (provisional: a latest that landed late, or a copied lake): fetching the day's closing snapshot";
+        if (copy.Unreadable is { } problem)
+            return $"the lake's copy is not a valid snapshot ({problem}): fetching it again";
+        return null;
+    }
+
+    /// <summary>
+    /// A closed day's rates from its last hour are its closing ones: the provider publishes its
+    /// historical rates as the day's last (hourly on most plans, so its 23:00 rates); a snapshot of
+    /// that hour fetched as the latest holds them too, or rates minutes from them on a faster plan.
+    /// </summary>
+    private static readonly TimeSpan ClosingHour = TimeSpan.FromHours(1);
+
     private static string Time(DateTimeOffset at, string format) => at.UtcDateTime.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>When each day in the lake's <c>exchange_rates/</c> was written.</summary>
-    private static async Task<Dictionary<DateOnly, DateTimeOffset?>> LandedAsync(IObjectStore lake, CancellationToken cancellationToken)
+    /// <summary>Copies read at once to learn their rates' time (small objects: one request each).</summary>
+    private const int ConcurrentReads = 8;
+
+    /// <summary>
+    /// The lake's copy of each day in <c>exchange_rates/</c>: when it was written, and for the closed
+    /// days of <paramref name="from"/>..<paramref name="to"/> that were written after they ended (or
+    /// at a time the store does not say), the time of the rates they hold, read from each copy:
+    /// a write time after the day cannot tell the closing snapshot from a latest that landed late.
+    /// </summary>
+    private static async Task<Dictionary<DateOnly, LandedCopy>> LandedAsync(IObjectStore lake, DateOnly from, DateOnly to, DateOnly today,
+        CancellationToken cancellationToken)
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?>();
+        var landed = new Dictionary<DateOnly, LandedCopy>();
         await foreach (var info in lake.ListAsync(LakeRatesWriter.Folder, cancellationToken).ConfigureAwait(false))
         {
             var name = info.Key[LakeRatesWriter.Folder.Length..];
             if (name.EndsWith(".json", StringComparison.Ordinal)
                 && DateOnly.TryParseExact(name[..^".json".Length], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
                     System.Globalization.DateTimeStyles.None, out var day))
-                landed[day] = info.LastModified;
+                landed[day] = new LandedCopy(info.LastModified);
         }
+        var toRead = landed
+            // A copy written before its day ended is provisional by that alone.
+            .Where(d => d.Key >= from && d.Key <= to && d.Key < today && !(d.Value.Written < DayEnd(d.Key)))
+            .Select(d => d.Key)
+            .ToList();
+        await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = cancellationToken },
+            async (day, token) =>
+            {
+                var read = await ReadRatesTimeAsync(lake, day, landed[day], token).ConfigureAwait(false);
+                lock (landed)
+                    landed[day] = read;
+            }).ConfigureAwait(false);
         return landed;
+    }
+
+    private static async Task<LandedCopy> ReadRatesTimeAsync(IObjectStore lake, DateOnly day, LandedCopy copy, CancellationToken cancellationToken)
+    {
+        var key = LakeRatesWriter.KeyOf(day);
+        // Gone since the listing (replaced or removed by hand): the day is as good as missing.
+        if (await lake.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
+            return copy with { Unreadable = "it was removed while the lake was read" };
+        try
+        {
+            return copy with { RatesOf = RateSnapshotParser.Parse(bytes, lake.Describe(key), day).Timestamp };
+        }
+        catch (FxException ex)
+        {
+            return copy with { Unreadable = ex.Message };
+        }
     }
 }

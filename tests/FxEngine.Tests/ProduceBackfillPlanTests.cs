@@ -14,7 +14,7 @@ public class ProduceBackfillPlanTests
     [Fact]
     public void PlanBackfill_CopiesWrittenAfterTheirDayEnded_SkipsThemAndFetchesMissingDays()
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?> { [D("2024-05-06")] = At("2024-05-07", 0, 30), [D("2024-05-08")] = At("2024-05-10", 9) };
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-06")] = new(At("2024-05-07", 0, 30)), [D("2024-05-08")] = new(At("2024-05-10", 9)) };
 
         var plan = ProduceJob.PlanBackfill(D("2024-05-06"), D("2024-05-09"), landed, Now, force: false);
 
@@ -26,7 +26,7 @@ public class ProduceBackfillPlanTests
     [Fact]
     public void PlanBackfill_CopyWrittenBeforeItsDayEnded_FetchesTheClosingSnapshot()
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?> { [D("2024-05-09")] = At("2024-05-09", 23, 5) };
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-09")] = new(At("2024-05-09", 23, 5)) };
 
         var plan = ProduceJob.PlanBackfill(D("2024-05-09"), D("2024-05-09"), landed, Now, force: false);
 
@@ -40,7 +40,7 @@ public class ProduceBackfillPlanTests
     [InlineData(14, 0, false)]  // this hour: the latest has not changed since
     public void PlanBackfill_TodayInTheLake_FetchedAgainOnlyInALaterHour(int hour, int minute, bool fetched)
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?> { [D("2024-05-10")] = At("2024-05-10", hour, minute) };
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-10")] = new(At("2024-05-10", hour, minute)) };
 
         var plan = ProduceJob.PlanBackfill(D("2024-05-10"), D("2024-05-10"), landed, Now, force: false);
 
@@ -51,7 +51,7 @@ public class ProduceBackfillPlanTests
     [Fact]
     public void PlanBackfill_DaysAfterToday_NotFetchedAndNoted()
     {
-        var plan = ProduceJob.PlanBackfill(D("2024-05-09"), D("2024-05-20"), new Dictionary<DateOnly, DateTimeOffset?>(), Now, force: false);
+        var plan = ProduceJob.PlanBackfill(D("2024-05-09"), D("2024-05-20"), new Dictionary<DateOnly, ProduceJob.LandedCopy>(), Now, force: false);
 
         Assert.Equal([D("2024-05-09"), D("2024-05-10")], plan.Fetch);
         Assert.Equal("2024-05-11 to 2024-05-20: after today (UTC), no snapshot exists yet: not fetched", Assert.Single(plan.Notes));
@@ -60,7 +60,7 @@ public class ProduceBackfillPlanTests
     [Fact]
     public void PlanBackfill_Force_FetchesDaysTheLakeHas()
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?> { [D("2024-05-08")] = At("2024-05-10", 9), [D("2024-05-09")] = null };
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-08")] = new(At("2024-05-10", 9)), [D("2024-05-09")] = new(null) };
 
         var plan = ProduceJob.PlanBackfill(D("2024-05-08"), D("2024-05-09"), landed, Now, force: true);
 
@@ -69,9 +69,38 @@ public class ProduceBackfillPlanTests
     }
 
     [Fact]
+    public void PlanBackfill_CopyWrittenAfterItsDayButHoldingEarlierRates_FetchesTheClosingSnapshot()
+    {
+        // A latest fetched at 15:10 that landed after midnight (a lagging sink), or a copied lake: written after the day, rates from within it.
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy>
+        {
+            [D("2024-05-08")] = new(At("2024-05-09", 0, 10)) { RatesOf = At("2024-05-08", 15) },
+            [D("2024-05-09")] = new(At("2024-05-10", 2)) { RatesOf = At("2024-05-09", 23) }, // the day's last hour: its closing rates
+        };
+
+        var plan = ProduceJob.PlanBackfill(D("2024-05-08"), D("2024-05-09"), landed, Now, force: false);
+
+        Assert.Equal([D("2024-05-08")], plan.Fetch);
+        Assert.Equal([D("2024-05-09")], plan.Skipped);
+        Assert.Equal("2024-05-08: the lake's copy holds the rates of 2024-05-08 15:00 UTC, before the day's last hour (provisional: a latest that landed late, or a copied lake): fetching the day's closing snapshot",
+            Assert.Single(plan.Notes));
+    }
+
+    [Fact]
+    public void PlanBackfill_CopyThatIsNotASnapshot_FetchedAgain()
+    {
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-08")] = new(At("2024-05-09", 1)) { Unreadable = "not JSON" } };
+
+        var plan = ProduceJob.PlanBackfill(D("2024-05-08"), D("2024-05-08"), landed, Now, force: false);
+
+        Assert.Equal([D("2024-05-08")], plan.Fetch);
+        Assert.Equal("2024-05-08: the lake's copy is not a valid snapshot (not JSON): fetching it again", Assert.Single(plan.Notes));
+    }
+
+    [Fact]
     public void PlanBackfill_StoreWithoutWriteTimes_KeepsTheLakesCopies()
     {
-        var landed = new Dictionary<DateOnly, DateTimeOffset?> { [D("2024-05-09")] = null, [D("2024-05-10")] = null };
+        var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy> { [D("2024-05-09")] = new(null), [D("2024-05-10")] = new(null) };
 
         var plan = ProduceJob.PlanBackfill(D("2024-05-09"), D("2024-05-10"), landed, Now, force: false);
 

@@ -5,7 +5,7 @@ namespace FxEngine.Tests;
 
 /// <summary>
 /// `fxengine run` as the daily job on a lake that already has some rates: it fetches the days
-/// the lake lacks and the provisional copy of a closed day, keeps the final ones, and with
+/// the lake lacks and the provisional copies of closed days, keeps the final ones, and with
 /// --latest also fetches up to today. Runs on the real clock, as the CLI does.
 /// </summary>
 [Trait("Category", "Cli")]
@@ -25,14 +25,15 @@ public class RunDailyScenarioTests
         Assert.Contains("no transactions (.parquet or .csv) in", refused.Stderr);
         Assert.False(Directory.Exists(dir.Sub("lake/raw_transactions")) && Directory.EnumerateFiles(dir.Sub("lake/raw_transactions")).Any());
 
-        // Final copies (written after their day ended) of days -6 and -4, and a provisional one of
-        // day -5 (written at noon that day, from the provider's latest). Each body is a marker the
-        // synthetic source would not write, to tell a kept copy from a fetched one.
+        // Final copies (written after their day ended) of days -6 and -4, and provisional ones of
+        // day -5 (written at noon that day, from the provider's latest) and day -3 (the latest of
+        // 11:00 too, landed after midnight). Each body is a marker the synthetic source would not
+        // write, to tell a kept copy from a fetched one.
         var kept = new Dictionary<int, string>();
-        foreach (var (offset, writtenAt) in new[] { (-6, Time(-5, 1)), (-5, Time(-5, 12)), (-4, Time(-3, 1)) })
+        foreach (var (offset, writtenAt) in new[] { (-6, Time(-5, 1)), (-5, Time(-5, 12)), (-4, Time(-3, 1)), (-3, Time(-2, 0)) })
         {
             WriteSnapshot(dir.Sub("lake/exchange_rates"), Day(offset), ("SGD", "1.25"), ("EUR", "0.95"));
-            if (offset == -5) // the provider's latest at noon holds the rates of 11:00
+            if (offset is -5 or -3) // the provider's latest at noon holds the rates of 11:00
                 File.WriteAllText(RatesFile(offset), File.ReadAllText(RatesFile(offset)).Replace(
                     $"\"timestamp\":{new DateTimeOffset(Time(offset, 23)).ToUnixTimeSeconds()}", $"\"timestamp\":{new DateTimeOffset(Time(offset, 11)).ToUnixTimeSeconds()}"));
             File.SetLastWriteTimeUtc(RatesFile(offset), writtenAt);
@@ -42,6 +43,7 @@ public class RunDailyScenarioTests
         var first = await Cli.RunAsync(dir.Path, "run", "--rows", "5000", "--from", $"{Day(-6):yyyy-MM-dd}", "--to", $"{Day(-2):yyyy-MM-dd}");
         Assert.True(first.ExitCode == 0, first.Stderr);
         Assert.Contains($"rates: {Day(-5):yyyy-MM-dd}: the lake's copy was written at {Day(-5):yyyy-MM-dd} 12:00 UTC, before the day ended (provisional)", first.Stderr);
+        Assert.Contains($"rates: {Day(-3):yyyy-MM-dd}: the lake's copy holds the rates of {Day(-3):yyyy-MM-dd} 11:00 UTC, before the day's last hour (provisional", first.Stderr);
         Assert.Contains($"rates: 2 day(s) already in the lake, skipped ({Day(-6):yyyy-MM-dd} to {Day(-4):yyyy-MM-dd}; --force to fetch again)", first.Stderr);
         Assert.Contains("rates: 3 snapshots landed", first.Stderr);
         Assert.Equal(kept[-6], File.ReadAllText(RatesFile(-6)));
