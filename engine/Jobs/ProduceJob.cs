@@ -155,9 +155,9 @@ public static class ProduceJob
     /// Which days of <paramref name="from"/>..<paramref name="to"/> to fetch, given the lake's
     /// copies (<paramref name="landed"/>). A copy of a closed day is provisional, and fetched again
     /// from the historical endpoint, when it was written before the day ended (the provider's
-    /// hourly latest) or when its rates are from before the day's last hour (a latest that landed
-    /// late, or a lake copied elsewhere, which gives every file a new write time); a copy that does
-    /// not read as a snapshot is fetched again too, and the sink replaces it. Today's copy is
+    /// hourly latest) or when its rates, where read, are from before the day's last hour (a latest
+    /// that landed late); a copy read that is not a snapshot is fetched again too, and the sink
+    /// replaces it. Today's copy is
     /// fetched again once the provider may have published a newer one (a new UTC hour). Days after
     /// today have no snapshot yet.
     /// </summary>
@@ -202,7 +202,7 @@ public static class ProduceJob
         if (copy.Written is { } written && written < dayEnd)
             return $"the lake's copy was written at {Time(written, "yyyy-MM-dd HH:mm")} UTC, before the day ended (provisional): fetching the day's closing snapshot";
         if (copy.RatesOf is { } rates && rates < dayEnd - ClosingHour)
-            return $"the lake's copy holds the rates of {Time(rates, "yyyy-MM-dd HH:mm")} UTC, before the day's last hour (provisional: a latest that landed late, or a copied lake): fetching the day's closing snapshot";
+            return $"the lake's copy holds the rates of {Time(rates, "yyyy-MM-dd HH:mm")} UTC, before the day's last hour (provisional: a latest that landed late): fetching the day's closing snapshot";
         if (copy.Unreadable is { } problem)
             return $"the lake's copy is not a valid snapshot ({problem}): fetching it again";
         return null;
@@ -221,10 +221,18 @@ public static class ProduceJob
     private const int ConcurrentReads = 8;
 
     /// <summary>
+    /// How long after its day a provisional copy may still land: a latest fetched before midnight
+    /// and written after it by a lagging sink. Copies written within it are read to tell; later
+    /// ones are taken as final unread, so a day whose closing snapshot is older than its last hour
+    /// (the provider's history has such days) is not fetched again on every run.
+    /// </summary>
+    private static readonly TimeSpan LateLanding = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The lake's copy of each day in <c>exchange_rates/</c>: when it was written, and for the closed
-    /// days of <paramref name="from"/>..<paramref name="to"/> that were written after they ended (or
-    /// at a time the store does not say), the time of the rates they hold, read from each copy:
-    /// a write time after the day cannot tell the closing snapshot from a latest that landed late.
+    /// days of <paramref name="from"/>..<paramref name="to"/> written within <see cref="LateLanding"/>
+    /// after they ended, the time of the rates they hold, read from each copy: such a write time
+    /// cannot tell the closing snapshot from a latest that landed late.
     /// </summary>
     private static async Task<Dictionary<DateOnly, LandedCopy>> LandedAsync(IObjectStore lake, DateOnly from, DateOnly to, DateOnly today,
         CancellationToken cancellationToken)
@@ -239,8 +247,8 @@ public static class ProduceJob
                 landed[day] = new LandedCopy(info.LastModified);
         }
         var toRead = landed
-            // A copy written before its day ended is provisional by that alone.
-            .Where(d => d.Key >= from && d.Key <= to && d.Key < today && !(d.Value.Written < DayEnd(d.Key)))
+            .Where(d => d.Key >= from && d.Key <= to && d.Key < today
+                && d.Value.Written is { } written && written >= DayEnd(d.Key) && written < DayEnd(d.Key) + LateLanding)
             .Select(d => d.Key)
             .ToList();
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = cancellationToken },

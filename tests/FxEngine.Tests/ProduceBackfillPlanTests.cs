@@ -71,7 +71,7 @@ public class ProduceBackfillPlanTests
     [Fact]
     public void PlanBackfill_CopyWrittenAfterItsDayButHoldingEarlierRates_FetchesTheClosingSnapshot()
     {
-        // A latest fetched at 15:10 that landed after midnight (a lagging sink), or a copied lake: written after the day, rates from within it.
+        // A latest fetched at 15:10 that landed after midnight (a lagging sink): written after the day, rates from within it.
         var landed = new Dictionary<DateOnly, ProduceJob.LandedCopy>
         {
             [D("2024-05-08")] = new(At("2024-05-09", 0, 10)) { RatesOf = At("2024-05-08", 15) },
@@ -82,7 +82,7 @@ public class ProduceBackfillPlanTests
 
         Assert.Equal([D("2024-05-08")], plan.Fetch);
         Assert.Equal([D("2024-05-09")], plan.Skipped);
-        Assert.Equal("2024-05-08: the lake's copy holds the rates of 2024-05-08 15:00 UTC, before the day's last hour (provisional: a latest that landed late, or a copied lake): fetching the day's closing snapshot",
+        Assert.Equal("2024-05-08: the lake's copy holds the rates of 2024-05-08 15:00 UTC, before the day's last hour (provisional: a latest that landed late): fetching the day's closing snapshot",
             Assert.Single(plan.Notes));
     }
 
