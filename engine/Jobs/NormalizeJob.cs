@@ -22,6 +22,9 @@ public sealed record NormalizeResult(string RunId, string Target, NormalizeStats
 
     /// <summary>Which partitions the run recomputed and why, and how rows changed status.</summary>
     public Table.TableChanges Changes { get; init; } = Table.TableChanges.None;
+
+    /// <summary>The most input row groups (or CSV files) read and normalized at one time.</summary>
+    internal int MostReadAtOnce { get; init; }
 }
 
 /// <summary>
@@ -161,7 +164,7 @@ public static class NormalizeJob
 
         var spilled = rows.SpilledBytes + rejected.SpilledBytes;
         var result = await run.CommitAsync(stats, rows.Files.Count + rejected.Files.Count, counts).ConfigureAwait(false);
-        return result with { SpilledBytes = spilled };
+        return result with { SpilledBytes = spilled, MostReadAtOnce = reading.MostAtOnce };
     }
 
     /// <summary>

@@ -17,11 +17,16 @@ internal sealed class MemoryGate(long capacity)
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiting = new();
     private long _admitted;
+    private int _leases;
+    private int _mostLeases;
 
     public long Capacity => capacity;
 
     /// <summary>Bytes admitted now.</summary>
     public long Admitted { get { lock (_lock) return _admitted; } }
+
+    /// <summary>The most work admitted at one time so far.</summary>
+    public int MostAtOnce { get { lock (_lock) return _mostLeases; } }
 
     /// <summary>Waits until <paramref name="bytes"/> fit; the lease gives them back when disposed.</summary>
     public async ValueTask<Lease> EnterAsync(long bytes, CancellationToken cancellationToken)
@@ -33,7 +38,7 @@ internal sealed class MemoryGate(long capacity)
             cancellationToken.ThrowIfCancellationRequested();
             if (_waiting.Count == 0 && Fits(bytes))
             {
-                _admitted += bytes;
+                Admit(bytes);
                 return new Lease(this, bytes);
             }
             node = _waiting.AddLast(new Waiter(bytes));
@@ -43,18 +48,28 @@ internal sealed class MemoryGate(long capacity)
         return new Lease(this, bytes);
     }
 
-    private bool Fits(long bytes) => _admitted == 0 || _admitted + bytes <= capacity;
+    /// <summary>Nothing admitted, or room left: work larger than the capacity goes in alone.</summary>
+    private bool Fits(long bytes) => _leases == 0 || _admitted + bytes <= capacity;
 
-    private void Release(long bytes)
+    /// <summary>Takes the bytes in; the caller holds the lock.</summary>
+    private void Admit(long bytes)
+    {
+        _admitted += bytes;
+        _mostLeases = Math.Max(_mostLeases, ++_leases);
+    }
+
+    private void Release(long bytes, bool lease = true)
     {
         List<Waiter> admitted = [];
         lock (_lock)
         {
             _admitted -= bytes;
+            if (lease)
+                _leases--;
             while (_waiting.First is { } first && Fits(first.Value.Bytes))
             {
                 _waiting.RemoveFirst();
-                _admitted += first.Value.Bytes;
+                Admit(first.Value.Bytes);
                 admitted.Add(first.Value);
             }
         }
@@ -76,7 +91,7 @@ internal sealed class MemoryGate(long capacity)
                 return;
         }
         // The work behind it may fit now.
-        Release(0);
+        Release(0, lease: false);
     }
 
     /// <summary>Admitted bytes, given back once however often it is disposed.</summary>

@@ -121,7 +121,7 @@ internal static partial class Commands
 
     private static Option<long?> MemoryBudgetOption() => new("--memory-budget")
     {
-        Description = "Memory for the rows a run holds (512MB, 1GiB; at least 1MiB); past it rows wait in a temp file, so the rows held stay within it whatever the input size, and input row groups too large to read side by side within it are read one at a time (units are powers of 1024) [default: 512MiB]",
+        Description = "Memory for the rows a run holds (512MB, 1GiB; at least 1MiB); past it rows wait in a temp file, so the rows held stay within it whatever the input size, and no more input row groups are read at once than fit in it (one larger than it alone) (units are powers of 1024) [default: 512MiB]",
         CustomParser = result => ParseSize("--memory-budget", result.Tokens.Single().Value, result),
     };
 

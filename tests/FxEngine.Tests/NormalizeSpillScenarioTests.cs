@@ -41,6 +41,8 @@ public class NormalizeSpillScenarioTests
 
         Assert.Equal(0, inMemory.SpilledBytes);
         // A 5,000-row row group takes more than 1 MiB to read: the two workers take turns, and say so.
+        Assert.Equal(1, spilled.MostReadAtOnce);
+        Assert.InRange(inMemory.MostReadAtOnce, 1, 2);
         Assert.DoesNotContain(inMemoryLog, line => line.Contains("at a time"));
         Assert.Contains(spilledLog, line => line.Contains("row groups of up to 5,000 rows") && line.Contains("reading 1 at a time, not 2"));
         Assert.True(spilled.SpilledBytes > 0, "a 1 MiB budget must spill 60,000 rows");

@@ -40,6 +40,22 @@ public class RowGroupFootprintTests
         await AssertEstimatesAsync(dir.Sub("raw"));
     }
 
+    [Fact]
+    public async Task Estimate_DictionaryEncodedLongText_BetweenWhatTheBatchHoldsAndFourTimesThat()
+    {
+        // DuckDB (as pyarrow and Spark) writes low-cardinality text dictionary-encoded: the chunk's
+        // size is 20 distinct values and the indexes, far less than the text the rows decode to.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("raw"));
+        var file = dir.Sub("raw/dictionary.parquet").Replace('\\', '/');
+        Query($"COPY (SELECT 'TXN' || i AS txn_id, DATE '2024-01-01' AS txn_date, repeat(chr((97 + i % 20)::INTEGER), 500) AS note, 1.5::DECIMAL(18,2) AS amount " +
+            $"FROM range(20000) t(i)) TO '{file}' (FORMAT PARQUET, ROW_GROUP_SIZE 10000)");
+        Assert.All(Query($"SELECT encodings FROM parquet_metadata('{file}') WHERE path_in_schema = 'note'"),
+            chunk => Assert.Contains("DICTIONARY", Convert.ToString(chunk["encodings"])));
+
+        await AssertEstimatesAsync(dir.Sub("raw"));
+    }
+
     private static async Task AssertEstimatesAsync(string folder)
     {
         var store = ObjectStore.Open(folder);
@@ -65,6 +81,7 @@ public class RowGroupFootprintTests
         TextColumn text => text.Values.Length * (long)Unsafe.SizeOf<ReadOnlyMemory<char>>() + 2L * Sum(text.Values) + text.Nulls.Length,
         OptionalColumn<decimal> amounts => amounts.Length * 20L,
         RequiredColumn<DateOnly> dates => dates.Length * 4L,
+        OptionalColumn<DateOnly> dates => dates.Length * 8L,
         _ => throw new InvalidOperationException($"no size known for {column.GetType().Name}"),
     };
 

@@ -1,4 +1,5 @@
 using Parquet;
+using Parquet.Meta;
 using Parquet.Schema;
 
 namespace FxEngine.Sources.Transactions;
@@ -14,32 +15,51 @@ internal static class RowGroupFootprint
     /// <summary>Bytes per text value besides its characters: the slice, Parquet.Net's own array for the value while it decodes, and the null level.</summary>
     private const long TextOverhead = 48;
 
+    /// <summary>Characters reckoned for a value whose chunk says nothing better: a shorter guess lets too many row groups in.</summary>
+    private const long UnknownCharacters = 32;
+
     /// <summary>The estimate for a row group of <paramref name="fields"/>.</summary>
     public static long Estimate(ParquetRowGroupReader group, IEnumerable<DataField> fields)
     {
         var rows = group.RowCount;
         long bytes = 0;
         foreach (var field in fields)
-            bytes += rows * PerRow(field, group.GetMetadata(field)?.MetaData?.TotalUncompressedSize ?? 0, rows);
+            bytes += rows * PerRow(field, group.GetMetadata(field)?.MetaData, rows);
         return bytes;
     }
 
     /// <summary>
     /// Bytes per row of one column: text is held as UTF-16 twice while it decodes (each value in
-    /// an array of its own, then packed), so four bytes a character, the characters reckoned from
-    /// the chunk's plain size (a dictionary-encoded chunk's is smaller than its text: eight at
-    /// least); a primitive twice its size (Parquet.Net's values and the column's) and the levels
-    /// of a nullable one.
+    /// an array of its own, then packed), so four bytes a character (<see cref="Characters"/>); a
+    /// primitive twice its size (Parquet.Net's values and the column's) and the levels of a
+    /// nullable one.
     /// </summary>
-    private static long PerRow(DataField field, long uncompressedBytes, long rows)
+    private static long PerRow(DataField field, ColumnMetaData? chunk, long rows)
     {
         var levels = field.IsNullable ? sizeof(int) + sizeof(bool) : 0;
         if (field.ClrType == typeof(ReadOnlyMemory<char>) || field.ClrType == typeof(string))
-        {
-            var characters = Math.Max(8, rows == 0 ? 0 : uncompressedBytes / rows - sizeof(int));
-            return TextOverhead + 4 * characters;
-        }
+            return TextOverhead + 4 * Characters(chunk, rows);
         return 2 * ValueSize(field) + levels;
+    }
+
+    /// <summary>
+    /// A text value's characters on average, reckoned as UTF-8 bytes: from the chunk's size
+    /// statistics when its writer kept them (the values' bytes as decoded, however encoded); for a
+    /// plain chunk from its size; for a dictionary-encoded one, whose size is the distinct values
+    /// and the indexes, from the longer of its min and max values, when the footer has them.
+    /// </summary>
+    private static long Characters(ColumnMetaData? chunk, long rows)
+    {
+        if (chunk is null || rows == 0)
+            return UnknownCharacters;
+        if (chunk.SizeStatistics?.UnencodedByteArrayDataBytes is { } decoded)
+            return Math.Max(1, decoded / rows);
+        var dictionary = chunk.DictionaryPageOffset is not null
+            || chunk.Encodings.Any(e => e is Encoding.PLAIN_DICTIONARY or Encoding.RLE_DICTIONARY);
+        if (!dictionary)
+            return Math.Max(1, chunk.TotalUncompressedSize / rows - sizeof(int));
+        var longest = Math.Max(chunk.Statistics?.MaxValue?.Length ?? 0, chunk.Statistics?.MinValue?.Length ?? 0);
+        return longest > 0 ? longest : UnknownCharacters;
     }
 
     private static long ValueSize(DataField field) => field.ClrType switch
