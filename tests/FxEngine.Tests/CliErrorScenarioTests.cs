@@ -179,6 +179,8 @@ public class CliErrorScenarioTests
 
         var line = await FailsWith(dir, "generate", "--rows", "50", "--out", "other", "--row-group-rows", "0");
         Assert.Contains("--row-group-rows 0 must be at least 1", line);
+        line = await FailsWith(dir, "generate", "--rows", "50", "--out", "other", "--rows-per-file", "0");
+        Assert.Contains("--rows-per-file 0 must be at least 1", line);
     }
 
     [Fact]
