@@ -87,7 +87,7 @@ public static class ProduceJob
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var landed = options.Lake is null || options.Force
             ? new Dictionary<DateOnly, LandedCopy>()
-            : await LandedAsync(ObjectStore.Open(options.Lake), options.FirstDay!.Value, options.LastDay!.Value, today, cancellationToken).ConfigureAwait(false);
+            : await LandedAsync(ObjectStore.Open(options.Lake), options.FirstDay!.Value, options.LastDay!.Value, now, cancellationToken).ConfigureAwait(false);
         var plan = PlanBackfill(options.FirstDay!.Value, options.LastDay!.Value, landed, now, options.Force);
         foreach (var note in plan.Notes)
             planLog(note);
@@ -191,11 +191,13 @@ public static class ProduceJob
 
     private static DateTimeOffset DayEnd(DateOnly day) => new(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-    /// <summary>Why the lake's copy of a day is fetched again, or null when it is kept.</summary>
+    /// <summary>
+    /// Why the lake's copy of a day is fetched again, or null when it is kept (as it is when the
+    /// store does not say when it was written: rather than spend a request on it).
+    /// </summary>
     private static string? ReasonToFetch(DateOnly day, LandedCopy copy, DateOnly today, DateTimeOffset thisHour, DateTimeOffset dayEnd)
     {
         if (day == today)
-            // A store that does not say when a copy was written: keep it rather than spend a request.
             return copy.Written is { } at && at < thisHour
                 ? $"today's copy in the lake was written at {Time(at, "HH:mm")} UTC, before this hour: fetching the latest"
                 : null;
@@ -221,20 +223,24 @@ public static class ProduceJob
     private const int ConcurrentReads = 8;
 
     /// <summary>
-    /// How long after its day a provisional copy may still land: a latest fetched before midnight
-    /// and written after it by a lagging sink. Copies written within it are read to tell; later
-    /// ones are taken as final unread, so a day whose closing snapshot is older than its last hour
-    /// (the provider's history has such days) is not fetched again on every run.
+    /// How long after a day closes its copy is checked: a latest fetched before midnight can land
+    /// after it (a lagging sink), so until then a write time after the close does not make a copy
+    /// final, and the copy is read. After it, copies are taken as final unread: a daily run reads
+    /// yesterday's copy alone, and a day whose closing snapshot is older than its last hour (the
+    /// provider's history has such days) is fetched again during that day at most, not on every run.
     /// </summary>
     private static readonly TimeSpan LateLanding = TimeSpan.FromDays(1);
 
+    /// <summary>Whether a closed day's copy is read for the time of its rates (<see cref="LateLanding"/>); one written before its day ended is provisional by that alone.</summary>
+    internal static bool ChecksRatesOf(DateOnly day, LandedCopy copy, DateTimeOffset now) =>
+        now >= DayEnd(day) && now < DayEnd(day) + LateLanding && copy.Written >= DayEnd(day);
+
     /// <summary>
-    /// The lake's copy of each day in <c>exchange_rates/</c>: when it was written, and for the closed
-    /// days of <paramref name="from"/>..<paramref name="to"/> written within <see cref="LateLanding"/>
-    /// after they ended, the time of the rates they hold, read from each copy: such a write time
-    /// cannot tell the closing snapshot from a latest that landed late.
+    /// The lake's copy of each day in <c>exchange_rates/</c>: when it was written, and for the days
+    /// of <paramref name="from"/>..<paramref name="to"/> that closed within <see cref="LateLanding"/>,
+    /// the time of the rates they hold, read from each copy.
     /// </summary>
-    private static async Task<Dictionary<DateOnly, LandedCopy>> LandedAsync(IObjectStore lake, DateOnly from, DateOnly to, DateOnly today,
+    private static async Task<Dictionary<DateOnly, LandedCopy>> LandedAsync(IObjectStore lake, DateOnly from, DateOnly to, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var landed = new Dictionary<DateOnly, LandedCopy>();
@@ -246,18 +252,12 @@ public static class ProduceJob
                     System.Globalization.DateTimeStyles.None, out var day))
                 landed[day] = new LandedCopy(info.LastModified);
         }
-        var toRead = landed
-            .Where(d => d.Key >= from && d.Key <= to && d.Key < today
-                && d.Value.Written is { } written && written >= DayEnd(d.Key) && written < DayEnd(d.Key) + LateLanding)
-            .Select(d => d.Key)
-            .ToList();
+        var toRead = landed.Where(d => d.Key >= from && d.Key <= to && ChecksRatesOf(d.Key, d.Value, now)).ToList();
+        var read = new System.Collections.Concurrent.ConcurrentDictionary<DateOnly, LandedCopy>();
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = cancellationToken },
-            async (day, token) =>
-            {
-                var read = await ReadRatesTimeAsync(lake, day, landed[day], token).ConfigureAwait(false);
-                lock (landed)
-                    landed[day] = read;
-            }).ConfigureAwait(false);
+            async (copy, token) => read[copy.Key] = await ReadRatesTimeAsync(lake, copy.Key, copy.Value, token).ConfigureAwait(false)).ConfigureAwait(false);
+        foreach (var (day, copy) in read)
+            landed[day] = copy;
         return landed;
     }
 

@@ -30,6 +30,8 @@ public class LakeSinkDecodeTests
         "invalid rate snapshot: the snapshot has no 'base'")]
     [InlineData("2024-07-02", "{\"timestamp\":1719792000,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}", FxErrorCode.DateMismatch,
         "key 2024-07-02 disagrees with the body's timestamp date 2024-07-01")]
+    [InlineData("2024-07-01", "{\"timestamp\":1719792000,\"base\":\"\\uD800\",\"rates\":{\"SGD\":1.3}}", FxErrorCode.InvalidSnapshot,
+        "invalid rate snapshot: a name or string is not valid Unicode text")]
     public void Decode_PoisonMessage_ThrowsCodeAndDetail(string key, string? body, string code, string detail)
     {
         var error = Assert.Throws<FxException>(() => LakeSinkJob.Decode(Consumed(key, body is null ? null : Encoding.UTF8.GetBytes(body)), Origin));

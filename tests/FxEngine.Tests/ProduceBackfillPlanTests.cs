@@ -86,6 +86,19 @@ public class ProduceBackfillPlanTests
             Assert.Single(plan.Notes));
     }
 
+    [Theory]
+    [InlineData("2024-05-08", 19, 0, "2024-05-08", 20, 0, false)]  // not closed yet: today's copy
+    [InlineData("2024-05-09", 0, 31, "2024-05-09", 14, 20, true)]  // written just after its day, which closed 14h ago
+    [InlineData("2024-05-08", 23, 50, "2024-05-09", 14, 20, false)] // written before its day ended: provisional without a read
+    [InlineData("2024-05-09", 0, 31, "2024-05-10", 0, 0, false)]   // a day after the close: final unread
+    [InlineData("2024-05-09", 0, 31, "2024-06-10", 14, 20, false)] // a month on: even with early rates, not fetched on every run
+    public void ChecksRatesOf_OnlyACopyWrittenAfterItsDayWithinADayOfItsClose(string written, int hour, int minute, string now, int nowHour, int nowMinute, bool checks)
+    {
+        var copy = new ProduceJob.LandedCopy(At(written, hour, minute));
+
+        Assert.Equal(checks, ProduceJob.ChecksRatesOf(D("2024-05-08"), copy, At(now, nowHour, nowMinute)));
+    }
+
     [Fact]
     public void PlanBackfill_CopyThatIsNotASnapshot_FetchedAgain()
     {

@@ -54,6 +54,27 @@ public class RateSnapshotParserTests
         Assert.Contains(problem, error.Message);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE })] // not UTF-8, in a name
+    [InlineData(new byte[] { 0xC3 })] // a cut sequence
+    public void Parse_NameNotUtf8_InvalidSnapshotNotACrash(byte[] bad)
+    {
+        var json = Utf8("{\"times").Concat(bad).Concat(Utf8("tamp\":1,\"base\":\"USD\",\"rates\":{\"SGD\":1.3}}")).ToArray();
+
+        var error = Assert.Throws<FxException>(() => RateSnapshotParser.Parse(json, "exchange_rates/2024-01-01.json"));
+
+        Assert.Equal(FxErrorCode.InvalidSnapshot, error.Code);
+        Assert.Contains("a name or string is not valid Unicode text", error.Message);
+    }
+
+    [Fact]
+    public void Parse_LoneSurrogateInBase_InvalidSnapshotNotACrash()
+    {
+        var error = Assert.Throws<FxException>(() => RateSnapshotParser.Parse(Utf8("{\"timestamp\":1,\"base\":\"\\uD800SD\",\"rates\":{\"SGD\":1.3}}"), "exchange_rates/2024-01-01.json"));
+
+        Assert.Equal(FxErrorCode.InvalidSnapshot, error.Code);
+    }
+
     [Fact]
     public void Parse_FileDatedAfterTomorrowOrBefore1970_Invalid()
     {

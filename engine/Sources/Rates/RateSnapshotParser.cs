@@ -60,6 +60,11 @@ internal static class RateSnapshotParser
         {
             throw new FxException(FxErrorCode.InvalidSnapshot, origin, $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
         }
+        catch (InvalidOperationException)
+        {
+            // The reader checks a string's text (invalid UTF-8, a lone surrogate) only when it is read as one.
+            throw new FxException(FxErrorCode.InvalidSnapshot, origin, "invalid rate snapshot: a name or string is not valid Unicode text");
+        }
 
         Expect(@base is not null, origin, "the snapshot has no 'base'");
         Expect(Iso4217.IsWellFormed(@base), origin, $"'base' is '{@base}', not a currency code");
