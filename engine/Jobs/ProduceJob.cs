@@ -157,9 +157,8 @@ public static class ProduceJob
     /// from the historical endpoint, when it was written before the day ended (the provider's
     /// hourly latest) or when its rates, where read, are from before the day's last hour (a latest
     /// that landed late); a copy read that is not a snapshot is fetched again too, and the sink
-    /// replaces it. Today's copy is
-    /// fetched again once the provider may have published a newer one (a new UTC hour). Days after
-    /// today have no snapshot yet.
+    /// replaces it. Today's copy is fetched again once the provider may have published a newer one
+    /// (a new UTC hour). Days after today have no snapshot yet.
     /// </summary>
     internal static BackfillPlan PlanBackfill(DateOnly from, DateOnly to, IReadOnlyDictionary<DateOnly, LandedCopy> landed,
         DateTimeOffset now, bool force)

@@ -20,8 +20,6 @@ internal sealed class MemoryGate(long capacity)
     private int _leases;
     private int _mostLeases;
 
-    public long Capacity => capacity;
-
     /// <summary>Bytes admitted now.</summary>
     public long Admitted { get { lock (_lock) return _admitted; } }
 
