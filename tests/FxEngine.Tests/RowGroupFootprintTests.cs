@@ -56,6 +56,28 @@ public class RowGroupFootprintTests
         await AssertEstimatesAsync(dir.Sub("raw"));
     }
 
+    [Fact]
+    public async Task Estimate_FileLackingAMergedColumn_CountsItsNulls()
+    {
+        // The narrow file's rows take a null 'note' under the merged schema: its slice and null flag each.
+        using var dir = new TempDir();
+        var rows = 3_000;
+        var dates = Enumerable.Repeat(D("2024-01-01"), rows).ToArray();
+        var amounts = Enumerable.Repeat<decimal?>(1.5m, rows).ToArray();
+        await WriteParquetAsync(dir.Sub("raw/a-wide.parquet"), [Strings("note", Enumerable.Range(0, rows).Select(i => $"n{i}").ToArray()), Dates("txn_date", dates), Amounts("amount", amounts)]);
+        await WriteParquetAsync(dir.Sub("raw/b-narrow.parquet"), [Dates("txn_date", dates), Amounts("amount", amounts)]);
+        var store = ObjectStore.Open(dir.Sub("raw"));
+        var files = await InputDiscovery.ListFilesAsync(store, null, default);
+
+        var units = await InputDiscovery.UnitsAsync(store, files, files, default);
+
+        var narrow = Assert.Single(units, u => u.Key.EndsWith("b-narrow.parquet", StringComparison.Ordinal));
+        await using var reader = await InputDiscovery.OpenParquetAsync(store, narrow.Key, default);
+        var own = RowGroupFootprint.Estimate(reader.RowGroups[0], reader.Schema.GetDataFields());
+        Assert.Equal(own + rows * 17L, narrow.Footprint);
+        await AssertEstimatesAsync(dir.Sub("raw"));
+    }
+
     private static async Task AssertEstimatesAsync(string folder)
     {
         var store = ObjectStore.Open(folder);

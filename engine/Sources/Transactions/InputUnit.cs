@@ -63,6 +63,7 @@ internal static class InputDiscovery
         var reading = toRead.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         var units = new List<InputUnit>();
         var schemas = new List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)>();
+        var fieldsOf = new Dictionary<string, IReadOnlyList<Parquet.Schema.DataField>>(StringComparer.Ordinal);
         foreach (var file in all)
         {
             if (FormatOf(file.Key) == InputFormat.Csv)
@@ -80,6 +81,7 @@ internal static class InputDiscovery
                 })
                 .ToList();
             schemas.Add((store.Describe(file.Key), fields));
+            fieldsOf[file.Key] = fields;
             if (reading.Contains(file.Key))
                 units.AddRange(groups);
             if (files is not null && reading.Contains(file.Key))
@@ -87,19 +89,23 @@ internal static class InputDiscovery
             else
                 await reader.DisposeAsync().ConfigureAwait(false);
         }
-        return MergeSchemas(units, schemas);
+        return MergeSchemas(units, schemas, fieldsOf);
     }
 
     /// <summary>
-    /// The units, each Parquet one carrying the merged schema when the files' schemas differ;
+    /// The units, each Parquet one carrying the merged schema when the files' schemas differ (and
+    /// counting, in its footprint, the null columns its rows take for the columns its file lacks);
     /// files that cannot be read as one schema fail here, before any row is read.
     /// </summary>
-    private static IReadOnlyList<InputUnit> MergeSchemas(List<InputUnit> units, List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas)
+    private static IReadOnlyList<InputUnit> MergeSchemas(List<InputUnit> units, List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas,
+        Dictionary<string, IReadOnlyList<Parquet.Schema.DataField>> fieldsOf)
     {
         if (schemas.Count < 2 || schemas.All(s => SameSchema(s.Fields, schemas[0].Fields)))
             return units;
         var merged = InputSchema.Merge(schemas);
-        return units.Select(u => u.Format == InputFormat.Parquet ? u with { Schema = merged } : u).ToList();
+        var absentPerRow = fieldsOf.ToDictionary(file => file.Key, file =>
+            merged.Where(f => !file.Value.Any(own => own.Name == f.Name)).Sum(RowGroupFootprint.AbsentPerRow), StringComparer.Ordinal);
+        return units.Select(u => u.Format == InputFormat.Parquet ? u with { Schema = merged, Footprint = u.Footprint + u.Rows * absentPerRow[u.Key] } : u).ToList();
     }
 
     private static bool SameSchema(IReadOnlyList<Parquet.Schema.DataField> a, IReadOnlyList<Parquet.Schema.DataField> b) =>

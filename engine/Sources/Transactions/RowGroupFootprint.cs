@@ -62,6 +62,10 @@ internal static class RowGroupFootprint
         return longest > 0 ? longest : UnknownCharacters;
     }
 
+    /// <summary>Bytes per row of a column the file lacks, which the merged schema fills with nulls: an empty value and its null flag.</summary>
+    public static long AbsentPerRow(DataField field) =>
+        (field.ClrType == typeof(ReadOnlyMemory<char>) || field.ClrType == typeof(string) ? 16 : ValueSize(field)) + sizeof(bool);
+
     private static long ValueSize(DataField field) => field.ClrType switch
     {
         var t when t == typeof(bool) || t == typeof(byte) || t == typeof(sbyte) => 1,
