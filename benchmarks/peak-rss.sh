@@ -41,9 +41,12 @@ echo "# peak-rss.sh on $(hostname), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores,
 echo
 echo "| rows | run | fxengine wall | fxengine peak RSS | DuckDB wall | DuckDB peak RSS | ratio (wall) |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
+# Where a size's data set lives: the generator's row groups, or another size's in a folder of their own.
+data_dir() { if [[ "$input_row_group_rows" == 250000 ]]; then echo "$work/$1"; else echo "$work/$1-rg$input_row_group_rows"; fi; }
+declare -A peaks # rows -> fxengine's peak RSS of each run, in MiB
+
 for rows in $rows_list; do
-  data="$work/$rows"
-  [[ "$input_row_group_rows" == 250000 ]] || data="$work/$rows-rg$input_row_group_rows"
+  data="$(data_dir "$rows")"
   if [[ ! -d "$data/raw" ]]; then
     "$here/fxengine" generate --rows "$rows" --out "$data/raw" --from "$from" --to "$to" --seed 1 \
       --row-group-rows "$input_row_group_rows" --rows-per-file "$(( input_row_group_rows > 1000000 ? input_row_group_rows : 1000000 ))" > /dev/null 2>&1
@@ -60,10 +63,19 @@ for rows in $rows_list; do
     fi
     ratio="$(awk -v e="$ew" -v d="$dw" 'BEGIN { printf "%.2f", e / d }')"
     echo "| $(printf "%'d" "$rows") | $run | ${ew} s | ${er} MiB | ${dw} s | ${dr} MiB | ${ratio} |"
+    peaks[$rows]+="$er "
   done
 done
 echo
 for rows in $rows_list; do
-  echo "- $(printf "%'d" "$rows") rows, fxengine: $("${bench[@]}" rowgroups "$work/$rows/out-fxengine")"
-  echo "- $(printf "%'d" "$rows") rows, DuckDB: $("${bench[@]}" rowgroups "$work/$rows/out-duckdb")"
+  echo "- $(printf "%'d" "$rows") rows, fxengine: $("${bench[@]}" rowgroups "$(data_dir "$rows")/out-fxengine")"
+  echo "- $(printf "%'d" "$rows") rows, DuckDB: $("${bench[@]}" rowgroups "$(data_dir "$rows")/out-duckdb")"
+done
+# Issue 11's flatness: each size's median fxengine peak against the first size's.
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+first=""
+for rows in $rows_list; do
+  m="$(echo "${peaks[$rows]}" | median)"
+  [[ -n "$first" ]] || first="$m"
+  echo "- $(printf "%'d" "$rows") rows, fxengine median peak: $m MiB ($(awk -v m="$m" -v f="$first" 'BEGIN { printf "%+.1f%%", (m / f - 1) * 100 }') against $(printf "%'d" "${rows_list%% *}") rows)"
 done
