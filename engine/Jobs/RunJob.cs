@@ -44,7 +44,7 @@ public static class RunJob
         var (published, fetched, skipped) = await FetchRatesAsync(lake, source, range.First, last, options, log, progress, cancellationToken).ConfigureAwait(false);
         log(published == 0
             ? $"rates: nothing to fetch: {lake.Describe(LakeRatesWriter.Folder)} has every day it needs ({skipped} already there); nothing published"
-            : $"rates: {fetched} snapshots landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
+            : $"rates: {Snapshots(fetched)} landed in {lake.Describe(LakeRatesWriter.Folder)}, {skipped} already there");
         var ratesTime = clock.Elapsed - generateTime;
 
         log("normalizing");
@@ -59,6 +59,8 @@ public static class RunJob
     /// (drain once). The embedded broker starts only once a snapshot is ready to publish, and
     /// lives only for this step.
     /// </summary>
+    private static string Snapshots(int count) => count == 1 ? "1 snapshot" : $"{count} snapshots";
+
     private static async Task<(int Published, int Landed, int Skipped)> FetchRatesAsync(IObjectStore lake, IRatesSource source,
         DateOnly first, DateOnly last, RunOptions options, Action<string> log, IProgress<PhaseProgress>? progress, CancellationToken cancellationToken)
     {
@@ -81,7 +83,7 @@ public static class RunJob
             }, _ => { }, progress, cancellationToken, planLog: note => log($"rates: {note}")).ConfigureAwait(false);
             if (produced.Published == 0)
                 return (0, 0, produced.Skipped);
-            log($"rates: {produced.Published} snapshots published to {kafka.Topic}");
+            log($"rates: {Snapshots(produced.Published)} published to {kafka.Topic}");
 
             // A group of its own: on a shared cluster the run must not take (and commit) messages
             // that belong to the deployed lake sink's group.
