@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using FxEngine.Data;
 using Parquet;
 using Parquet.Meta;
 using Parquet.Schema;
@@ -37,7 +39,7 @@ internal static class RowGroupFootprint
     private static long PerRow(DataField field, ColumnMetaData? chunk, long rows)
     {
         var levels = field.IsNullable ? sizeof(int) + sizeof(bool) : 0;
-        if (field.ClrType == typeof(ReadOnlyMemory<char>) || field.ClrType == typeof(string))
+        if (Column.IsText(field.ClrType))
             return TextOverhead + 4 * Characters(chunk, rows);
         return 2 * ValueSize(field) + levels;
     }
@@ -63,15 +65,15 @@ internal static class RowGroupFootprint
     }
 
     /// <summary>Bytes per row of a column the file lacks, which the merged schema fills with nulls: an empty value and its null flag.</summary>
-    public static long AbsentPerRow(DataField field) =>
-        (field.ClrType == typeof(ReadOnlyMemory<char>) || field.ClrType == typeof(string) ? 16 : ValueSize(field)) + sizeof(bool);
+    public static long AbsentPerRow(DataField field) => (Column.IsText(field.ClrType) ? 16 : ValueSize(field)) + sizeof(bool);
 
-    private static long ValueSize(DataField field) => field.ClrType switch
+    /// <summary>A value's size in memory; a wide decimal is read as a BigDecimal first.</summary>
+    private static long ValueSize(DataField field) => WideDecimalReader.Applies(field)
+        ? 64
+        : PrimitiveTypes.With<long, SizeOf>(field.ClrType, default, () => 16);
+
+    private readonly struct SizeOf : PrimitiveTypes.IWith<long>
     {
-        var t when t == typeof(bool) || t == typeof(byte) || t == typeof(sbyte) => 1,
-        var t when t == typeof(short) || t == typeof(ushort) => 2,
-        var t when t == typeof(int) || t == typeof(uint) || t == typeof(float) || t == typeof(DateOnly) => 4,
-        var t when t == typeof(decimal) && Data.WideDecimalReader.Applies(field) => 64, // read as BigDecimal first
-        _ => 16, // decimal, Guid, and the 8-byte types rounded up: an estimate
-    };
+        public long Make<T>() where T : struct => Unsafe.SizeOf<T>();
+    }
 }
