@@ -260,19 +260,12 @@ public static class ProduceJob
         return landed;
     }
 
-    private static async Task<LandedCopy> ReadRatesTimeAsync(IObjectStore lake, DateOnly day, LandedCopy copy, CancellationToken cancellationToken)
-    {
-        var key = LakeRatesWriter.KeyOf(day);
-        // Gone since the listing (replaced or removed by hand): the day is as good as missing.
-        if (await lake.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
-            return copy with { Unreadable = "it was removed while the lake was read" };
-        try
+    private static async Task<LandedCopy> ReadRatesTimeAsync(IObjectStore lake, DateOnly day, LandedCopy copy, CancellationToken cancellationToken) =>
+        await LakeRatesWriter.ReadLandedAsync(lake, day, cancellationToken).ConfigureAwait(false) switch
         {
-            return copy with { RatesOf = RateSnapshotParser.Parse(bytes, lake.Describe(key), day).Timestamp };
-        }
-        catch (FxException ex)
-        {
-            return copy with { Unreadable = ex.Message };
-        }
-    }
+            // Gone since the listing (replaced or removed by hand): the day is as good as missing.
+            null => copy with { Unreadable = "it was removed while the lake was read" },
+            { Snapshot: { } snapshot } => copy with { RatesOf = snapshot.Timestamp },
+            { Problem: var problem } => copy with { Unreadable = problem },
+        };
 }

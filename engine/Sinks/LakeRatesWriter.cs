@@ -37,7 +37,7 @@ internal sealed class LakeRatesWriter(IObjectStore lake)
     public async Task<(string Key, Outcome Outcome, RateSnapshot? Landed)> WriteAsync(RatesMessage message, string origin, CancellationToken cancellationToken)
     {
         var key = KeyOf(message.Date);
-        if (await LandedAsync(key, message.Date, cancellationToken).ConfigureAwait(false) is { } landed)
+        if (await LandedAsync(message.Date, cancellationToken).ConfigureAwait(false) is { } landed)
         {
             if (landed.DifferenceFrom(message.Snapshot) is not { } difference)
                 return (key, Outcome.AlreadyLanded, landed);
@@ -52,17 +52,22 @@ internal sealed class LakeRatesWriter(IObjectStore lake)
     }
 
     /// <summary>The day's copy in the lake; null when there is none, or it is not a snapshot (it is then replaced).</summary>
-    private async Task<RateSnapshot?> LandedAsync(string key, DateOnly date, CancellationToken cancellationToken)
+    private async Task<RateSnapshot?> LandedAsync(DateOnly date, CancellationToken cancellationToken) =>
+        (await ReadLandedAsync(lake, date, cancellationToken).ConfigureAwait(false))?.Snapshot;
+
+    /// <summary>A day's copy in a lake, read: its snapshot, or why it is not one; null when there is no copy.</summary>
+    public static async Task<(RateSnapshot? Snapshot, string? Problem)?> ReadLandedAsync(IObjectStore lake, DateOnly date, CancellationToken cancellationToken)
     {
+        var key = KeyOf(date);
         if (await lake.TryReadAllAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes)
             return null;
         try
         {
-            return RateSnapshotParser.Parse(bytes, lake.Describe(key), date);
+            return (RateSnapshotParser.Parse(bytes, lake.Describe(key), date), null);
         }
-        catch (FxException)
+        catch (FxException ex)
         {
-            return null;
+            return (null, ex.Message);
         }
     }
 }
