@@ -62,8 +62,7 @@ internal static class InputDiscovery
     {
         var reading = toRead.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         var units = new List<InputUnit>();
-        var schemas = new List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)>();
-        var fieldsOf = new Dictionary<string, IReadOnlyList<Parquet.Schema.DataField>>(StringComparer.Ordinal);
+        var schemas = new List<(string Key, IReadOnlyList<Parquet.Schema.DataField> Fields)>();
         foreach (var file in all)
         {
             if (FormatOf(file.Key) == InputFormat.Csv)
@@ -80,8 +79,7 @@ internal static class InputDiscovery
                     Footprint = RowGroupFootprint.Estimate(reader.RowGroups[i], fields),
                 })
                 .ToList();
-            schemas.Add((store.Describe(file.Key), fields));
-            fieldsOf[file.Key] = fields;
+            schemas.Add((file.Key, fields));
             if (reading.Contains(file.Key))
                 units.AddRange(groups);
             if (files is not null && reading.Contains(file.Key))
@@ -89,7 +87,7 @@ internal static class InputDiscovery
             else
                 await reader.DisposeAsync().ConfigureAwait(false);
         }
-        return MergeSchemas(units, schemas, fieldsOf);
+        return MergeSchemas(store, units, schemas);
     }
 
     /// <summary>
@@ -97,14 +95,13 @@ internal static class InputDiscovery
     /// counting, in its footprint, the null columns its rows take for the columns its file lacks);
     /// files that cannot be read as one schema fail here, before any row is read.
     /// </summary>
-    private static IReadOnlyList<InputUnit> MergeSchemas(List<InputUnit> units, List<(string File, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas,
-        Dictionary<string, IReadOnlyList<Parquet.Schema.DataField>> fieldsOf)
+    private static IReadOnlyList<InputUnit> MergeSchemas(IObjectStore store, List<InputUnit> units, List<(string Key, IReadOnlyList<Parquet.Schema.DataField> Fields)> schemas)
     {
         if (schemas.Count < 2 || schemas.All(s => SameSchema(s.Fields, schemas[0].Fields)))
             return units;
-        var merged = InputSchema.Merge(schemas);
-        var absentPerRow = fieldsOf.ToDictionary(file => file.Key, file =>
-            merged.Where(f => !file.Value.Any(own => own.Name == f.Name)).Sum(RowGroupFootprint.AbsentPerRow), StringComparer.Ordinal);
+        var merged = InputSchema.Merge(schemas.Select(s => (store.Describe(s.Key), s.Fields)).ToList());
+        var absentPerRow = schemas.ToDictionary(file => file.Key, file =>
+            merged.Where(f => !file.Fields.Any(own => own.Name == f.Name)).Sum(RowGroupFootprint.AbsentPerRow), StringComparer.Ordinal);
         return units.Select(u => u.Format == InputFormat.Parquet ? u with { Schema = merged, Footprint = u.Footprint + u.Rows * absentPerRow[u.Key] } : u).ToList();
     }
 
